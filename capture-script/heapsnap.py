@@ -1,0 +1,747 @@
+#!/usr/bin/env python3
+"""heapsnap capture: write a snapshot of every live Python object to a file.
+
+Import it in the process you want to look into (or inject it) and call
+:func:`capture`. Each live object becomes one line: type, bounded contents,
+shallow size, length, id, the object it was first reached from and how, and
+its allocation site when tracemalloc is on. Lines are sorted, so two
+snapshots diff with plain ``diff``; the heapsnap analyzer does far more.
+
+Example::
+
+    >>> import heapsnap
+    >>> heapsnap.capture("/tmp/before.hsnap.gz")   # doctest: +SKIP
+    '/tmp/before.hsnap.gz'
+
+The capture never calls user-defined code (no ``__repr__``, ``__len__``,
+``__eq__``, ``__hash__``, descriptors or metaclass hooks): it reads objects
+through the C slots of the builtin types. It keeps no reference to any object
+after it returns. Standard library only; CPython 3.8+.
+
+The file format is specified in docs/FORMAT.md of the heapsnap repository.
+"""
+
+import collections
+import gc
+import gzip
+import heapq
+import os
+import platform
+import socket
+import sys
+import time
+import types
+
+__version__ = "0.1.0"
+__all__ = ["capture", "CaptureOptions", "FORMAT_VERSION", "COLUMNS"]
+
+#: Snapshot format version written by this module.
+FORMAT_VERSION = "1"
+#: Columns written, in order.
+COLUMNS = ("type", "repr", "size", "len", "id", "parent", "edge", "site")
+
+_HEAPTYPE = 1 << 9
+_HAVE_GC = 1 << 14
+_GC_HEADER = 16 if sys.maxsize > 2**32 else 8
+_UNREACHED = "<unreached>"
+
+# Descriptors of builtin types, read once: calling them never runs user code.
+_type_dict = type.__dict__["__dict__"].__get__
+_type_mro = type.__dict__["__mro__"].__get__
+_type_flags = type.__dict__["__flags__"].__get__
+_type_qualname = type.__dict__["__qualname__"].__get__
+_type_module = type.__dict__["__module__"].__get__
+_module_dict = types.ModuleType.__dict__["__dict__"].__get__
+_func_qualname = types.FunctionType.__dict__["__qualname__"].__get__
+_func_code = types.FunctionType.__dict__["__code__"].__get__
+_getset_descriptor = type(types.FunctionType.__dict__["__code__"])
+_member_descriptor = type(types.FunctionType.__dict__["__globals__"])
+_C_METHOD_TYPES = (type(object.__sizeof__), type(object.__init__), type(len))
+_CellType = type((lambda x: lambda: x)(0).__closure__[0])
+
+# Escaping of fields: tab, newline, CR, backslash and other control characters.
+_ESCAPES = {i: "\\x%02x" % i for i in list(range(32)) + [127]}
+_ESCAPES.update({9: "\\t", 10: "\\n", 13: "\\r", 92: "\\\\"})
+
+# Attributes that name the referents of builtin types (read through their C descriptors).
+_NAMED_ATTRS = {
+    types.FunctionType: ("__code__", "__globals__", "__defaults__", "__kwdefaults__", "__closure__"),
+    types.MethodType: ("__func__", "__self__"),
+    _CellType: ("cell_contents",),
+    property: ("fget", "fset", "fdel"),
+    staticmethod: ("__func__",),
+    classmethod: ("__func__",),
+}
+
+
+class CaptureOptions:
+    """Limits of a capture.
+
+    Example::
+
+        >>> CaptureOptions(max_repr=80).max_repr
+        80
+        >>> CaptureOptions(max_items=-1)
+        Traceback (most recent call last):
+        ...
+        ValueError: max_items must be an int >= 0, got -1
+    """
+
+    __slots__ = ("max_repr", "max_items", "max_depth", "compresslevel", "run_lines")
+
+    def __init__(self, max_repr=200, max_items=8, max_depth=2, compresslevel=1, run_lines=200000):
+        for name, value, low in (("max_repr", max_repr, 16), ("max_items", max_items, 0),
+                                 ("max_depth", max_depth, 0), ("compresslevel", compresslevel, 0),
+                                 ("run_lines", run_lines, 1000)):
+            if type(value) is not int or value < low:
+                raise ValueError("%s must be an int >= %d, got %r" % (name, low, value))
+        if compresslevel > 9:
+            raise ValueError("compresslevel must be 0..9, got %r" % (compresslevel,))
+        self.max_repr = max_repr
+        self.max_items = max_items
+        self.max_depth = max_depth
+        self.compresslevel = compresslevel
+        self.run_lines = run_lines
+
+    def describe(self):
+        """The options as written in the ``#options`` header line."""
+        return "max_repr=%d max_items=%d max_depth=%d" % (self.max_repr, self.max_items, self.max_depth)
+
+
+def capture(path, options=None, compress=None):
+    """Write a snapshot of every live object to ``path`` and return the path.
+
+    ``compress`` defaults to whether ``path`` ends in ``.gz``. The file is
+    written to a temporary name, fsynced, then renamed, with mode 0600.
+
+    Example::
+
+        >>> capture("/tmp/app.hsnap.gz")    # doctest: +SKIP
+        '/tmp/app.hsnap.gz'
+    """
+    if not isinstance(path, (str, os.PathLike)):
+        raise ValueError("path must be a str or os.PathLike, got %r" % (type(path),))
+    path = os.fspath(path)
+    if options is None:
+        options = CaptureOptions()
+    elif type(options) is not CaptureOptions:
+        raise ValueError("options must be a CaptureOptions, got %r" % (type(options),))
+    if platform.python_implementation() != "CPython":
+        raise RuntimeError("heapsnap captures CPython heaps only; this is %s" % platform.python_implementation())
+    if compress is None:
+        compress = path.endswith(".gz")
+    was_enabled = gc.isenabled()
+    gc.disable()  # a collection would run __del__ methods (user code) mid-capture
+    try:
+        return _Capture(path, options, compress).run()
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+class _Capture:
+    """One capture: walks the heap from the roots, formats each object once, writes sorted runs."""
+
+    def __init__(self, path, options, compress):
+        self.path = path
+        self.options = options
+        self.compress = compress
+        self.pages = {}
+        self.queue = collections.deque()
+        self.lines = []
+        self.runs = []
+        self.count = 0
+        self.unreached = 0
+        self.changed = 0
+        self.type_info = {}
+        self.tracing = False
+        self.traceback = None
+
+    # --- the walk -------------------------------------------------------
+
+    def run(self):
+        started = time.time()
+        t0 = time.perf_counter()
+        rss = _rss_bytes()
+        frames = sys._current_frames()
+        tracked = gc.get_objects()
+        self.exclude(frames, tracked, self)
+        own_globals = globals()
+        stacks = []
+        for ident, frame in frames.items():
+            stack = []
+            while frame is not None:
+                if frame.f_globals is own_globals:
+                    self.mark(frame)
+                else:
+                    stack.append(frame)
+                frame = frame.f_back
+            stacks.append((ident, stack))
+        del frames, frame
+        self.start_sites()
+        try:
+            self.walk(stacks, tracked)
+        finally:
+            del stacks, tracked
+            self.queue.clear()
+        duration = time.perf_counter() - t0
+        header = self.header(started, rss, duration)
+        return self.write(header)
+
+    def exclude(self, *objects):
+        """Marks the capture's own objects seen, so they are never written."""
+        for o in objects + (self.pages, self.queue, self.lines, self.runs, self.type_info):
+            self.mark(o)
+
+    def mark(self, o):
+        """Marks ``o`` seen; returns whether it was seen before."""
+        i = id(o)
+        page = self.pages.get(i >> 20)
+        if page is None:
+            page = self.pages[i >> 20] = bytearray(8192)
+        bit = (i >> 4) & 0xFFFF
+        byte = page[bit >> 3]
+        mask = 1 << (bit & 7)
+        if byte & mask:
+            return True
+        page[bit >> 3] = byte | mask
+        return False
+
+    def walk(self, stacks, tracked):
+        modules = sys.modules
+        for name in sorted(dict.keys(modules), key=_sort_key):
+            mod = dict.get(modules, name)
+            if mod is not None and not self.mark(mod):
+                self.emit(mod, None, name if type(name) is str else _UNREACHED)
+        self.drain()
+        threads = _thread_names()
+        for ident, stack in stacks:
+            for frame in stack:
+                if not self.mark(frame):
+                    code = frame.f_code
+                    self.emit(frame, None, "<thread %s> %s()" % (threads.get(ident, ident), code.co_name))
+        self.drain()
+        for o in tracked:
+            if not self.mark(o):
+                self.unreached += 1
+                self.emit(o, None, _UNREACHED)
+                self.drain()
+
+    def drain(self):
+        queue = self.queue
+        expand = self.expand
+        while queue:
+            expand(queue.popleft())
+
+    def visit(self, o, parent, edge):
+        if not self.mark(o):
+            self.emit(o, parent, edge)
+
+    def expand(self, o):
+        """Visits the referents of ``o``, labelling each edge."""
+        info = self.info(type(o))
+        kind = info.kind
+        pid = id(o)
+        visit = self.visit
+        mark = self.mark
+        emit = self.emit
+        try:
+            if kind == "dict":
+                for k, v in dict.items(o):
+                    visit(k, pid, "<key>")
+                    if not mark(v):
+                        emit(v, pid, "[%s]" % self.format(k, self.options.max_depth))
+            elif kind == "list" or kind == "tuple":
+                for i, v in enumerate(info.iterate(o)):
+                    if not mark(v):
+                        emit(v, pid, "[%d]" % i)
+            elif kind == "set" or kind == "frozenset":
+                for v in info.iterate(o):
+                    visit(v, pid, "<item>")
+            elif kind == "module":
+                visit(_module_dict(o), pid, ".__dict__")
+            elif kind == "code":
+                for attr in ("co_consts", "co_names", "co_filename", "co_name"):
+                    visit(getattr(o, attr), pid, "." + attr)
+            elif kind == "frame":
+                self.expand_frame(o, pid)
+            elif kind == "type":
+                visit(_referent_dict(o), pid, ".__dict__")
+            for attr, getter in info.attributes:
+                try:
+                    v = getter(o)
+                except (AttributeError, ValueError):
+                    continue
+                visit(v, pid, "." + attr)
+        except RuntimeError:
+            # Another thread changed the container while we iterated; what was seen is kept.
+            self.changed += 1
+        if kind not in _CONTAINER_KINDS:
+            for v in gc.get_referents(o):
+                visit(v, pid, "<referent>")
+
+    def expand_frame(self, frame, pid):
+        f_locals = frame.f_locals
+        items = dict.items(f_locals) if type(f_locals) is dict else f_locals.items()
+        for k, v in items:
+            if not self.mark(v):
+                self.emit(v, pid, "locals[%s]" % self.format(k, 1))
+        for attr in ("f_code", "f_globals", "f_back"):
+            v = getattr(frame, attr)
+            if v is not None:
+                self.visit(v, pid, "." + attr)
+
+    # --- one object -------------------------------------------------------
+
+    def info(self, t):
+        """The :class:`_TypeInfo` of type ``t``, cached for this capture."""
+        info = self.type_info.get(t)
+        if info is None:
+            info = self.type_info[t] = _TypeInfo(t)
+        return info
+
+    def emit(self, o, parent, edge):
+        info = self.info(type(o))
+        if info.expandable:
+            self.queue.append(o)
+        try:
+            size = info.sizeof(o)
+        except Exception:
+            size = 0
+        length = "-"
+        if info.length is not None:
+            try:
+                length = info.length(o)
+            except Exception:
+                pass
+        rep = self.format(o, 0)
+        site = self.site(o) if self.tracing else "-"
+        line = "%s\t%s\t%d\t%s\t%x\t%s\t%s\t%s\n" % (
+            info.name, _esc(rep), size, length, id(o),
+            "-" if parent is None else "%x" % parent, _esc(edge), site)
+        self.lines.append(line)
+        self.count += 1
+        if len(self.lines) >= self.options.run_lines:
+            self.flush_run()
+
+    def instance_dict(self, o, info):
+        desc = info.dict_desc
+        if desc is None:
+            return None
+        try:
+            return desc.__get__(o)
+        except Exception:
+            return None
+
+    def format(self, o, depth):
+        """Bounded contents of ``o``; never calls user code."""
+        opts = self.options
+        t = type(o)
+        if t is str:
+            limit = opts.max_repr if depth == 0 else max(16, opts.max_repr // 4)
+            if len(o) > limit:
+                return str.__repr__(o[:limit]) + "…"
+            return str.__repr__(o)
+        if t is int:
+            if o.bit_length() > 128:
+                return "<int %d bits>" % o.bit_length()
+            return int.__repr__(o)
+        if t is float or t is bool or o is None:
+            return repr(o)
+        info = self.info(t)
+        kind = info.kind
+        name = info.name
+        if kind == "str":
+            return "%s(%s)" % (name, self.format(str.__getitem__(o, slice(0, opts.max_repr)), depth + 1))
+        if kind in ("bytes", "bytearray"):
+            base = bytes if kind == "bytes" else bytearray
+            n = base.__len__(o)
+            cut = base.__getitem__(o, slice(0, opts.max_repr // 2))
+            text = bytes.__repr__(bytes(cut)) + ("…" if n > len(cut) else "")
+            return text if t is bytes else "%s(%s)" % (name, text)
+        if kind in _CONTAINER_KINDS:
+            return self.format_container(o, t, info, depth)
+        if kind == "instance":
+            return self.format_instance(o, info, depth)
+        if kind == "module":
+            d = _module_dict(o)
+            return "<module %s>" % self.format(dict.get(d, "__name__"), 1) if type(d) is dict else "<module>"
+        if kind == "type":
+            return "<class %s>" % _type_name(o)
+        if kind == "function":
+            code = _func_code(o)
+            return "<function %s at %s:%d>" % (_func_qualname(o), code.co_filename, code.co_firstlineno)
+        if kind == "code":
+            return "<code %s at %s:%d>" % (o.co_name, o.co_filename, o.co_firstlineno)
+        if kind == "frame":
+            code = o.f_code
+            return "<frame %s at %s:%s>" % (code.co_name, code.co_filename, o.f_lineno)
+        if kind == "method":
+            func = types.MethodType.__dict__["__func__"].__get__(o)
+            return "<bound method %s of %s>" % (self.format_name(func), _type_name(type(types.MethodType.__dict__["__self__"].__get__(o))))
+        if kind == "builtin":
+            return "<built-in %s>" % (types.BuiltinFunctionType.__dict__["__qualname__"].__get__(o),)
+        if kind == "cell":
+            try:
+                inner = _CellType.__dict__["cell_contents"].__get__(o)
+            except ValueError:
+                return "<cell empty>"
+            return "<cell %s>" % self.format(inner, depth + 1) if depth < opts.max_depth else "<cell …>"
+        return "<%s>" % name
+
+    def format_name(self, o):
+        t = type(o)
+        if t is types.FunctionType:
+            return _func_qualname(o)
+        return "<%s>" % self.info(t).name
+
+    def format_container(self, o, t, info, depth):
+        opts = self.options
+        kind = info.kind
+        n = info.length(o)
+        open_, close = _BRACKETS[kind]
+        if n == 0:
+            text = "set()" if kind == "set" else "frozenset()" if kind == "frozenset" else open_ + close
+        elif depth >= opts.max_depth:
+            text = "%s…%d%s" % (open_, n, close)
+        else:
+            parts = []
+            room = opts.max_repr
+            fmt = self.format
+            if kind == "dict":
+                it = dict.items(o)
+                for k, v in it:
+                    if len(parts) >= opts.max_items or room <= 0:
+                        break
+                    part = "%s: %s" % (fmt(k, depth + 1), fmt(v, depth + 1))
+                    room -= len(part) + 2
+                    parts.append(part)
+            else:
+                for v in info.iterate(o):
+                    if len(parts) >= opts.max_items or room <= 0:
+                        break
+                    part = fmt(v, depth + 1)
+                    room -= len(part) + 2
+                    parts.append(part)
+                if kind in ("set", "frozenset") and n <= opts.max_items:
+                    parts.sort()
+            more = ", …%d" % (n - len(parts)) if n > len(parts) else ""
+            comma = "," if kind == "tuple" and n == 1 else ""
+            text = "%s%s%s%s%s" % (open_, ", ".join(parts), comma, more, close)
+            if kind == "frozenset":
+                text = "frozenset(%s)" % text
+        if t is not _KIND_BASE[kind]:
+            return "%s(%s)" % (info.name, text)
+        return text
+
+    def format_instance(self, o, info, depth):
+        name = info.name.rpartition(".")[2]
+        if depth >= self.options.max_depth:
+            return "%s(…)" % name
+        parts = []
+        d = self.instance_dict(o, info)
+        room = self.options.max_repr
+        if type(d) is dict:
+            for k, v in dict.items(d):
+                if len(parts) >= self.options.max_items or room <= 0:
+                    parts.append("…")
+                    break
+                part = "%s=%s" % (k if type(k) is str else self.format(k, depth + 1), self.format(v, depth + 1))
+                room -= len(part) + 2
+                parts.append(part)
+        for slot, getter in info.attributes:
+            try:
+                v = getter(o)
+            except AttributeError:
+                continue
+            parts.append("%s=%s" % (slot, self.format(v, depth + 1)))
+        return "%s(%s)" % (name, ", ".join(parts))
+
+    # --- allocation sites ---------------------------------------------------
+
+    def start_sites(self):
+        import tracemalloc
+        self.tracing = tracemalloc.is_tracing()
+        self.traceback = getattr(tracemalloc, "_get_object_traceback", None)
+        if self.traceback is None:
+            get = tracemalloc.get_object_traceback
+
+            def raw(o):
+                tb = get(o)
+                return None if tb is None else tuple((f.filename, f.lineno) for f in reversed(tb))
+            self.traceback = raw
+
+    def site(self, o):
+        frames = self.traceback(o)
+        if not frames:
+            return "-"
+        return _esc("<".join("%s:%d" % (f, n) for f, n in frames))
+
+    # --- output ------------------------------------------------------------
+
+    def flush_run(self):
+        lines = self.lines
+        lines.sort()
+        tmp = "%s.run%d.%d" % (self.path, os.getpid(), len(self.runs))
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        self.runs.append(tmp)
+        with open(fd, "w", encoding="utf-8", errors="replace", newline="\n") as f:
+            f.writelines(lines)
+        lines.clear()
+
+    def header(self, started, rss, duration):
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(started)) + ".%06dZ" % int((started % 1) * 1e6)
+        fields = [
+            ("pid", str(os.getpid())),
+            ("time", stamp),
+            ("python", "%s %s" % (platform.python_version(), platform.python_implementation())),
+            ("host", socket.gethostname()),
+            ("rss", str(rss) if rss is not None else "-"),
+            ("objects", str(self.count)),
+            ("unreached", str(self.unreached)),
+            ("changed", str(self.changed)),
+            ("duration", "%.3f" % duration),
+            ("options", self.options.describe() + (" tracemalloc=1" if self.tracing else "")),
+            ("writer", "heapsnap.py@" + __version__),
+        ]
+        out = ["#heapsnap %s\n" % FORMAT_VERSION, "#columns\t%s\n" % "\t".join(COLUMNS)]
+        out.extend("#%s\t%s\n" % (k, _esc(v)) for k, v in fields)
+        return "".join(out)
+
+    def write(self, header):
+        directory = os.path.dirname(os.path.abspath(self.path))
+        tmp = os.path.join(directory, ".%s.tmp%d" % (os.path.basename(self.path), os.getpid()))
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        files = []
+        try:
+            with open(fd, "wb") as raw:
+                out = gzip.GzipFile(filename="", mode="wb", fileobj=raw, compresslevel=self.options.compresslevel,
+                                    mtime=0) if self.compress else raw
+                out.write(header.encode("utf-8", "replace"))
+                if self.runs:
+                    if self.lines:
+                        self.flush_run()
+                    files = [open(run, encoding="utf-8", newline="\n") for run in self.runs]
+                    merged = heapq.merge(*files)
+                else:
+                    self.lines.sort()
+                    merged = self.lines
+                batch = []
+                size = 0
+                for line in merged:
+                    batch.append(line)
+                    size += len(line)
+                    if size >= 1 << 20:
+                        out.write("".join(batch).encode("utf-8", "replace"))
+                        batch.clear()
+                        size = 0
+                batch.append("#end\t%d\n" % self.count)
+                out.write("".join(batch).encode("utf-8", "replace"))
+                if out is not raw:
+                    out.close()
+                raw.flush()
+                os.fsync(raw.fileno())
+            os.replace(tmp, self.path)
+            _fsync_dir(directory)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
+        finally:
+            for f in files:
+                f.close()
+            for run in self.runs:
+                if os.path.exists(run):
+                    os.unlink(run)
+            self.lines.clear()
+        return self.path
+
+
+# --- type facts ---------------------------------------------------------------
+
+_KIND_BASE = {"dict": dict, "list": list, "tuple": tuple, "set": set, "frozenset": frozenset,
+              "str": str, "bytes": bytes, "bytearray": bytearray}
+_CONTAINER_KINDS = ("dict", "list", "tuple", "set", "frozenset")
+_BRACKETS = {"dict": ("{", "}"), "list": ("[", "]"), "tuple": ("(", ")"), "set": ("{", "}"),
+             "frozenset": ("{", "}")}
+_EXACT_KINDS = {
+    types.FunctionType: "function", types.MethodType: "method", _CellType: "cell", property: "property",
+    staticmethod: "staticmethod", classmethod: "classmethod", types.ModuleType: "module",
+    types.CodeType: "code", types.FrameType: "frame", types.BuiltinFunctionType: "builtin",
+}
+
+
+class _TypeInfo:
+    """What the capture needs to know of one type, found once without running user code.
+
+    ``kind`` picks the formatter and the walk; ``attributes`` are ``(name, getter)`` pairs
+    read through C descriptors (slots of user classes, named fields of builtin types).
+    """
+
+    __slots__ = ("name", "kind", "sizeof", "length", "iterate", "attributes", "dict_desc", "expandable")
+
+    def __init__(self, t):
+        name = _esc(_type_name(t))
+        self.name = "\\x23" + name[1:] if name.startswith("#") else name  # '#' starts header lines
+        kind = "type" if issubclass(t, type) else _EXACT_KINDS.get(t)
+        if kind is None:
+            for base_kind, base in _KIND_BASE.items():
+                if issubclass(t, base):
+                    kind = base_kind
+                    break
+        heap = bool(_type_flags(t) & _HEAPTYPE)
+        if kind is None:
+            kind = "instance" if heap else "opaque"
+        self.kind = kind
+        self.sizeof = _sizeof_for(t)
+        base = _KIND_BASE.get(kind)
+        self.length = base.__len__ if base is not None else None
+        self.iterate = base.__iter__ if kind in _CONTAINER_KINDS else None
+        attributes = []
+        self.dict_desc = None
+        if heap:
+            for klass in _type_mro(t):
+                for attr, desc in dict.items(_referent_dict(klass)):
+                    if type(desc) is _member_descriptor and type(attr) is str:
+                        attributes.append((attr, desc.__get__))
+                    elif attr == "__dict__" and self.dict_desc is None and type(desc) is _getset_descriptor:
+                        self.dict_desc = desc
+        for attr in _NAMED_ATTRS.get(t, ()):
+            attributes.append((attr, _descriptor(t, attr).__get__))
+        self.attributes = tuple(attributes)
+        self.expandable = bool(_type_flags(t) & _HAVE_GC) or kind == "code"
+
+
+def _descriptor(t, attr):
+    for klass in _type_mro(t):
+        desc = dict.get(_referent_dict(klass), attr)
+        if desc is not None:
+            return desc
+    raise AttributeError(attr)
+
+
+def _referent_dict(t):
+    """The real dict behind a type's mappingproxy ``__dict__``."""
+    for r in gc.get_referents(_type_dict(t)):
+        if type(r) is dict:
+            return r
+    return {}
+
+
+def _type_name(t):
+    try:
+        module = _type_module(t)
+    except AttributeError:
+        module = None
+    qualname = _type_qualname(t)
+    if type(qualname) is not str:
+        qualname = "?"
+    if type(module) is not str or module == "builtins":
+        name = qualname
+    else:
+        name = module + "." + qualname
+    return name
+
+
+def _sizeof_for(t):
+    """``sys.getsizeof`` when ``__sizeof__`` is implemented in C, else a computed size."""
+    for klass in _type_mro(t):
+        impl = dict.get(_referent_dict(klass), "__sizeof__")
+        if impl is not None:
+            if type(impl) in _C_METHOD_TYPES:
+                return sys.getsizeof
+            break
+    gc_extra = _GC_HEADER if _type_flags(t) & _HAVE_GC else 0
+    return lambda o: object.__sizeof__(o) + gc_extra
+
+
+# --- helpers ------------------------------------------------------------------
+
+def _esc(s):
+    if s.isprintable() and "\\" not in s:
+        return s
+    return s.translate(_ESCAPES)
+
+
+def _sort_key(k):
+    return k if type(k) is str else ""
+
+
+def _thread_names():
+    """Thread ident → name, read from threading's registry without calling user code."""
+    threading = sys.modules.get("threading")
+    names = {}
+    if threading is None:
+        return names
+    active = getattr(threading, "_active", None)
+    if type(active) is not dict:
+        return names
+    for ident, thread in list(dict.items(active)):
+        t = type(thread)
+        for klass in _type_mro(t):
+            desc = dict.get(_referent_dict(klass), "__dict__")
+            if type(desc) is _getset_descriptor:
+                d = desc.__get__(thread)
+                name = dict.get(d, "_name") if type(d) is dict else None
+                if type(name) is str:
+                    names[ident] = name
+                break
+    return names
+
+
+def _rss_bytes():
+    try:
+        with open("/proc/self/statm", "rb") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        try:
+            import resource
+            return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+        except Exception:
+            return None
+
+
+def _fsync_dir(directory):
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+_USAGE = """\
+usage: heapsnap.py capture OUT        write a snapshot of this (fresh) interpreter to OUT
+       heapsnap.py --version
+       heapsnap.py --help
+
+In your own process:
+    import heapsnap                       # this file, on sys.path
+    heapsnap.capture("/tmp/app-1.hsnap.gz")
+
+Then compare two snapshots: heapsnap diff A B, or drop them on the heapsnap page.
+With PYTHONTRACEMALLOC=1 in the environment, each object's allocation site is recorded.
+"""
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv or argv[0] in ("-h", "--help", "help"):
+        sys.stdout.write(_USAGE)
+        return 0
+    if argv[0] == "--version":
+        print("heapsnap.py " + __version__ + " (format " + FORMAT_VERSION + ")")
+        return 0
+    if argv[0] == "capture" and len(argv) == 2:
+        print(capture(argv[1]))
+        return 0
+    sys.stderr.write(_USAGE)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

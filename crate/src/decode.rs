@@ -1,0 +1,107 @@
+//! Turning file bytes into snapshot text: gzip detection by magic bytes, and a size limit.
+
+use std::io::Read;
+
+use crate::error::{Error, ErrorKind, Result};
+
+/// The two bytes every gzip member starts with.
+const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+
+/// Limits applied while reading a snapshot.
+#[derive(Clone, Debug)]
+pub struct ReadOptions {
+    /// Largest accepted snapshot text, in bytes, after decompression. Guards against gzip bombs.
+    /// The model indexes lines with `u32` offsets, so this is at most `u32::MAX`.
+    pub max_bytes: u64,
+}
+
+impl Default for ReadOptions {
+    fn default() -> ReadOptions {
+        ReadOptions { max_bytes: u64::from(u32::MAX) }
+    }
+}
+
+/// Whether `bytes` start like a gzip stream.
+pub fn is_gzip(bytes: &[u8]) -> bool {
+    bytes.starts_with(&GZIP_MAGIC)
+}
+
+/// The snapshot text in `bytes`: inflated when they are gzip (any number of members),
+/// returned as they are otherwise. Fails when the text is larger than `options.max_bytes`.
+pub fn decompress(bytes: Vec<u8>, options: &ReadOptions) -> Result<Vec<u8>> {
+    let limit = options.max_bytes.min(u64::from(u32::MAX));
+    if !is_gzip(&bytes) {
+        if bytes.len() as u64 > limit {
+            return Err(Error::new(ErrorKind::TooLarge { limit }));
+        }
+        return Ok(bytes);
+    }
+    let mut out = Vec::with_capacity(size_hint(&bytes, limit));
+    let decoder = flate2::read::MultiGzDecoder::new(&bytes[..]);
+    decoder
+        .take(limit + 1)
+        .read_to_end(&mut out)
+        .map_err(|e| Error::new(ErrorKind::Gzip(e.to_string())))?;
+    if out.len() as u64 > limit {
+        return Err(Error::new(ErrorKind::TooLarge { limit }));
+    }
+    Ok(out)
+}
+
+/// A capacity guess from the gzip trailer (uncompressed size mod 2^32 of the last member).
+fn size_hint(bytes: &[u8], limit: u64) -> usize {
+    let Some(tail) = bytes.len().checked_sub(4).map(|at| &bytes[at..]) else {
+        return 0;
+    };
+    let isize = u32::from_le_bytes([tail[0], tail[1], tail[2], tail[3]]) as u64;
+    // A trailer claiming less than the compressed size is from a multi-member or odd stream.
+    let guess = if isize < bytes.len() as u64 { bytes.len() as u64 * 4 } else { isize };
+    guess.min(limit).min(1 << 30) as usize
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn gz(data: &[u8]) -> Vec<u8> {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        e.write_all(data).unwrap();
+        e.finish().unwrap()
+    }
+
+    #[test]
+    fn plain_passes_through() {
+        let out = decompress(b"abc".to_vec(), &ReadOptions::default()).unwrap();
+        assert_eq!(out, b"abc");
+    }
+
+    #[test]
+    fn gzip_is_detected_by_magic() {
+        let out = decompress(gz(b"hello\n"), &ReadOptions::default()).unwrap();
+        assert_eq!(out, b"hello\n");
+    }
+
+    #[test]
+    fn multi_member_gzip_is_read_whole() {
+        let mut two = gz(b"a\n");
+        two.extend(gz(b"b\n"));
+        assert_eq!(decompress(two, &ReadOptions::default()).unwrap(), b"a\nb\n");
+    }
+
+    #[test]
+    fn gzip_bomb_is_refused() {
+        let bomb = gz(&vec![b'x'; 1 << 20]);
+        let err = decompress(bomb, &ReadOptions { max_bytes: 1000 }).unwrap_err();
+        assert!(matches!(err.kind(), ErrorKind::TooLarge { limit: 1000 }));
+    }
+
+    #[test]
+    fn damaged_gzip_is_an_error() {
+        let mut data = gz(b"hello world hello world\n");
+        let n = data.len();
+        data.truncate(n - 6);
+        let err = decompress(data, &ReadOptions::default()).unwrap_err();
+        assert!(matches!(err.kind(), ErrorKind::Gzip(_)), "{err}");
+    }
+}

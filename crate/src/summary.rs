@@ -1,0 +1,67 @@
+//! Per-type totals of one snapshot.
+
+use serde::Serialize;
+
+use crate::snapshot::Snapshot;
+
+/// Count and shallow bytes of one type.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct TypeTotal {
+    /// Module-qualified type name.
+    pub type_name: String,
+    /// Number of objects.
+    pub count: u64,
+    /// Sum of shallow sizes in bytes.
+    pub bytes: u64,
+}
+
+/// Per-type totals of a snapshot, largest first.
+#[derive(Clone, Debug, Serialize)]
+pub struct Summary {
+    /// The snapshot's name.
+    pub name: String,
+    /// Total objects.
+    pub objects: u64,
+    /// Total shallow bytes.
+    pub bytes: u64,
+    /// Process RSS from the header, if recorded.
+    pub rss: Option<u64>,
+    /// One row per type, by bytes descending, then count descending, then name.
+    pub types: Vec<TypeTotal>,
+}
+
+impl Summary {
+    /// Totals of `snap`.
+    ///
+    /// # Example
+    /// ```
+    /// let text = "#heapsnap 1\n#columns\ttype\trepr\tsize\tlen\tid\n\
+    ///             dict\t{}\t64\t0\t10\nstr\t'a'\t50\t1\t20\nstr\t'b'\t50\t1\t30\n#end\t3\n";
+    /// let snap = heapsnap::Snapshot::parse("a", text.as_bytes().to_vec()).unwrap();
+    /// let s = heapsnap::Summary::of(&snap);
+    /// assert_eq!(s.types[0].type_name, "str");
+    /// assert_eq!((s.types[0].count, s.types[0].bytes), (2, 100));
+    /// ```
+    pub fn of(snap: &Snapshot) -> Summary {
+        let mut rows: Vec<TypeTotal> = snap
+            .type_names()
+            .iter()
+            .map(|t| TypeTotal { type_name: t.to_string(), count: 0, bytes: 0 })
+            .collect();
+        for (&t, &size) in snap.type_indexes().iter().zip(snap.sizes()) {
+            let row = &mut rows[t as usize];
+            row.count += 1;
+            row.bytes += size;
+        }
+        rows.sort_by(|a, b| {
+            b.bytes.cmp(&a.bytes).then(b.count.cmp(&a.count)).then_with(|| a.type_name.cmp(&b.type_name))
+        });
+        Summary {
+            name: snap.name().to_owned(),
+            objects: snap.len() as u64,
+            bytes: rows.iter().map(|r| r.bytes).sum(),
+            rss: snap.header().rss(),
+            types: rows,
+        }
+    }
+}
