@@ -25,6 +25,7 @@ import collections
 import gc
 import gzip
 import heapq
+from itertools import islice
 import os
 import platform
 import socket
@@ -41,6 +42,7 @@ FORMAT_VERSION = "1"
 COLUMNS = ("type", "repr", "size", "len", "id", "parent", "edge", "site")
 
 _HEAPTYPE = 1 << 9
+_CO_OPTIMIZED = 0x1
 _HAVE_GC = 1 << 14
 _GC_HEADER = 16 if sys.maxsize > 2**32 else 8
 _UNREACHED = "<unreached>"
@@ -58,6 +60,7 @@ _getset_descriptor = type(types.FunctionType.__dict__["__code__"])
 _member_descriptor = type(types.FunctionType.__dict__["__globals__"])
 _C_METHOD_TYPES = (type(object.__sizeof__), type(object.__init__), type(len))
 _CellType = type((lambda x: lambda: x)(0).__closure__[0])
+gzip.compress(b"", mtime=0)  # warm gzip's struct caches now, not inside the first capture
 
 # Escaping of fields: tab, newline, CR, backslash and other control characters.
 _ESCAPES = {i: "\\x%02x" % i for i in list(range(32)) + [127]}
@@ -165,7 +168,7 @@ class _Capture:
         rss = _rss_bytes()
         frames = sys._current_frames()
         tracked = gc.get_objects()
-        self.exclude(frames, tracked, self)
+        self.exclude(frames, tracked, self, self.options)
         own_globals = globals()
         stacks = []
         for ident, frame in frames.items():
@@ -177,11 +180,15 @@ class _Capture:
                     stack.append(frame)
                 frame = frame.f_back
             stacks.append((ident, stack))
+        frames.clear()
         del frames, frame
         self.start_sites()
         try:
             self.walk(stacks, tracked)
         finally:
+            # gc.get_objects() may hold its own result list: a cycle that would keep every
+            # object alive until the next collection. Empty it rather than wait for one.
+            tracked.clear()
             del stacks, tracked
             self.queue.clear()
         duration = time.perf_counter() - t0
@@ -246,17 +253,19 @@ class _Capture:
         mark = self.mark
         emit = self.emit
         try:
+            # Read at most the items present at the start: another thread appending at full
+            # speed must not keep the walk chasing new entries forever.
             if kind == "dict":
-                for k, v in dict.items(o):
+                for k, v in islice(dict.items(o), dict.__len__(o)):
                     visit(k, pid, "<key>")
                     if not mark(v):
                         emit(v, pid, "[%s]" % self.format(k, self.options.max_depth))
             elif kind == "list" or kind == "tuple":
-                for i, v in enumerate(info.iterate(o)):
+                for i, v in enumerate(islice(info.iterate(o), info.length(o))):
                     if not mark(v):
                         emit(v, pid, "[%d]" % i)
             elif kind == "set" or kind == "frozenset":
-                for v in info.iterate(o):
+                for v in islice(info.iterate(o), info.length(o)):
                     visit(v, pid, "<item>")
             elif kind == "module":
                 visit(_module_dict(o), pid, ".__dict__")
@@ -267,6 +276,10 @@ class _Capture:
                 self.expand_frame(o, pid)
             elif kind == "type":
                 visit(_referent_dict(o), pid, ".__dict__")
+            if info.dict_desc is not None:
+                d = self.instance_dict(o, info)
+                if d is not None:
+                    visit(d, pid, ".__dict__")
             for attr, getter in info.attributes:
                 try:
                     v = getter(o)
@@ -282,10 +295,17 @@ class _Capture:
 
     def expand_frame(self, frame, pid):
         f_locals = frame.f_locals
-        items = dict.items(f_locals) if type(f_locals) is dict else f_locals.items()
-        for k, v in items:
-            if not self.mark(v):
-                self.emit(v, pid, "locals[%s]" % self.format(k, 1))
+        snapshot = type(f_locals) is dict and frame.f_code.co_flags & _CO_OPTIMIZED and sys.version_info < (3, 13)
+        try:
+            items = dict.items(f_locals) if type(f_locals) is dict else f_locals.items()
+            for k, v in items:
+                if not self.mark(v):
+                    self.emit(v, pid, "locals[%s]" % self.format(k, 1))
+        finally:
+            if snapshot:
+                # Before 3.13, f_locals of a function frame is a snapshot dict cached on the
+                # frame: left filled, it would keep values the function has since dropped.
+                dict.clear(f_locals)
         for attr in ("f_code", "f_globals", "f_back"):
             v = getattr(frame, attr)
             if v is not None:
@@ -460,16 +480,10 @@ class _Capture:
     # --- allocation sites ---------------------------------------------------
 
     def start_sites(self):
-        import tracemalloc
-        self.tracing = tracemalloc.is_tracing()
-        self.traceback = getattr(tracemalloc, "_get_object_traceback", None)
-        if self.traceback is None:
-            get = tracemalloc.get_object_traceback
-
-            def raw(o):
-                tb = get(o)
-                return None if tb is None else tuple((f.filename, f.lineno) for f in reversed(tb))
-            self.traceback = raw
+        # _tracemalloc is the C module: importing it costs nothing and imports nothing else.
+        import _tracemalloc
+        self.tracing = _tracemalloc.is_tracing()
+        self.traceback = _tracemalloc._get_object_traceback
 
     def site(self, o):
         frames = self.traceback(o)

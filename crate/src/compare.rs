@@ -1,6 +1,12 @@
 //! Comparison of two snapshots per type, with Chrome DevTools' "Comparison" semantics:
 //! objects are matched by identity, so an object that was freed and another that took its
 //! place count as one deleted and one new, even when their totals cancel out.
+//!
+//! CPython reuses addresses, so an equal id is not enough. Two objects are the same when
+//! they have the same id and type, and also
+//! - for immutable types, the same contents;
+//! - when both snapshots record paths, the same parent (an object that moved to a new
+//!   shortest path counts as deleted and new: a rare, visible, conservative error).
 
 use std::cmp::Ordering;
 
@@ -131,13 +137,17 @@ impl Comparison {
         let rows_b = rows_for_types(after, &mut row_of_name, &mut rows);
         let immutable: Vec<bool> = rows.iter().map(|r| IMMUTABLE_TYPES.contains(&r.type_name.as_str())).collect();
 
+        let same_parent = before.has_paths() && after.has_paths();
         let mut kept_a = vec![false; before.len()];
         let mut kept_b = vec![false; after.len()];
         for (ia, ib) in same_ids(before.ids(), after.ids()) {
             let (a, b) = (before.object(ia), after.object(ib));
             let row = rows_a[a.type_index() as usize];
             let same_type = row == rows_b[b.type_index() as usize];
-            if same_type && (!immutable[row] || a.raw_repr() == b.raw_repr()) {
+            let same = same_type
+                && (!same_parent || a.parent() == b.parent())
+                && (!immutable[row] || a.raw_repr() == b.raw_repr());
+            if same {
                 kept_a[ia] = true;
                 kept_b[ib] = true;
             }

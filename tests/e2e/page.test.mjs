@@ -1,0 +1,96 @@
+// End-to-end tests of the page in headless Chromium, on the demo snapshots from a real leaking process.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { serve } from '../../tools/serve.mjs';
+import { dropFiles, launch, watchErrors } from './browser.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const demo = join(root, 'www', 'demo');
+const shots = join(root, 'tests', 'e2e', 'screenshots');
+const manifest = JSON.parse(readFileSync(join(demo, 'manifest.json'), 'utf8'));
+const demoFiles = manifest.files.map((name) => join(demo, name));
+
+let server;
+let browser;
+let url;
+
+before(async () => {
+  server = await serve(join(root, 'www'), 0);
+  url = `http://127.0.0.1:${server.address().port}/`;
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  server?.close();
+  const outside = browser.requests.filter((u) => !u.startsWith(url) && !u.startsWith('data:'));
+  assert.deepEqual(outside, [], 'no request may leave 127.0.0.1');
+});
+
+async function openPage() {
+  const page = await browser.context.newPage();
+  const errors = watchErrors(page);
+  await page.goto(url);
+  return { page, errors };
+}
+
+async function topRowType(page) {
+  await page.waitForSelector('#comparison:not([hidden]) #comparison-body tr', { timeout: 20000 });
+  return page.locator('#comparison-body tr').first().locator('td').first().textContent();
+}
+
+test('file input: the leaking dict type is the top row of the comparison', async () => {
+  const { page, errors } = await openPage();
+  await page.setInputFiles('#file-input', [demoFiles[0], demoFiles.at(-1)]);
+  assert.equal(await topRowType(page), 'dict');
+  const caption = await page.textContent('#comparison-caption');
+  assert.match(caption, /leaky-1\.hsnap\.gz → leaky-3\.hsnap\.gz/);
+  await page.screenshot({ path: join(shots, 'comparison.png'), fullPage: true });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('demo button loads the demo snapshots', async () => {
+  const { page, errors } = await openPage();
+  await page.click('#demo-button');
+  assert.equal(await topRowType(page), 'dict');
+  await page.waitForFunction((n) => document.querySelectorAll('#file-list li.ready').length === n, demoFiles.length);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('a file that is not a snapshot shows an error naming file and line; the others stay loaded', async () => {
+  const { page, errors } = await openPage();
+  const good = (i) => ({ name: manifest.files[i], bytes: readFileSync(demoFiles[i]) });
+  await dropFiles(page, [good(0), { name: 'notes.txt', bytes: Buffer.from('hello\nworld\n') }, good(2)]);
+  await page.waitForSelector('#file-list li.error');
+  const message = await page.textContent('#file-list li.error');
+  assert.match(message, /notes\.txt/);
+  assert.match(message, /line 1/);
+  assert.equal(await topRowType(page), 'dict');
+  assert.equal(await page.locator('#file-list li.ready').count(), 2);
+
+  const broken = readFileSync(demoFiles[1]).subarray(0, 2000);
+  await dropFiles(page, [{ name: 'cut.hsnap.gz', bytes: broken }]);
+  await page.waitForFunction(() => document.querySelectorAll('#file-list li.error').length === 2);
+  assert.match(await page.locator('#file-list li.error').nth(1).textContent(), /cut\.hsnap\.gz.*gzip/);
+  await page.screenshot({ path: join(shots, 'errors.png'), fullPage: true });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('contents from a snapshot are shown as text, never run', async () => {
+  const { page, errors } = await openPage();
+  const head = '#heapsnap 1\n#columns\ttype\trepr\tsize\tlen\tid\n';
+  const a = `${head}#end\t0\n`;
+  const b = `${head}<img src=x onerror=window.__pwned=1>\t</script><b>x</b>\t64\t-\t10\n#end\t1\n`;
+  await dropFiles(page, [{ name: 'a.hsnap', bytes: Buffer.from(a) }, { name: '<i>b</i>.hsnap', bytes: Buffer.from(b) }]);
+  assert.equal(await topRowType(page), '<img src=x onerror=window.__pwned=1>');
+  assert.equal(await page.locator('#comparison-body img').count(), 0);
+  assert.equal(await page.evaluate(() => window.__pwned), undefined);
+  assert.deepEqual(errors, []);
+  await page.close();
+});

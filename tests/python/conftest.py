@@ -1,0 +1,75 @@
+"""Shared helpers for the capture tests: import path, a small snapshot reader, the CLI."""
+
+import gzip
+import os
+import subprocess
+import sys
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+CAPTURE_DIR = os.path.join(ROOT, "capture-script")
+sys.path.insert(0, CAPTURE_DIR)
+
+
+class Snapshot:
+    """A test-side reader of the format: header dict and one dict per object line."""
+
+    def __init__(self, path):
+        opener = gzip.open if open(path, "rb").read(2) == b"\x1f\x8b" else open
+        with opener(path, "rt", encoding="utf-8", newline="\n") as f:
+            self.raw_lines = f.read().split("\n")
+        assert self.raw_lines[-1] == "", "file ends with a newline"
+        self.raw_lines.pop()
+        assert self.raw_lines[0] == "#heapsnap 1"
+        self.header = {}
+        body = 1
+        while self.raw_lines[body].startswith("#") and not self.raw_lines[body].startswith("#end\t"):
+            key, _, value = self.raw_lines[body][1:].partition("\t")
+            self.header[key] = value
+            body += 1
+        self.columns = self.header["columns"].split("\t")
+        self.footer = self.raw_lines[-1]
+        self.body = self.raw_lines[body:-1]
+        self.objects = [dict(zip(self.columns, line.split("\t"))) for line in self.body]
+        self.by_id = {o["id"]: o for o in self.objects}
+
+    def path_of(self, obj):
+        """The holder path, joined the way FORMAT.md says readers show it."""
+        edges = []
+        seen = set()
+        while obj is not None and obj["id"] not in seen:
+            seen.add(obj["id"])
+            edges.append(obj["edge"])
+            obj = self.by_id.get(obj["parent"]) if obj["parent"] != "-" else None
+        out = ""
+        for edge in reversed(edges):
+            if out.endswith(".__dict__") and edge.startswith("['") and edge.endswith("']"):
+                out = out[: -len(".__dict__")] + "." + edge[2:-2]
+            elif out and (edge[:1].isalpha() or edge[:1] == "<"):
+                out += " " + edge
+            else:
+                out += edge
+        return out
+
+    def exact(self, type_name, repr_text):
+        return [o for o in self.objects if o["type"] == type_name and o["repr"] == repr_text]
+
+    def find(self, type_name, repr_part):
+        return [o for o in self.objects if o["type"] == type_name and repr_part in o["repr"]]
+
+
+def heapsnap_cli():
+    """Path of the native CLI built by `make native`, or skip."""
+    path = os.environ.get("HEAPSNAP_BIN") or os.path.join(ROOT, "target", "release", "heapsnap")
+    if not os.path.exists(path):
+        pytest.skip("native CLI not built (make native)")
+    return path
+
+
+def run_python(code, env=None, cwd=None):
+    """Runs ``code`` in a fresh interpreter with the capture script importable."""
+    full_env = dict(os.environ, PYTHONPATH=CAPTURE_DIR)
+    full_env.update(env or {})
+    return subprocess.run([sys.executable, "-c", code], env=full_env, cwd=cwd, check=True,
+                          capture_output=True, text=True)

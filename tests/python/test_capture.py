@@ -1,0 +1,316 @@
+"""The capture script: valid, complete, safe, and leaves nothing behind."""
+
+import gc
+import os
+import stat
+import sys
+import threading
+import types
+import weakref
+
+import pytest
+
+import heapsnap
+from conftest import Snapshot
+
+
+@pytest.fixture
+def snap_path(tmp_path):
+    return str(tmp_path / "s.hsnap.gz")
+
+
+def test_writes_a_valid_sorted_gzip_file_with_mode_0600(snap_path):
+    assert heapsnap.capture(snap_path) == snap_path
+    with open(snap_path, "rb") as f:
+        assert f.read(2) == b"\x1f\x8b"
+    assert stat.S_IMODE(os.stat(snap_path).st_mode) == 0o600
+    snap = Snapshot(snap_path)
+    assert snap.columns == list(heapsnap.COLUMNS)
+    for key in ("pid", "time", "python", "host", "rss", "objects", "duration", "options", "writer"):
+        assert key in snap.header, key
+    assert snap.header["pid"] == str(os.getpid())
+    assert snap.footer == "#end\t%d" % len(snap.body)
+    assert snap.header["objects"] == str(len(snap.body))
+    encoded = [line.encode() for line in snap.body]
+    assert encoded == sorted(encoded), "lines are in byte order"
+    ncols = len(snap.columns)
+    assert all(line.count("\t") == ncols - 1 for line in snap.body)
+    assert not any(line.startswith("#") for line in snap.body)
+    assert not [n for n in os.listdir(os.path.dirname(snap_path)) if n != "s.hsnap.gz"], "no temp files left"
+
+
+def test_plain_text_when_the_name_does_not_end_in_gz(tmp_path):
+    path = heapsnap.capture(str(tmp_path / "s.hsnap"))
+    with open(path, "rb") as f:
+        assert f.read(11) == b"#heapsnap 1"
+
+
+def test_several_sorted_runs_merge_into_one_sorted_file(tmp_path):
+    path = heapsnap.capture(str(tmp_path / "s.hsnap"), heapsnap.CaptureOptions(run_lines=1000))
+    snap = Snapshot(path)
+    encoded = [line.encode() for line in snap.body]
+    assert encoded == sorted(encoded)
+    assert snap.footer == "#end\t%d" % len(snap.body)
+    assert os.listdir(str(tmp_path)) == ["s.hsnap"]
+
+
+# Untracked objects: an atomic dict and tuple (CPython untracks them) holding unique values.
+UNTRACKED_HOLDER = {"key-7f3a": ("needle-untracked-4c1e", 12345678901234567)}
+
+
+def test_untracked_objects_are_included_with_their_holder(snap_path):
+    assert not gc.is_tracked(UNTRACKED_HOLDER)
+    snap = Snapshot(heapsnap.capture(snap_path))
+    [needle] = [o for o in snap.objects if o["repr"] == "'needle-untracked-4c1e'"]
+    assert needle["len"] == "21"
+    assert snap.path_of(needle).endswith("UNTRACKED_HOLDER['key-7f3a'][0]")
+    [big] = [o for o in snap.objects if o["type"] == "int" and o["repr"] == "12345678901234567"]
+    assert big["repr"] == "12345678901234567"
+    keys = [o for o in snap.objects if o["type"] == "str" and o["repr"] == "'key-7f3a'"]
+    assert [k["edge"] for k in keys] in (["<key>"], [".co_consts"], ["[1]"]) or len(keys) == 1
+
+
+def census():
+    """An independent count of live objects per type name: gc objects and all they reach."""
+    stack = gc.get_objects()
+    seen = {id(stack)}  # made after the object list, so the census does not count its own state
+    counts = {}
+    while stack:
+        o = stack.pop()
+        if id(o) in seen:
+            continue
+        seen.add(id(o))
+        name = type(o).__name__
+        counts[name] = counts.get(name, 0) + 1
+        stack.extend(gc.get_referents(o))
+        if type(o) is dict:
+            stack.extend(o.keys())
+        elif type(o) is types.CodeType:
+            stack.extend((o.co_consts, o.co_names, o.co_filename, o.co_name))
+    return counts
+
+
+def test_counts_agree_with_an_independent_census(snap_path):
+    gc.collect()
+    heapsnap.capture(snap_path)
+    expected = census()
+    snap = Snapshot(snap_path)
+    found = {}
+    for o in snap.objects:
+        name = o["type"].rpartition(".")[2]
+        found[name] = found.get(name, 0) + 1
+    for name in ("str", "int", "dict", "tuple", "list", "function", "code", "type", "bytes", "float"):
+        want, got = expected.get(name, 0), found.get(name, 0)
+        assert abs(got - want) <= max(60, want // 100), (name, want, got)
+    assert len(snap.objects) > 0.98 * sum(expected.values())
+
+
+class Hostile:
+    """Every hook records the call and raises."""
+
+    calls = []
+
+    def __init__(self):
+        object.__setattr__(self, "value", "hostile-payload")
+
+    def _hook(name):
+        def hook(self, *args, **kwargs):
+            Hostile.calls.append(name)
+            raise RuntimeError("user code ran: " + name)
+        return hook
+
+    for _name in ("__repr__", "__str__", "__len__", "__sizeof__", "__eq__", "__hash__", "__iter__",
+                  "__getattr__", "__bool__", "__format__", "__lt__", "__dir__", "__reduce_ex__"):
+        locals()[_name] = _hook(_name)
+    del _name
+
+    def __getattribute__(self, name):
+        Hostile.calls.append("__getattribute__ " + name)
+        raise RuntimeError("user code ran: __getattribute__")
+
+
+class HostileMeta(type):
+    def __getattribute__(cls, name):
+        Hostile.calls.append("meta.__getattribute__ " + name)
+        return type.__getattribute__(cls, name)
+
+    def __instancecheck__(cls, obj):
+        Hostile.calls.append("meta.__instancecheck__")
+        return False
+
+    def __subclasscheck__(cls, sub):
+        Hostile.calls.append("meta.__subclasscheck__")
+        return False
+
+
+class HostileByMeta(metaclass=HostileMeta):
+    pass
+
+
+class Recording:
+    def __get__(self, obj, owner=None):
+        Hostile.calls.append("descriptor.__get__")
+        raise RuntimeError("user code ran: descriptor")
+
+
+class WithDescriptor:
+    __slots__ = ("a",)
+    prop = Recording()
+
+    def __init__(self):
+        self.a = "slot-value-9d2b"
+
+
+class HostileDict(dict):
+    def __repr__(self):
+        Hostile.calls.append("dict.__repr__")
+        raise RuntimeError
+
+    def __len__(self):
+        Hostile.calls.append("dict.__len__")
+        raise RuntimeError
+
+    def __iter__(self):
+        Hostile.calls.append("dict.__iter__")
+        raise RuntimeError
+
+    def items(self):
+        Hostile.calls.append("dict.items")
+        raise RuntimeError
+
+
+class HostileStr(str):
+    def __repr__(self):
+        Hostile.calls.append("str.__repr__")
+        raise RuntimeError
+
+
+def test_never_runs_user_code(snap_path):
+    keep = [Hostile(), HostileByMeta(), WithDescriptor(), HostileDict(a=HostileStr("inner-5e1f")),
+            HostileStr("loose-6a0c"), {Hostile(): 1} if False else None]
+    Hostile.calls.clear()
+    snap = Snapshot(heapsnap.capture(snap_path))
+    assert Hostile.calls == []
+    assert snap.find("test_capture.Hostile", "value='hostile-payload'")
+    assert snap.find("test_capture.WithDescriptor", "a='slot-value-9d2b'")
+    [hd] = snap.find("test_capture.HostileDict", "inner-5e1f")
+    assert hd["len"] == "1"
+    assert snap.find("test_capture.HostileStr", "loose-6a0c")
+    del keep
+
+
+def test_keeps_no_reference_and_does_not_grow_the_heap(tmp_path):
+    class Probe:
+        pass
+
+    probe = Probe()
+    ref = weakref.ref(probe)
+    heapsnap.capture(str(tmp_path / "a.hsnap"))
+    del probe
+    assert ref() is None, "the capture holds no reference once it returned"
+    gc.collect()
+    before = len(gc.get_objects())
+    for i in range(3):
+        heapsnap.capture(str(tmp_path / ("b%d.hsnap" % i)))
+    gc.collect()
+    assert len(gc.get_objects()) - before < 50
+
+
+def test_capture_objects_are_not_in_the_snapshot(tmp_path):
+    gc.collect()
+    first, second = heapsnap.capture(str(tmp_path / "a.hsnap")), heapsnap.capture(str(tmp_path / "b.hsnap"))
+    first, second = Snapshot(first), Snapshot(second)
+    assert not [o for o in second.objects if o["type"].startswith("heapsnap.")]
+    assert not [o for o in first.objects if o["type"] == "frame" and "heapsnap.py" in o["repr"]]
+    assert abs(len(second.objects) - len(first.objects)) < 200
+
+
+def test_holder_paths_name_module_attribute_and_key(snap_path):
+    module = types.ModuleType("app_under_test")
+
+    class Cache:
+        def __init__(self):
+            self._store = {}
+
+    module.cache = Cache()
+    module.cache._store["k"] = ["leaked-item-%d" % 3]  # built at run time: not a code constant
+    sys.modules["app_under_test"] = module
+    try:
+        snap = Snapshot(heapsnap.capture(snap_path))
+    finally:
+        del sys.modules["app_under_test"]
+    [item] = snap.exact("str", "'leaked-item-3'")
+    assert snap.path_of(item) == "app_under_test.cache._store['k'][0]"
+
+
+def test_thread_frame_locals_are_roots(snap_path):
+    ready, done = threading.Event(), threading.Event()
+
+    def worker():
+        batch = ["thread-local-%d" % 8]
+        ready.set()
+        done.wait(10)
+        return batch
+
+    t = threading.Thread(target=worker, name="worker-1")
+    t.start()
+    ready.wait(10)
+    try:
+        snap = Snapshot(heapsnap.capture(snap_path))
+    finally:
+        done.set()
+        t.join()
+    [item] = snap.exact("str", "'thread-local-8'")
+    assert snap.path_of(item) == "<thread worker-1> worker() locals['batch'][0]"
+
+
+def test_bounded_contents_and_escaping(snap_path):
+    keep = {"long": "x" * 10000, "nested": [[[[1]]]], "ctl": "a\tb\nc", "many": list(range(100))}
+    weird = type("We\tird\nName", (), {})()
+    snap = Snapshot(heapsnap.capture(snap_path))
+    [long_str] = [o for o in snap.objects if o["type"] == "str" and o["len"] == "10000"]
+    assert len(long_str["repr"]) < 250 and long_str["repr"].endswith("…")
+    assert snap.find("list", "[[[…1]]]")
+    assert snap.find("list", "[0, 1, 2, 3, 4, 5, 6, 7, …92]")
+    assert [o for o in snap.objects if o["type"] == "str" and o["repr"] == "'a\\\\tb\\\\nc'"]
+    assert [o for o in snap.objects if o["type"] == "test_capture.We\\tird\\nName"]
+    del keep, weird
+
+
+def test_concurrent_mutation_never_fails_the_capture(tmp_path):
+    shared = {}
+    stop = threading.Event()
+
+    def mutate():
+        i = 0
+        while not stop.is_set():
+            shared[i % 5000] = [i] * 3
+            if i % 7 == 0:
+                shared.pop((i * 13) % 5000, None)
+            i += 1
+
+    threads = [threading.Thread(target=mutate) for _ in range(2)]
+    for t in threads:
+        t.start()
+    try:
+        paths = [heapsnap.capture(str(tmp_path / ("m%d.hsnap.gz" % i))) for i in range(2)]
+    finally:
+        stop.set()
+        for t in threads:
+            t.join()
+    for path in paths:
+        snap = Snapshot(path)
+        assert snap.footer == "#end\t%d" % len(snap.body)
+        assert snap.exact("dict", "{}") is not None
+        del snap
+
+
+def test_options_are_checked():
+    with pytest.raises(ValueError, match="max_items must be an int >= 0"):
+        heapsnap.CaptureOptions(max_items=-1)
+    with pytest.raises(ValueError, match="compresslevel must be 0..9"):
+        heapsnap.CaptureOptions(compresslevel=10)
+    with pytest.raises(ValueError, match="path must be"):
+        heapsnap.capture(42)
+    with pytest.raises(ValueError, match="options must be"):
+        heapsnap.capture("/tmp/x.hsnap", options={})

@@ -1,0 +1,61 @@
+"""Real captures read by the real analyzer: capture script → snapshot files → native CLI."""
+
+import json
+import os
+import subprocess
+import sys
+
+from conftest import CAPTURE_DIR, ROOT, Snapshot, heapsnap_cli, run_python
+
+
+def test_cli_names_the_leaking_type_of_the_demo_service(tmp_path):
+    out = str(tmp_path)
+    subprocess.run([sys.executable, os.path.join(ROOT, "examples", "leaky_service.py"), "--out", out,
+                    "--batches", "2", "--requests", "1500"], check=True, capture_output=True)
+    a, b = os.path.join(out, "leaky-1.hsnap.gz"), os.path.join(out, "leaky-2.hsnap.gz")
+    result = subprocess.run([heapsnap_cli(), "diff", "--json", a, b], check=True, capture_output=True, text=True)
+    comparison = json.loads(result.stdout)
+    top = comparison["rows"][0]
+    assert top["type_name"] == "dict"
+    assert 1500 <= top["new_count"] <= 1520
+    text = subprocess.run([heapsnap_cli(), "diff", "--top", "5", a, b], check=True, capture_output=True,
+                          text=True).stdout
+    assert text.splitlines()[2].startswith("dict ")
+    assert all(len(line) <= 100 for line in text.splitlines()[1:]), "table fits 100 columns"
+
+
+def test_cli_reports_a_damaged_file_with_its_line(tmp_path):
+    path = tmp_path / "bad.hsnap"
+    path.write_text("#heapsnap 1\n#columns\ttype\trepr\tsize\tlen\tid\nstr\tx\t12\t-\n#end\t1\n")
+    result = subprocess.run([heapsnap_cli(), "summary", str(path)], capture_output=True, text=True)
+    assert result.returncode == 2
+    assert "bad.hsnap: line 3: expected 5 tab-separated fields, found 4" in result.stderr
+
+
+def test_allocation_sites_under_tracemalloc(tmp_path):
+    path = str(tmp_path / "t.hsnap")
+    script = tmp_path / "service.py"
+    script.write_text("import heapsnap\nKEEP = [str(i) * 3 for i in range(50)]\nheapsnap.capture(%r)\n" % path)
+    subprocess.run([sys.executable, str(script)], check=True, env=dict(os.environ, PYTHONPATH=CAPTURE_DIR,
+                                                                         PYTHONTRACEMALLOC="1"))
+    snap = Snapshot(path)
+    assert "tracemalloc=1" in snap.header["options"]
+    [item] = snap.exact("str", "'494949'")
+    assert item["site"] == "%s:2" % script
+
+
+def test_no_sites_and_no_cost_without_tracemalloc(tmp_path):
+    path = str(tmp_path / "t.hsnap")
+    run_python("import heapsnap; heapsnap.capture(%r)" % path)
+    snap = Snapshot(path)
+    assert {o["site"] for o in snap.objects} == {"-"}
+
+
+def test_script_help_and_capture_command(tmp_path):
+    script = os.path.join(CAPTURE_DIR, "heapsnap.py")
+    shown = subprocess.run([sys.executable, script, "--help"], check=True, capture_output=True, text=True).stdout
+    assert "heapsnap.capture(" in shown
+    path = str(tmp_path / "self.hsnap.gz")
+    printed = subprocess.run([sys.executable, script, "capture", path], check=True, capture_output=True, text=True)
+    assert printed.stdout.strip() == path
+    assert Snapshot(path).footer.startswith("#end\t")

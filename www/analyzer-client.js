@@ -1,0 +1,42 @@
+// Promise-based calls into the analysis worker. Buffers are transferred, never copied.
+
+export class AnalyzerClient {
+  constructor(worker) {
+    this.worker = worker;
+    this.nextId = 1;
+    this.pending = new Map();
+    worker.onmessage = ({ data }) => {
+      const call = this.pending.get(data.id);
+      if (!call) return;
+      this.pending.delete(data.id);
+      if (data.ok) call.resolve(data.result);
+      else call.reject(new Error(data.error));
+    };
+    worker.onerror = (event) => {
+      const error = new Error(`analysis worker failed: ${event.message || 'could not start'}`);
+      for (const call of this.pending.values()) call.reject(error);
+      this.pending.clear();
+    };
+  }
+
+  call(op, args = {}, transfer = []) {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.worker.postMessage({ id, op, ...args }, transfer);
+    });
+  }
+
+  /** Parses a snapshot file; `buffer` (an ArrayBuffer) is transferred to the worker. */
+  load(key, name, buffer) {
+    return this.call('load', { key, name, buffer }, [buffer]);
+  }
+
+  compare(before, after) {
+    return this.call('compare', { before, after });
+  }
+
+  drop(key) {
+    return this.call('drop', { key });
+  }
+}
