@@ -14,6 +14,7 @@ import collections
 import json
 import os
 import sys
+import tracemalloc
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "capture-script"))
 import heapsnap  # noqa: E402
@@ -65,6 +66,7 @@ def main():
     parser.add_argument("--requests", type=int, default=2000, help="requests per batch (default 2000)")
     args = parser.parse_args()
     os.makedirs(args.out, exist_ok=True)
+    tracemalloc.start(1)  # records where each object was allocated; see README "Allocation sites"
     names = []
     request_id = 0
     for batch in range(1, args.batches + 1):

@@ -2,23 +2,13 @@
 //! objects are matched by identity, so an object that was freed and another that took its
 //! place count as one deleted and one new, even when their totals cancel out.
 //!
-//! CPython reuses addresses, so an equal id is not enough. Two objects are the same when
-//! they have the same id and type, and also
-//! - for immutable types, the same contents;
-//! - when both snapshots record paths, the same parent (an object that moved to a new
-//!   shortest path counts as deleted and new: a rare, visible, conservative error).
-
-use std::cmp::Ordering;
+//! See [`crate::Matching`] for when two objects are the same.
 
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 
+use crate::identity::Matching;
 use crate::snapshot::Snapshot;
-
-/// Types whose objects never change contents: for them, a different repr at the same id
-/// means the address was reused by a new object.
-const IMMUTABLE_TYPES: &[&str] =
-    &["str", "int", "float", "bytes", "tuple", "frozenset", "complex", "bool", "range", "code"];
 
 /// How the objects of one type changed from the baseline to the current snapshot.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -131,32 +121,20 @@ impl Comparison {
     /// assert_eq!((c.rows[0].new_count, c.rows[0].deleted_count, c.rows[0].bytes_delta()), (1, 0, 184));
     /// ```
     pub fn new(before: &Snapshot, after: &Snapshot) -> Comparison {
+        Comparison::from_matching(before, after, &Matching::new(before, after))
+    }
+
+    /// Like [`Comparison::new`], reusing a matching already computed.
+    pub fn from_matching(before: &Snapshot, after: &Snapshot, matching: &Matching) -> Comparison {
         let mut rows: Vec<TypeDelta> = Vec::new();
         let mut row_of_name: FxHashMap<&str, usize> = FxHashMap::default();
         let rows_a = rows_for_types(before, &mut row_of_name, &mut rows);
         let rows_b = rows_for_types(after, &mut row_of_name, &mut rows);
-        let immutable: Vec<bool> = rows.iter().map(|r| IMMUTABLE_TYPES.contains(&r.type_name.as_str())).collect();
-
-        let same_parent = before.has_paths() && after.has_paths();
-        let mut kept_a = vec![false; before.len()];
-        let mut kept_b = vec![false; after.len()];
-        for (ia, ib) in same_ids(before.ids(), after.ids()) {
-            let (a, b) = (before.object(ia), after.object(ib));
-            let row = rows_a[a.type_index() as usize];
-            let same_type = row == rows_b[b.type_index() as usize];
-            let same = same_type
-                && (!same_parent || a.parent() == b.parent())
-                && (!immutable[row] || a.raw_repr() == b.raw_repr());
-            if same {
-                kept_a[ia] = true;
-                kept_b[ib] = true;
-            }
-        }
         for (i, (&t, &size)) in before.type_indexes().iter().zip(before.sizes()).enumerate() {
             let row = &mut rows[rows_a[t as usize]];
             row.count_before += 1;
             row.bytes_before += size;
-            if !kept_a[i] {
+            if matching.is_deleted(i) {
                 row.deleted_count += 1;
                 row.freed_bytes += size;
             }
@@ -165,7 +143,7 @@ impl Comparison {
             let row = &mut rows[rows_b[t as usize]];
             row.count_after += 1;
             row.bytes_after += size;
-            if !kept_b[i] {
+            if matching.is_new(i) {
                 row.new_count += 1;
                 row.new_bytes += size;
             }
@@ -207,28 +185,4 @@ fn rows_for_types<'a>(snap: &'a Snapshot, row_of_name: &mut FxHashMap<&'a str, u
             })
         })
         .collect()
-}
-
-/// Pairs `(index in a, index in b)` of equal ids, by a merge of both id lists sorted.
-fn same_ids(a: &[u64], b: &[u64]) -> Vec<(usize, usize)> {
-    let sorted = |ids: &[u64]| {
-        let mut v: Vec<(u64, u32)> = ids.iter().enumerate().map(|(i, &id)| (id, i as u32)).collect();
-        v.sort_unstable();
-        v
-    };
-    let (sa, sb) = (sorted(a), sorted(b));
-    let mut pairs = Vec::with_capacity(sa.len().min(sb.len()));
-    let (mut i, mut j) = (0, 0);
-    while i < sa.len() && j < sb.len() {
-        match sa[i].0.cmp(&sb[j].0) {
-            Ordering::Less => i += 1,
-            Ordering::Greater => j += 1,
-            Ordering::Equal => {
-                pairs.push((sa[i].1 as usize, sb[j].1 as usize));
-                i += 1;
-                j += 1;
-            }
-        }
-    }
-    pairs
 }

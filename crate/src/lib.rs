@@ -20,23 +20,41 @@
 //! [`Summary::of`] totals count and shallow bytes per type.
 //!
 //! # Compare two snapshots
-//! [`Comparison::new`] matches objects by identity and reports, per type, what is new,
-//! what was freed, and the change in count and bytes.
+//! [`Comparison::new`] matches objects by identity ([`Matching`]) and reports, per type,
+//! what is new, what was freed, and the change in count and bytes.
+//!
+//! # Name the leak
+//! [`analyze`] takes N ≥ 2 snapshots of one process and ranks leak suspects: holders whose
+//! contents grow ([`Attribution`] charges each new object to the container it was added to),
+//! with their path from a root ([`holder_path`]), what their new entries look like
+//! ([`group_by_shape`], [`shape_of`]), where those were allocated, and one sentence that says it.
 #![warn(missing_docs)]
 
 mod compare;
 mod decode;
 mod error;
 mod escape;
+mod groups;
 mod header;
+mod holders;
 pub mod humanize;
+mod identity;
+mod paths;
+mod shape;
 mod snapshot;
 mod summary;
+mod suspects;
 
 #[cfg(target_arch = "wasm32")]
 mod wasm;
 
 pub use compare::{Comparison, SortKey, TypeDelta};
+pub use groups::{group_by_shape, ContentGroup};
+pub use holders::{Attribution, HolderGrowth};
+pub use identity::{Matching, NONE};
+pub use paths::holder_path;
+pub use shape::shape_of;
+pub use suspects::{analyze, Analysis, SnapshotFacts, Suspect, TypeSeries};
 pub use decode::{is_gzip, ReadOptions};
 pub use error::{Error, ErrorKind, Result};
 pub use header::Header;

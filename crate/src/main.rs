@@ -3,27 +3,34 @@
 use std::process::ExitCode;
 
 use heapsnap::humanize::{bytes, signed, signed_bytes, thousands};
-use heapsnap::{Comparison, SortKey, Snapshot, Summary};
+use heapsnap::{analyze, Analysis, Comparison, SortKey, Snapshot, Summary};
 
 const USAGE: &str = "\
 heapsnap — analyze Python heap snapshots written by heapsnap.py
 
 USAGE:
-    heapsnap diff [--top N] [--sort COLUMN] [--json] BEFORE AFTER
+    heapsnap diff [OPTIONS] SNAPSHOT SNAPSHOT [SNAPSHOT …]
+        Leak suspects across the snapshots (ordered by capture time), then the per-type
+        comparison of the oldest and the newest.
     heapsnap summary [--top N] [--json] FILE
 
 OPTIONS:
-    --top N         rows to print (default 25; 0 = all)
-    --sort COLUMN   bytes-delta (default), count-delta, new, deleted, new-bytes, freed-bytes, type
-    --json          machine-readable output
+    --top N                 rows to print (default 10 suspects, 25 types; 0 = all)
+    --sort COLUMN           type table order: bytes-delta (default), count-delta, new, deleted,
+                            new-bytes, freed-bytes, type
+    --json                  machine-readable output
+    --fail-on-growth SIZE   exit 1 when a suspect grew by SIZE or more (bytes; k, M, G suffixes)
 
 EXIT CODES:
-    0  success    2  bad usage or unreadable snapshot
+    0  success
+    1  --fail-on-growth: a suspect grew past the threshold
+    2  bad usage, or a snapshot that cannot be read
 ";
 
 /// Parsed command-line options.
 struct Options {
-    top: usize,
+    top: Option<usize>,
+    fail_on_growth: Option<i64>,
     sort: SortKey,
     json: bool,
     files: Vec<String>,
@@ -32,7 +39,8 @@ struct Options {
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match run(&args) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(Outcome::Clean) => ExitCode::SUCCESS,
+        Ok(Outcome::GrowthOverThreshold) => ExitCode::from(1),
         Err(message) => {
             eprintln!("heapsnap: {message}");
             ExitCode::from(2)
@@ -40,35 +48,38 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(args: &[String]) -> Result<(), String> {
+/// How a successful run ended.
+enum Outcome {
+    Clean,
+    GrowthOverThreshold,
+}
+
+fn run(args: &[String]) -> Result<Outcome, String> {
     let Some((command, rest)) = args.split_first() else {
         print!("{USAGE}");
-        return Ok(());
+        return Ok(Outcome::Clean);
     };
     match command.as_str() {
         "-h" | "--help" | "help" => {
             print!("{USAGE}");
-            Ok(())
+            Ok(Outcome::Clean)
         }
         "diff" => {
             let opts = parse_options(rest)?;
-            let [before, after] = opts.files.as_slice() else {
-                return Err(format!("diff takes two snapshot files, got {}\n\n{USAGE}", opts.files.len()));
-            };
-            let (a, b) = std::thread::scope(|s| {
-                let a = s.spawn(|| load(before));
-                let b = load(after);
-                (a.join().expect("parser thread"), b)
-            });
-            let (a, b) = (a?, b?);
-            let mut comparison = Comparison::new(&a, &b);
-            comparison.sort_by(opts.sort, opts.sort != SortKey::TypeName);
-            if opts.json {
-                println!("{}", serde_json::to_string_pretty(&comparison).map_err(|e| e.to_string())?);
-            } else {
-                print_comparison(&comparison, opts.top);
+            if opts.files.len() < 2 {
+                return Err(format!("diff takes two or more snapshot files, got {}\n\n{USAGE}", opts.files.len()));
             }
-            Ok(())
+            let snaps = load_all(&opts.files)?;
+            let refs: Vec<&Snapshot> = snaps.iter().collect();
+            let mut analysis = analyze(&refs, opts.top.map_or(10, limit));
+            analysis.comparison.sort_by(opts.sort, opts.sort != SortKey::TypeName);
+            if opts.json {
+                println!("{}", serde_json::to_string_pretty(&analysis).map_err(|e| e.to_string())?);
+            } else {
+                print_analysis(&analysis, opts.top);
+            }
+            let over = opts.fail_on_growth.is_some_and(|t| analysis.suspects.iter().any(|s| s.net_bytes >= t));
+            Ok(if over { Outcome::GrowthOverThreshold } else { Outcome::Clean })
         }
         "summary" => {
             let opts = parse_options(rest)?;
@@ -79,33 +90,70 @@ fn run(args: &[String]) -> Result<(), String> {
             if opts.json {
                 println!("{}", serde_json::to_string_pretty(&summary).map_err(|e| e.to_string())?);
             } else {
-                print_summary(&summary, opts.top);
+                print_summary(&summary, opts.top.unwrap_or(25));
             }
-            Ok(())
+            Ok(Outcome::Clean)
         }
         other => Err(format!("unknown command '{other}'\n\n{USAGE}")),
     }
 }
 
 fn parse_options(args: &[String]) -> Result<Options, String> {
-    let mut opts = Options { top: 25, sort: SortKey::BytesDelta, json: false, files: Vec::new() };
+    let mut opts = Options { top: None, fail_on_growth: None, sort: SortKey::BytesDelta, json: false, files: Vec::new() };
     let mut it = args.iter();
     while let Some(arg) = it.next() {
         match arg.as_str() {
             "--top" => {
                 let v = it.next().ok_or("--top needs a number")?;
-                opts.top = v.parse().map_err(|_| format!("--top needs a number, got '{v}'"))?;
+                opts.top = Some(v.parse().map_err(|_| format!("--top needs a number, got '{v}'"))?);
             }
             "--sort" => {
                 let v = it.next().ok_or("--sort needs a column name")?;
                 opts.sort = SortKey::from_name(v).ok_or_else(|| format!("unknown sort column '{v}'"))?;
             }
             "--json" => opts.json = true,
+            "--fail-on-growth" => {
+                let v = it.next().ok_or("--fail-on-growth needs a size")?;
+                opts.fail_on_growth = Some(parse_size(v).ok_or_else(|| format!("--fail-on-growth needs a size like 500k or 2M, got '{v}'"))?);
+            }
             flag if flag.starts_with("--") => return Err(format!("unknown option '{flag}'")),
             file => opts.files.push(file.to_owned()),
         }
     }
     Ok(opts)
+}
+
+/// `123`, `500k`, `2M`, `1G` (binary units) as bytes.
+fn parse_size(s: &str) -> Option<i64> {
+    let s = s.trim();
+    let (digits, unit) = match s.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
+        Some((at, _)) => (&s[..at], s[at..].trim_start().to_ascii_lowercase()),
+        None => (s, String::new()),
+    };
+    let n: i64 = digits.parse().ok()?;
+    let scale = match unit.trim_end_matches("ib").trim_end_matches('b') {
+        "" => 1,
+        "k" => 1 << 10,
+        "m" => 1 << 20,
+        "g" => 1 << 30,
+        _ => return None,
+    };
+    n.checked_mul(scale)
+}
+
+/// Reads and parses the files, two at a time.
+fn load_all(paths: &[String]) -> Result<Vec<Snapshot>, String> {
+    let mut out = Vec::with_capacity(paths.len());
+    for pair in paths.chunks(2) {
+        let loaded: Vec<Result<Snapshot, String>> = std::thread::scope(|s| {
+            let handles: Vec<_> = pair.iter().map(|p| s.spawn(move || load(p))).collect();
+            handles.into_iter().map(|h| h.join().expect("parser thread")).collect()
+        });
+        for snap in loaded {
+            out.push(snap?);
+        }
+    }
+    Ok(out)
 }
 
 fn load(path: &str) -> Result<Snapshot, String> {
@@ -131,8 +179,64 @@ fn fit(s: &str, width: usize) -> String {
     out
 }
 
+fn print_analysis(a: &Analysis, top: Option<usize>) {
+    println!("Snapshots, oldest first:");
+    for s in &a.snapshots {
+        let coverage = s.rss_coverage.map_or(String::new(), |c| {
+            format!(", Python objects explain {:.0}% of RSS {}", c * 100.0, bytes(s.rss.unwrap_or(0) as i64))
+        });
+        println!(
+            "  {}  {}  {} objects, {}{coverage}",
+            s.time.as_deref().unwrap_or("(no time)"),
+            s.name,
+            thousands(s.objects as i64),
+            bytes(s.bytes as i64)
+        );
+    }
+    println!();
+    if a.suspects.is_empty() {
+        println!("No leak suspects: no holder gained more than it freed.");
+    } else {
+        println!("Leak suspects, most likely first:");
+    }
+    for (i, s) in a.suspects.iter().enumerate() {
+        println!();
+        print_wrapped(&format!("{}. ", i + 1), &s.sentence);
+        if let Some(g) = s.entries.first() {
+            for example in g.examples.iter().take(2) {
+                println!("     e.g. {}", fit(example, 90));
+            }
+        }
+        for (site, count) in s.sites.iter().take(3) {
+            println!("     {} × {}", fit(site, 80), thousands(*count as i64));
+        }
+    }
+    println!();
+    print_comparison(&a.comparison, top.unwrap_or(25));
+}
+
+/// Prints `text` after `lead`, wrapped at 100 columns with a hanging indent.
+fn print_wrapped(lead: &str, text: &str) {
+    let indent = " ".repeat(lead.chars().count().max(5));
+    let mut line = format!("{lead:<5}");
+    let mut fresh = true;
+    for word in text.split(' ') {
+        if !fresh && line.chars().count() + 1 + word.chars().count() > 100 {
+            println!("{line}");
+            line = indent.clone();
+            fresh = true;
+        }
+        if !fresh {
+            line.push(' ');
+        }
+        line.push_str(word);
+        fresh = false;
+    }
+    println!("{line}");
+}
+
 fn print_comparison(c: &Comparison, top: usize) {
-    println!("{} → {}", c.before, c.after);
+    println!("Types, {} → {}", c.before, c.after);
     println!(
         "{:<34} {:>10} {:>10} {:>11} {:>14} {:>14}",
         "type", "#new", "#deleted", "Δcount", "Δbytes", "bytes after"

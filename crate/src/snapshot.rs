@@ -1,6 +1,7 @@
 //! The parsed snapshot: the text kept once, one compact row of numbers per object.
 
 use std::borrow::Cow;
+use std::sync::OnceLock;
 
 use memchr::memchr;
 use rustc_hash::FxHashMap;
@@ -64,6 +65,8 @@ pub struct Snapshot {
     id: Vec<u64>,
     parent: Vec<u64>,
     sorted: bool,
+    /// `(id, index)` of every object, by id; built on first use.
+    by_id: OnceLock<Vec<(u64, u32)>>,
 }
 
 impl Snapshot {
@@ -122,6 +125,7 @@ impl Snapshot {
             id: Vec::with_capacity(capacity),
             parent: Vec::with_capacity(capacity),
             sorted: true,
+            by_id: OnceLock::new(),
             text: String::new(),
         };
         snap.read_body(text.as_bytes(), body, header_lines)?;
@@ -295,6 +299,30 @@ impl Snapshot {
         &self.id
     }
 
+    /// `(id, index)` of every object, sorted by id (then index).
+    pub fn sorted_ids(&self) -> &[(u64, u32)] {
+        self.by_id.get_or_init(|| {
+            let mut v: Vec<(u64, u32)> = self.id.iter().enumerate().map(|(i, &id)| (id, i as u32)).collect();
+            v.sort_unstable();
+            v
+        })
+    }
+
+    /// Index of the object with `id`, if present.
+    pub fn index_of(&self, id: u64) -> Option<usize> {
+        let ids = self.sorted_ids();
+        let at = ids.partition_point(|&(x, _)| x < id);
+        ids.get(at).filter(|&&(x, _)| x == id).map(|&(_, i)| i as usize)
+    }
+
+    /// Index of the object's parent, when the parent is in the snapshot.
+    pub fn parent_index(&self, index: usize) -> Option<usize> {
+        match self.parent[index] {
+            NO_PARENT => None,
+            id => self.index_of(id),
+        }
+    }
+
     /// Approximate heap bytes this model uses, text included.
     pub fn memory_bytes(&self) -> usize {
         self.text.capacity()
@@ -302,6 +330,7 @@ impl Snapshot {
             + self.type_ix.capacity() * 4
             + (self.size.capacity() + self.len.capacity() + self.id.capacity() + self.parent.capacity()) * 8
             + self.types.iter().map(|t| t.len() + 16).sum::<usize>()
+            + self.by_id.get().map_or(0, |v| v.capacity() * 16)
     }
 
     fn line(&self, index: usize) -> &str {

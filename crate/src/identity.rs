@@ -1,0 +1,68 @@
+//! Which objects of two snapshots are the same object.
+//!
+//! CPython reuses addresses, so an equal id is not enough. Two objects are the same when
+//! they have the same id and type, and also
+//! - for immutable types, the same contents;
+//! - when both snapshots record paths, the same parent (an object that moved to a new
+//!   shortest path counts as deleted and new: a rare, visible, conservative error).
+
+use std::cmp::Ordering;
+
+use crate::snapshot::Snapshot;
+
+/// Types whose objects never change contents.
+const IMMUTABLE_TYPES: &[&str] =
+    &["str", "int", "float", "bytes", "tuple", "frozenset", "complex", "bool", "range", "code"];
+
+/// No counterpart in the other snapshot.
+pub const NONE: u32 = u32::MAX;
+
+/// The object-by-object correspondence of a baseline and a later snapshot.
+#[derive(Clone, Debug)]
+pub struct Matching {
+    /// For each object of the later snapshot, its index in the baseline, or [`NONE`] if new.
+    pub before_of_after: Vec<u32>,
+    /// For each object of the baseline, its index in the later snapshot, or [`NONE`] if gone.
+    pub after_of_before: Vec<u32>,
+}
+
+impl Matching {
+    /// Matches the objects of `before` and `after`.
+    pub fn new(before: &Snapshot, after: &Snapshot) -> Matching {
+        let immutable_a: Vec<bool> = before.type_names().iter().map(|t| IMMUTABLE_TYPES.contains(&&**t)).collect();
+        let same_parent = before.has_paths() && after.has_paths();
+        let mut m = Matching { before_of_after: vec![NONE; after.len()], after_of_before: vec![NONE; before.len()] };
+        let (sa, sb) = (before.sorted_ids(), after.sorted_ids());
+        let (mut i, mut j) = (0, 0);
+        while i < sa.len() && j < sb.len() {
+            match sa[i].0.cmp(&sb[j].0) {
+                Ordering::Less => i += 1,
+                Ordering::Greater => j += 1,
+                Ordering::Equal => {
+                    let (ia, ib) = (sa[i].1 as usize, sb[j].1 as usize);
+                    let (a, b) = (before.object(ia), after.object(ib));
+                    let same = a.type_name() == b.type_name()
+                        && (!same_parent || a.parent() == b.parent())
+                        && (!immutable_a[a.type_index() as usize] || a.raw_repr() == b.raw_repr());
+                    if same {
+                        m.before_of_after[ib] = ia as u32;
+                        m.after_of_before[ia] = ib as u32;
+                    }
+                    i += 1;
+                    j += 1;
+                }
+            }
+        }
+        m
+    }
+
+    /// Whether object `index` of the later snapshot is new.
+    pub fn is_new(&self, index: usize) -> bool {
+        self.before_of_after[index] == NONE
+    }
+
+    /// Whether object `index` of the baseline is gone.
+    pub fn is_deleted(&self, index: usize) -> bool {
+        self.after_of_before[index] == NONE
+    }
+}

@@ -1,0 +1,93 @@
+//! Holder paths: the chain of edges from a root to an object, read as Python.
+
+use crate::snapshot::Snapshot;
+
+/// Longest chain followed; deeper objects show `…` at the front.
+const MAX_DEPTH: usize = 64;
+
+/// The path from a root to object `index`, as FORMAT.md says readers show it:
+/// `app.cache._store['k']`, `<thread worker-1> handle() locals['batch']`.
+///
+/// `None` when the snapshot records no paths.
+///
+/// # Example
+/// ```
+/// let text = "#heapsnap 1\n#columns\ttype\trepr\tsize\tlen\tid\tparent\tedge\n\
+///             dict\t{…}\t64\t1\t20\t10\t.__dict__\n\
+///             list\t[]\t56\t0\t30\t20\t['items']\n\
+///             module\t<module 'app'>\t72\t-\t10\t-\tapp\n#end\t3\n";
+/// let snap = heapsnap::Snapshot::parse("a", text.as_bytes().to_vec()).unwrap();
+/// assert_eq!(heapsnap::holder_path(&snap, 1).unwrap(), "app.items");
+/// ```
+pub fn holder_path(snap: &Snapshot, index: usize) -> Option<String> {
+    if !snap.has_paths() {
+        return None;
+    }
+    let mut edges: Vec<String> = Vec::new();
+    let mut at = Some(index);
+    let mut cut = false;
+    while let Some(i) = at {
+        if edges.len() == MAX_DEPTH {
+            cut = true;
+            break;
+        }
+        let obj = snap.object(i);
+        edges.push(obj.edge().map(|e| e.into_owned()).unwrap_or_else(|| "?".to_owned()));
+        at = snap.parent_index(i);
+        if at.is_none() && obj.parent().is_some() {
+            edges.push("<gone>".to_owned());
+        }
+    }
+    let mut out = String::from(if cut { "…" } else { "" });
+    for edge in edges.iter().rev() {
+        push_segment(&mut out, edge);
+    }
+    Some(out)
+}
+
+/// Appends one edge label to a path.
+fn push_segment(out: &mut String, edge: &str) {
+    if let Some(name) = dict_key_as_attribute(edge) {
+        if let Some(stem) = out.strip_suffix(".__dict__") {
+            out.truncate(stem.len());
+            out.push('.');
+            out.push_str(name);
+            return;
+        }
+    }
+    let starts_word = edge.chars().next().is_some_and(|c| c.is_alphabetic() || c == '_' || c == '<');
+    if !out.is_empty() && !out.ends_with('…') && starts_word {
+        out.push(' ');
+    }
+    out.push_str(edge);
+}
+
+/// `name` when `edge` is `['name']` and `name` is a Python identifier.
+fn dict_key_as_attribute(edge: &str) -> Option<&str> {
+    let name = edge.strip_prefix("['")?.strip_suffix("']")?;
+    let mut chars = name.chars();
+    let first = chars.next()?;
+    ((first.is_alphabetic() || first == '_') && chars.all(|c| c.is_alphanumeric() || c == '_')).then_some(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn join(edges: &[&str]) -> String {
+        let mut out = String::new();
+        for e in edges {
+            push_segment(&mut out, e);
+        }
+        out
+    }
+
+    #[test]
+    fn segments_read_as_python() {
+        assert_eq!(join(&["app", ".__dict__", "['cache']", ".__dict__", "['_store']", "['k']"]), "app.cache._store['k']");
+        assert_eq!(join(&["<thread worker-1> handle()", "locals['batch']", "[0]"]), "<thread worker-1> handle() locals['batch'][0]");
+        assert_eq!(join(&["app", ".__dict__", "['not an identifier']"]), "app.__dict__['not an identifier']");
+        assert_eq!(join(&["<unreached>", "<referent>", "[3]"]), "<unreached> <referent>[3]");
+        assert_eq!(join(&["m", ".__dict__", "[42]"]), "m.__dict__[42]");
+    }
+}

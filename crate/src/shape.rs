@@ -1,0 +1,120 @@
+//! The "shape" of an object's contents: what objects made by the same code have in common.
+//!
+//! Dicts are shaped by their keys (`{id, user, ts}`); anything else by its contents with
+//! runs of digits masked (`'user#'`), so records that differ only in their numbers group.
+
+/// The shape of bounded contents `repr` (as unescaped for display).
+///
+/// # Example
+/// ```
+/// use heapsnap::shape_of;
+/// assert_eq!(shape_of("{'id': 7, 'user': 'u7', 'tags': [1, 2]}"), "{id, user, tags}");
+/// assert_eq!(shape_of("{'a': 1, …12}"), "{a, …}");
+/// assert_eq!(shape_of("'session-1234'"), "'session-#'");
+/// ```
+pub fn shape_of(repr: &str) -> String {
+    let body = repr.strip_prefix('{').and_then(|r| r.strip_suffix('}'));
+    if let Some(keys) = body.and_then(dict_keys) {
+        return format!("{{{}}}", keys.join(", "));
+    }
+    mask_digits(repr)
+}
+
+/// Top-level keys of a dict literal's inside, or `None` if it is not one.
+fn dict_keys(body: &str) -> Option<Vec<String>> {
+    if body.is_empty() {
+        return Some(Vec::new());
+    }
+    let mut keys = Vec::new();
+    for item in split_top_level(body, ',') {
+        let item = item.trim();
+        if item.starts_with('…') {
+            keys.push("…".to_owned());
+            continue;
+        }
+        let colon = find_top_level(item, ':')?;
+        let key = item[..colon].trim();
+        keys.push(unquote_identifier(key).map_or_else(|| mask_digits(key), str::to_owned));
+    }
+    Some(keys)
+}
+
+fn unquote_identifier(key: &str) -> Option<&str> {
+    let inner = key.strip_prefix('\'').and_then(|k| k.strip_suffix('\''))?;
+    let mut chars = inner.chars();
+    let first = chars.next()?;
+    ((first.is_alphabetic() || first == '_') && chars.all(|c| c.is_alphanumeric() || c == '_')).then_some(inner)
+}
+
+/// Splits on `sep` outside brackets and quotes.
+fn split_top_level(s: &str, sep: char) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let mut start = 0;
+    let mut rest = s;
+    while let Some(at) = find_top_level(rest, sep) {
+        parts.push(&s[start..start + at]);
+        start += at + sep.len_utf8();
+        rest = &s[start..];
+    }
+    parts.push(&s[start..]);
+    parts
+}
+
+/// Byte offset of the first `target` outside brackets and quoted strings.
+fn find_top_level(s: &str, target: char) -> Option<usize> {
+    let mut depth = 0i32;
+    let mut quote: Option<char> = None;
+    let mut escaped = false;
+    for (i, c) in s.char_indices() {
+        if let Some(q) = quote {
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == q {
+                quote = None;
+            }
+            continue;
+        }
+        match c {
+            '\'' | '"' => quote = Some(c),
+            '(' | '[' | '{' | '<' => depth += 1,
+            ')' | ']' | '}' | '>' => depth -= 1,
+            _ if c == target && depth == 0 => return Some(i),
+            _ => {}
+        }
+    }
+    None
+}
+
+fn mask_digits(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut in_digits = false;
+    for c in s.chars() {
+        if c.is_ascii_digit() {
+            if !in_digits {
+                out.push('#');
+            }
+            in_digits = true;
+        } else {
+            in_digits = false;
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shapes() {
+        assert_eq!(shape_of("{}"), "{}");
+        assert_eq!(shape_of("{'a:b': 1, 2: 'x, y', 'k': {'n': 1}}"), "{'a:b', #, k}");
+        assert_eq!(shape_of("{'q': 'it\\'s, ok', 'r': 1}"), "{q, r}");
+        assert_eq!(shape_of("[1, 22, 333]"), "[#, #, #]");
+        assert_eq!(shape_of("{1, 2}"), "{#, #}");
+        assert_eq!(shape_of("<function f at a.py:12>"), "<function f at a.py:#>");
+    }
+}

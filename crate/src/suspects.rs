@@ -1,0 +1,302 @@
+//! Leak suspects over N ≥ 2 snapshots of one process: holders whose contents grow, ranked
+//! so that steady growth of one holder beats a one-off jump, and churn does not count.
+//! The scoring is explained in `docs/SUSPECTS.md`.
+
+use rustc_hash::FxHashMap;
+use serde::Serialize;
+
+use crate::compare::Comparison;
+use crate::groups::{group_by_shape, ranked, ContentGroup};
+use crate::holders::Attribution;
+use crate::humanize::{signed_bytes, thousands};
+use crate::identity::{Matching, NONE};
+use crate::paths::holder_path;
+use crate::snapshot::Snapshot;
+
+/// One snapshot as the analysis saw it.
+#[derive(Clone, Debug, Serialize)]
+pub struct SnapshotFacts {
+    /// Name given at parse time.
+    pub name: String,
+    /// Capture time from the header.
+    pub time: Option<String>,
+    /// Number of objects.
+    pub objects: u64,
+    /// Sum of shallow sizes.
+    pub bytes: u64,
+    /// Process RSS from the header.
+    pub rss: Option<u64>,
+    /// Share of RSS the Python objects' shallow sizes explain (0..1), when RSS is known.
+    pub rss_coverage: Option<f64>,
+}
+
+/// A holder whose contents grew.
+#[derive(Clone, Debug, Serialize)]
+pub struct Suspect {
+    /// Type of the holder.
+    pub type_name: String,
+    /// Path from a root (`__main__._RECORD_CACHE`), or `<type> at 0x…` without paths.
+    pub path: String,
+    /// Whether no root reaches the holder.
+    pub unreached: bool,
+    /// The holder's bounded contents in the last snapshot.
+    pub contents: String,
+    /// The holder's length in each snapshot, oldest first (`None`: absent, or no length).
+    pub lens: Vec<Option<u64>>,
+    /// Net bytes charged to it in each interval.
+    pub net_bytes_per_interval: Vec<i64>,
+    /// Net bytes over all intervals.
+    pub net_bytes: i64,
+    /// Net objects over all intervals.
+    pub net_count: i64,
+    /// Intervals in which it grew.
+    pub growing_intervals: usize,
+    /// The score it is ranked by (see `docs/SUSPECTS.md`).
+    pub score: f64,
+    /// What its new entries (last interval) look like, largest group first.
+    pub entries: Vec<ContentGroup>,
+    /// Allocation sites of the objects it gained in the last interval.
+    pub sites: Vec<(String, u64)>,
+    /// The verdict in one sentence.
+    pub sentence: String,
+}
+
+/// Series of one type across the snapshots.
+#[derive(Clone, Debug, Serialize)]
+pub struct TypeSeries {
+    /// Type name.
+    pub type_name: String,
+    /// Object count in each snapshot, oldest first.
+    pub counts: Vec<u64>,
+    /// Shallow bytes in each snapshot, oldest first.
+    pub bytes: Vec<u64>,
+}
+
+/// Everything the analyzer says about N snapshots of one process.
+#[derive(Clone, Debug, Serialize)]
+pub struct Analysis {
+    /// The snapshots, oldest first (by header time, then name).
+    pub snapshots: Vec<SnapshotFacts>,
+    /// Ranked suspects, most likely leak first.
+    pub suspects: Vec<Suspect>,
+    /// Per-type comparison of the oldest and the newest snapshot.
+    pub comparison: Comparison,
+    /// Per-type series, in the comparison's row order.
+    pub types: Vec<TypeSeries>,
+}
+
+/// Per-holder accumulation across intervals.
+struct Track {
+    net_bytes: Vec<i64>,
+    net_count: i64,
+}
+
+/// Analyzes `snapshots` (any order; at least two), keeping the `top` suspects.
+///
+/// # Example
+/// ```
+/// let head = "#heapsnap 1\n#columns\ttype\trepr\tsize\tlen\tid\tparent\tedge\n";
+/// let snap = |n: usize, time: &str| {
+///     let mut lines = vec![format!("dict\t{{…}}\t1000\t{n}\ta0\t-\tCACHE")];
+///     lines.extend((0..n).map(|i| format!("list\t[{i}]\t64\t1\t{:x}\ta0\t[{i}]", 0x1000 + i)));
+///     lines.sort();
+///     let text = format!("{head}#time\t{time}\n{}\n#end\t{}\n", lines.join("\n"), n + 1);
+///     heapsnap::Snapshot::parse(time, text.into_bytes()).unwrap()
+/// };
+/// let (a, b, c) = (snap(2, "t1"), snap(4, "t2"), snap(6, "t3"));
+/// let analysis = heapsnap::analyze(&[&c, &a, &b], 5);
+/// let top = &analysis.suspects[0];
+/// assert_eq!(top.path, "CACHE");
+/// assert_eq!(top.lens, vec![Some(2), Some(4), Some(6)]);
+/// assert_eq!(top.net_bytes, 4 * 64);
+/// ```
+pub fn analyze(snapshots: &[&Snapshot], top: usize) -> Analysis {
+    assert!(snapshots.len() >= 2, "analyze needs at least two snapshots");
+    let mut snaps: Vec<&Snapshot> = snapshots.to_vec();
+    snaps.sort_by(|a, b| a.header().time().cmp(&b.header().time()).then_with(|| a.name().cmp(b.name())));
+    let intervals = snaps.len() - 1;
+    let matchings: Vec<Matching> = snaps.windows(2).map(|w| Matching::new(w[0], w[1])).collect();
+    let mut tracks: FxHashMap<u32, Track> = FxHashMap::default();
+    let mut last_attribution = None;
+    for (k, pair) in snaps.windows(2).enumerate() {
+        let matching = &matchings[k];
+        // Re-key the holders followed so far from snapshot k to snapshot k + 1.
+        tracks = tracks
+            .into_iter()
+            .filter_map(|(h, t)| Some(matching.after_of_before[h as usize]).filter(|&n| n != NONE).map(|n| (n, t)))
+            .collect();
+        let attribution = Attribution::new(pair[0], pair[1], matching);
+        for g in &attribution.holders {
+            let track = tracks
+                .entry(g.holder as u32)
+                .or_insert_with(|| Track { net_bytes: vec![0; intervals], net_count: 0 });
+            track.net_bytes[k] += g.net_bytes();
+            track.net_count += g.net_count();
+        }
+        last_attribution = Some(attribution);
+    }
+    let last_attribution = last_attribution.expect("at least one interval");
+    let last = *snaps.last().expect("at least two snapshots");
+
+    let mut scored: Vec<(f64, u32, Track)> = tracks
+        .into_iter()
+        .filter_map(|(h, t)| {
+            let total: i64 = t.net_bytes.iter().sum();
+            let growing = t.net_bytes.iter().filter(|&&b| b > 0).count();
+            if total <= 0 || t.net_count <= 0 {
+                return None;
+            }
+            let steadiness = growing as f64 / intervals as f64;
+            Some((total as f64 * steadiness * steadiness, h, t))
+        })
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    scored.truncate(top);
+
+    let suspects = scored
+        .into_iter()
+        .map(|(score, h, track)| suspect(&snaps, &matchings, &last_attribution, last, h as usize, track, score))
+        .collect();
+
+    let comparison = Comparison::new(snaps[0], last);
+    let types = type_series(&snaps, &comparison);
+    Analysis { snapshots: snaps.iter().map(|s| facts(s)).collect(), suspects, comparison, types }
+}
+
+fn suspect(
+    snaps: &[&Snapshot],
+    matchings: &[Matching],
+    attribution: &Attribution,
+    last: &Snapshot,
+    holder: usize,
+    track: Track,
+    score: f64,
+) -> Suspect {
+    let obj = last.object(holder);
+    // Length in each snapshot, following the holder back through the matchings.
+    let mut lens = vec![None; snaps.len()];
+    let mut at = Some(holder);
+    for k in (0..snaps.len()).rev() {
+        let Some(i) = at else { break };
+        lens[k] = snaps[k].object(i).length();
+        at = if k > 0 { Some(matchings[k - 1].before_of_after[i]).filter(|&p| p != NONE).map(|p| p as usize) } else { None };
+    }
+    let charged: Vec<usize> =
+        (0..last.len()).filter(|&i| attribution.holder_of_new[i] == holder as u32).collect();
+    let direct: Vec<usize> = charged.iter().copied().filter(|&i| last.parent_index(i) == Some(holder)).collect();
+    let entries: Vec<ContentGroup> =
+        group_by_shape(last, if direct.is_empty() { charged.clone() } else { direct }).into_iter().take(3).collect();
+    // Where its entries were made; else where anything it gained was made.
+    let sites = match entries.first() {
+        Some(g) if !g.sites.is_empty() => g.sites.clone(),
+        _ => {
+            let mut counts: FxHashMap<String, u64> = FxHashMap::default();
+            for &i in &charged {
+                if let Some(site) = last.object(i).site() {
+                    *counts.entry(site.into_owned()).or_insert(0) += 1;
+                }
+            }
+            ranked(counts, 5)
+        }
+    };
+    let path = holder_path(last, holder).unwrap_or_else(|| format!("{} at 0x{:x}", obj.type_name(), obj.id()));
+    let unreached = path.starts_with("<unreached>");
+    let net_bytes: i64 = track.net_bytes.iter().sum();
+    let growing_intervals = track.net_bytes.iter().filter(|&&b| b > 0).count();
+    let mut s = Suspect {
+        type_name: obj.type_name().to_owned(),
+        path,
+        unreached,
+        contents: obj.repr().into_owned(),
+        lens,
+        net_bytes_per_interval: track.net_bytes,
+        net_bytes,
+        net_count: track.net_count,
+        growing_intervals,
+        score,
+        entries,
+        sites,
+        sentence: String::new(),
+    };
+    s.sentence = sentence(&s, snaps.len());
+    s
+}
+
+/// `__main__._RECORD_CACHE (dict) grew 2,000 → 6,000 entries (+1.2 MiB) over 3 snapshots; …`
+fn sentence(s: &Suspect, snapshots: usize) -> String {
+    let mut out = format!("{} ({})", s.path, s.type_name);
+    let first = s.lens.iter().flatten().next();
+    match (first, s.lens.last().copied().flatten()) {
+        (Some(&a), Some(b)) if b > a => {
+            out += &format!(" grew {} → {} entries ({})", thousands(a as i64), thousands(b as i64), signed_bytes(s.net_bytes))
+        }
+        _ => out += &format!(" gained {} objects ({})", thousands(s.net_count), signed_bytes(s.net_bytes)),
+    }
+    out += &format!(" over {snapshots} snapshots");
+    if s.growing_intervals < snapshots - 1 {
+        out += &format!(", growing in {} of {} intervals", s.growing_intervals, snapshots - 1);
+    }
+    if let Some(g) = s.entries.first() {
+        out += &format!("; new entries look like {}", short(&g.shape, 80));
+        if g.type_name != "str" && !g.shape.starts_with('<') {
+            out += &format!(" ({})", g.type_name);
+        }
+    }
+    if let Some((site, _)) = s.sites.first() {
+        out += &format!("; created at {}", short_site(site));
+    }
+    if s.unreached {
+        out += "; no root reaches it (held by C code, or garbage in a cycle)";
+    }
+    out
+}
+
+/// The innermost frame of a site, with the file's directory dropped: `service.py:26`.
+fn short_site(site: &str) -> &str {
+    let innermost = site.split('<').next().unwrap_or(site);
+    innermost.rsplit('/').next().unwrap_or(innermost)
+}
+
+fn short(s: &str, width: usize) -> String {
+    if s.chars().count() <= width {
+        s.to_owned()
+    } else {
+        s.chars().take(width - 1).chain(std::iter::once('…')).collect()
+    }
+}
+
+fn facts(s: &Snapshot) -> SnapshotFacts {
+    let bytes: u64 = s.sizes().iter().sum();
+    let rss = s.header().rss();
+    SnapshotFacts {
+        name: s.name().to_owned(),
+        time: s.header().time().map(str::to_owned),
+        objects: s.len() as u64,
+        bytes,
+        rss,
+        rss_coverage: rss.filter(|&r| r > 0).map(|r| bytes as f64 / r as f64),
+    }
+}
+
+fn type_series(snaps: &[&Snapshot], comparison: &Comparison) -> Vec<TypeSeries> {
+    let mut row_of: FxHashMap<&str, usize> = FxHashMap::default();
+    let mut series: Vec<TypeSeries> = comparison
+        .rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            row_of.insert(&r.type_name, i);
+            TypeSeries { type_name: r.type_name.clone(), counts: vec![0; snaps.len()], bytes: vec![0; snaps.len()] }
+        })
+        .collect();
+    for (k, snap) in snaps.iter().enumerate() {
+        let rows: Vec<Option<usize>> = snap.type_names().iter().map(|t| row_of.get(&**t).copied()).collect();
+        for (&t, &size) in snap.type_indexes().iter().zip(snap.sizes()) {
+            if let Some(r) = rows[t as usize] {
+                series[r].counts[k] += 1;
+                series[r].bytes[k] += size;
+            }
+        }
+    }
+    series
+}
