@@ -32,11 +32,12 @@ export class AnalyzerClient {
     return this.call('load', { key, name, buffer }, [buffer]);
   }
 
-  compare(before, after) {
-    return this.call('compare', { before, after });
+  /** Suspects, comparison (oldest → newest) and per-type series of the snapshots under `keys`. */
+  analyze(keys, top = 20) {
+    return this.call('analyze', { keys, top });
   }
 
-  drop(key) {
-    return this.call('drop', { key });
+  remove(key) {
+    return this.call('remove', { key });
   }
 }

@@ -1,24 +1,20 @@
-// The page: takes snapshot files, hands their bytes to the analysis worker, shows the comparison.
-// Every text that comes from a snapshot is set with textContent, never parsed as HTML.
+// The page: takes snapshot files, hands their bytes to the analysis worker, shows suspects
+// and the comparison. Every text from a snapshot is set with textContent, never parsed as HTML.
 import { AnalyzerClient } from './analyzer-client.js';
+import { renderComparison } from './comparison-view.js';
+import { el } from './dom.js';
 import * as fmt from './format.js';
+import { renderSuspects } from './suspects-view.js';
 
 const analyzer = new AnalyzerClient(new Worker(new URL('./worker.js', import.meta.url), { type: 'module' }));
 const files = []; // {key, name, state: 'loading' | 'ready' | 'error', info?, error?}
 let nextKey = 1;
-let compareToken = 0;
+let analysisToken = 0;
 
 const $ = (id) => document.getElementById(id);
 
-function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
-
 async function loadFile(name, bufferPromise) {
-  const entry = { key: `s${nextKey++}`, name, state: 'loading' };
+  const entry = { key: nextKey++, name, state: 'loading' };
   files.push(entry);
   renderFiles();
   try {
@@ -31,7 +27,7 @@ async function loadFile(name, bufferPromise) {
     entry.error = error.message.startsWith(`${name}: `) ? error.message.slice(name.length + 2) : error.message;
   }
   renderFiles();
-  await refreshComparison();
+  await refreshAnalysis();
 }
 
 function readyFiles() {
@@ -60,50 +56,36 @@ function renderFiles() {
   }
 }
 
-async function refreshComparison() {
+async function refreshAnalysis() {
   const ready = readyFiles();
-  const token = ++compareToken;
+  const token = ++analysisToken;
   if (ready.length < 2) {
     $('comparison').hidden = true;
+    $('suspects-section').hidden = true;
     $('status').textContent = ready.length === 1 ? 'Add a second snapshot of the same process to compare.' : '';
     return;
   }
-  const before = ready[0];
-  const after = ready[ready.length - 1];
-  $('status').textContent = 'Comparing…';
+  $('status').textContent = 'Analyzing…';
   try {
-    const comparison = await analyzer.compare(before.key, after.key);
-    if (token !== compareToken) return;
-    renderComparison(comparison);
+    const analysis = await analyzer.analyze(ready.map((f) => f.key));
+    if (token !== analysisToken) return;
+    renderCoverage(analysis);
+    renderSuspects($('suspects'), analysis);
+    $('suspects-section').hidden = false;
+    renderComparison(analysis);
     $('status').textContent = '';
   } catch (error) {
-    $('status').textContent = `Comparison failed: ${error.message}`;
+    $('status').textContent = `Analysis failed: ${error.message}`;
   }
 }
 
-function renderComparison(comparison) {
-  $('comparison-caption').textContent = `${comparison.before} → ${comparison.after}, by byte growth`;
-  const body = $('comparison-body');
-  const rows = comparison.rows.filter((r) => r.newCount || r.deletedCount).slice(0, 500);
-  body.replaceChildren(
-    ...rows.map((r) => {
-      const tr = el('tr');
-      tr.append(
-        el('td', 'type', r.typeName),
-        el('td', 'num', fmt.count(r.newCount)),
-        el('td', 'num', fmt.count(r.deletedCount)),
-        el('td', `num ${tone(r.countDelta)}`, fmt.signedCount(r.countDelta)),
-        el('td', `num ${tone(r.bytesDelta)}`, fmt.signedBytes(r.bytesDelta)),
-        el('td', 'num', fmt.bytes(r.bytesAfter)),
-      );
-      return tr;
-    }),
-  );
-  $('comparison').hidden = false;
-}
-
-function tone(delta) {
-  return delta > 0 ? 'grow' : delta < 0 ? 'shrink' : '';
+function renderCoverage(analysis) {
+  const last = analysis.snapshots.at(-1);
+  const text = last.rssCoverage == null
+    ? ''
+    : `Python objects explain ${Math.round(last.rssCoverage * 100)}% of the process's RSS (${fmt.bytes(last.rss)}) in ${last.name}` +
+      (last.rssCoverage < 0.5 ? ': the rest is native memory (C extensions, allocator), which a native-memory profiler sees.' : '.');
+  $('coverage').textContent = text;
 }
 
 function loadFileList(fileList) {

@@ -13,6 +13,9 @@ use crate::identity::{Matching, NONE};
 use crate::paths::holder_path;
 use crate::snapshot::Snapshot;
 
+/// Suspects scoring less than this share of the first suspect's score are left out.
+pub const MIN_SHARE_OF_TOP: f64 = 0.01;
+
 /// One snapshot as the analysis saw it.
 #[derive(Clone, Debug, Serialize)]
 pub struct SnapshotFacts {
@@ -151,6 +154,9 @@ pub fn analyze(snapshots: &[&Snapshot], top: usize) -> Analysis {
         })
         .collect();
     scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    // Noise floor: a holder scoring under 1% of the first is not worth a reader's time.
+    let floor = scored.first().map_or(0.0, |s| s.0 * MIN_SHARE_OF_TOP);
+    scored.retain(|s| s.0 >= floor);
     scored.truncate(top);
 
     let suspects = scored

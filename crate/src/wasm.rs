@@ -6,15 +6,15 @@
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-use crate::{Comparison, Snapshot, Summary, TypeDelta, TypeTotal};
+use crate::{analyze, Analysis, ContentGroup, Snapshot, SnapshotFacts, Suspect, TypeDelta, TypeSeries};
 
-/// A parsed snapshot held in wasm memory; JS keeps only this handle.
+/// The snapshots loaded in this worker, by the page's keys.
 #[wasm_bindgen]
-pub struct SnapshotHandle {
-    inner: Snapshot,
+#[derive(Default)]
+pub struct Workspace {
+    snapshots: Vec<(u32, Snapshot)>,
 }
 
-/// Header facts the page shows and orders files by.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct InfoOut {
@@ -26,84 +26,13 @@ struct InfoOut {
     pid: Option<f64>,
     rss: Option<f64>,
     sorted: bool,
-    header: Vec<(String, String)>,
+    has_paths: bool,
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct DeltaOut {
-    type_name: String,
-    count_before: f64,
-    count_after: f64,
-    new_count: f64,
-    deleted_count: f64,
-    count_delta: f64,
-    bytes_before: f64,
-    bytes_after: f64,
-    new_bytes: f64,
-    freed_bytes: f64,
-    bytes_delta: f64,
-}
-
-impl From<&TypeDelta> for DeltaOut {
-    fn from(d: &TypeDelta) -> DeltaOut {
-        DeltaOut {
-            type_name: d.type_name.clone(),
-            count_before: d.count_before as f64,
-            count_after: d.count_after as f64,
-            new_count: d.new_count as f64,
-            deleted_count: d.deleted_count as f64,
-            count_delta: d.count_delta() as f64,
-            bytes_before: d.bytes_before as f64,
-            bytes_after: d.bytes_after as f64,
-            new_bytes: d.new_bytes as f64,
-            freed_bytes: d.freed_bytes as f64,
-            bytes_delta: d.bytes_delta() as f64,
-        }
-    }
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct ComparisonOut {
-    before: String,
-    after: String,
-    rows: Vec<DeltaOut>,
-}
-
-impl From<&Comparison> for ComparisonOut {
-    fn from(c: &Comparison) -> ComparisonOut {
-        ComparisonOut { before: c.before.clone(), after: c.after.clone(), rows: c.rows.iter().map(DeltaOut::from).collect() }
-    }
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct TotalOut {
-    type_name: String,
-    count: f64,
-    bytes: f64,
-}
-
-impl From<&TypeTotal> for TotalOut {
-    fn from(t: &TypeTotal) -> TotalOut {
-        TotalOut { type_name: t.type_name.clone(), count: t.count as f64, bytes: t.bytes as f64 }
-    }
-}
-
-/// Parses the bytes of a snapshot file (plain or gzip). Errors name the file and line.
-#[wasm_bindgen(js_name = parseSnapshot)]
-pub fn parse_snapshot(name: &str, bytes: Vec<u8>) -> Result<SnapshotHandle, JsError> {
-    Snapshot::parse(name, bytes).map(|inner| SnapshotHandle { inner }).map_err(js_error)
-}
-
-#[wasm_bindgen]
-impl SnapshotHandle {
-    /// Header facts: name, object count, time, pid, RSS, every header line.
-    pub fn info(&self) -> Result<JsValue, JsError> {
-        let s = &self.inner;
+impl From<&Snapshot> for InfoOut {
+    fn from(s: &Snapshot) -> InfoOut {
         let h = s.header();
-        let info = InfoOut {
+        InfoOut {
             name: s.name().to_owned(),
             objects: s.len() as f64,
             bytes: s.sizes().iter().sum::<u64>() as f64,
@@ -112,21 +41,191 @@ impl SnapshotHandle {
             pid: h.pid().map(|p| p as f64),
             rss: h.rss().map(|r| r as f64),
             sorted: s.is_sorted(),
-            header: h.fields.clone(),
-        };
-        to_js(&info)
+            has_paths: s.has_paths(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct FactsOut {
+    name: String,
+    time: Option<String>,
+    objects: f64,
+    bytes: f64,
+    rss: Option<f64>,
+    rss_coverage: Option<f64>,
+}
+
+impl From<&SnapshotFacts> for FactsOut {
+    fn from(f: &SnapshotFacts) -> FactsOut {
+        FactsOut {
+            name: f.name.clone(),
+            time: f.time.clone(),
+            objects: f.objects as f64,
+            bytes: f.bytes as f64,
+            rss: f.rss.map(|r| r as f64),
+            rss_coverage: f.rss_coverage,
+        }
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct GroupOut {
+    type_name: String,
+    shape: String,
+    count: f64,
+    bytes: f64,
+    examples: Vec<String>,
+    sites: Vec<(String, f64)>,
+}
+
+impl From<&ContentGroup> for GroupOut {
+    fn from(g: &ContentGroup) -> GroupOut {
+        GroupOut {
+            type_name: g.type_name.clone(),
+            shape: g.shape.clone(),
+            count: g.count as f64,
+            bytes: g.bytes as f64,
+            examples: g.examples.clone(),
+            sites: counted(&g.sites),
+        }
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SuspectOut {
+    type_name: String,
+    path: String,
+    unreached: bool,
+    contents: String,
+    lens: Vec<Option<f64>>,
+    net_bytes_per_interval: Vec<f64>,
+    net_bytes: f64,
+    net_count: f64,
+    growing_intervals: usize,
+    score: f64,
+    entries: Vec<GroupOut>,
+    sites: Vec<(String, f64)>,
+    sentence: String,
+}
+
+impl From<&Suspect> for SuspectOut {
+    fn from(s: &Suspect) -> SuspectOut {
+        SuspectOut {
+            type_name: s.type_name.clone(),
+            path: s.path.clone(),
+            unreached: s.unreached,
+            contents: s.contents.clone(),
+            lens: s.lens.iter().map(|l| l.map(|n| n as f64)).collect(),
+            net_bytes_per_interval: s.net_bytes_per_interval.iter().map(|&b| b as f64).collect(),
+            net_bytes: s.net_bytes as f64,
+            net_count: s.net_count as f64,
+            growing_intervals: s.growing_intervals,
+            score: s.score,
+            entries: s.entries.iter().map(GroupOut::from).collect(),
+            sites: counted(&s.sites),
+            sentence: s.sentence.clone(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct TypeRowOut {
+    type_name: String,
+    new_count: f64,
+    deleted_count: f64,
+    count_delta: f64,
+    new_bytes: f64,
+    freed_bytes: f64,
+    bytes_delta: f64,
+    bytes_after: f64,
+    counts: Vec<f64>,
+    bytes: Vec<f64>,
+}
+
+impl From<(&TypeDelta, Option<&TypeSeries>)> for TypeRowOut {
+    fn from((d, series): (&TypeDelta, Option<&TypeSeries>)) -> TypeRowOut {
+        let floats = |v: &[u64]| v.iter().map(|&x| x as f64).collect();
+        TypeRowOut {
+            type_name: d.type_name.clone(),
+            new_count: d.new_count as f64,
+            deleted_count: d.deleted_count as f64,
+            count_delta: d.count_delta() as f64,
+            new_bytes: d.new_bytes as f64,
+            freed_bytes: d.freed_bytes as f64,
+            bytes_delta: d.bytes_delta() as f64,
+            bytes_after: d.bytes_after as f64,
+            counts: series.map_or_else(Vec::new, |s| floats(&s.counts)),
+            bytes: series.map_or_else(Vec::new, |s| floats(&s.bytes)),
+        }
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct AnalysisOut {
+    snapshots: Vec<FactsOut>,
+    suspects: Vec<SuspectOut>,
+    before: String,
+    after: String,
+    types: Vec<TypeRowOut>,
+}
+
+impl From<&Analysis> for AnalysisOut {
+    fn from(a: &Analysis) -> AnalysisOut {
+        let series = |name: &str| a.types.iter().find(|t| t.type_name == name);
+        AnalysisOut {
+            snapshots: a.snapshots.iter().map(FactsOut::from).collect(),
+            suspects: a.suspects.iter().map(SuspectOut::from).collect(),
+            before: a.comparison.before.clone(),
+            after: a.comparison.after.clone(),
+            types: a.comparison.rows.iter().map(|r| TypeRowOut::from((r, series(&r.type_name)))).collect(),
+        }
+    }
+}
+
+#[wasm_bindgen]
+impl Workspace {
+    /// An empty workspace.
+    #[wasm_bindgen(constructor)]
+    pub fn new() -> Workspace {
+        Workspace::default()
     }
 
-    /// Per-type totals, largest first.
-    pub fn summary(&self) -> Result<JsValue, JsError> {
-        let rows: Vec<TotalOut> = Summary::of(&self.inner).types.iter().map(TotalOut::from).collect();
-        to_js(&rows)
+    /// Parses a snapshot file (plain or gzip) under `key`; returns its header facts.
+    /// Errors name the file and line.
+    pub fn load(&mut self, key: u32, name: &str, bytes: Vec<u8>) -> Result<JsValue, JsError> {
+        let snapshot = Snapshot::parse(name, bytes).map_err(js_error)?;
+        let info = to_js(&InfoOut::from(&snapshot));
+        self.remove(key);
+        self.snapshots.push((key, snapshot));
+        info
     }
 
-    /// The per-type comparison from `self` (baseline) to `after`, by byte growth.
-    pub fn compare(&self, after: &SnapshotHandle) -> Result<JsValue, JsError> {
-        to_js(&ComparisonOut::from(&Comparison::new(&self.inner, &after.inner)))
+    /// Forgets the snapshot under `key`.
+    pub fn remove(&mut self, key: u32) {
+        self.snapshots.retain(|(k, _)| *k != key);
     }
+
+    /// Suspects, comparison and per-type series of the snapshots under `keys` (two or more).
+    pub fn analyze(&self, keys: Vec<u32>, top: usize) -> Result<JsValue, JsError> {
+        let snaps: Vec<&Snapshot> = keys
+            .iter()
+            .map(|k| self.snapshots.iter().find(|(key, _)| key == k).map(|(_, s)| s).ok_or_else(|| JsError::new("unknown snapshot key")))
+            .collect::<Result<_, _>>()?;
+        if snaps.len() < 2 {
+            return Err(JsError::new("the analysis needs two or more snapshots"));
+        }
+        to_js(&AnalysisOut::from(&analyze(&snaps, top)))
+    }
+}
+
+fn counted(v: &[(String, u64)]) -> Vec<(String, f64)> {
+    v.iter().map(|(s, n)| (s.clone(), *n as f64)).collect()
 }
 
 fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {

@@ -53,10 +53,15 @@ test('file input: the leaking dict type is the top row of the comparison', async
   await page.close();
 });
 
-test('demo button loads the demo snapshots', async () => {
+test('demo button loads the demo snapshots; the first suspect names the leaking dict', async () => {
   const { page, errors } = await openPage();
   await page.click('#demo-button');
   assert.equal(await topRowType(page), 'dict');
+  const first = page.locator('#suspects .suspect').first();
+  assert.equal(await first.locator('.path').textContent(), '__main__._RECORD_CACHE');
+  assert.match(await first.locator('.sentence').textContent(),
+    /grew 2,000 → 6,000 entries .* over 3 snapshots; new entries look like \{id, user, path, status, ts, ok, bytes\} \(dict\); created at leaky_service\.py:\d+/);
+  await page.screenshot({ path: join(shots, 'suspects.png'), fullPage: true });
   await page.waitForFunction((n) => document.querySelectorAll('#file-list li.ready').length === n, demoFiles.length);
   assert.deepEqual(errors, []);
   await page.close();

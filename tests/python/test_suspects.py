@@ -1,0 +1,75 @@
+"""Suspect ranking on real captures: steady leaks are named; churn and static memory are not."""
+
+import json
+import subprocess
+
+from conftest import heapsnap_cli, run_python
+
+SERVICE = r'''
+import collections, heapsnap, sys
+
+STATIC = {i: "static-%d" % i * 20 for i in range(20000)}      # large, never changes
+LRU = collections.OrderedDict()                                # full, churning LRU
+EVENTS = collections.deque(maxlen=500)                         # bounded ring
+POOL = [bytearray(4096) for _ in range(50)]                    # buffers rewritten in place
+JUMP = []                                                      # grows once, then stops
+LEAK = {}                                                      # grows every interval
+
+def tick(t):
+    for i in range(1000):
+        k = t * 1000 + i
+        LRU[k] = {"k": k, "v": "x%d" % k}
+        if len(LRU) > 300:
+            LRU.popitem(last=False)
+        EVENTS.append(("evt", k))
+        POOL[i % 50][0:8] = (k % 256,) * 8
+        LEAK["req-%d" % k] = {"id": k, "user": "u%d" % (k % 7), "payload": "p" * 40}
+    if t == 1:
+        JUMP.extend({"blob": "j%d" % i * 10} for i in range(6000))
+
+for t in range(4):
+    tick(t)
+    heapsnap.capture(sys.argv[1] + "/s%d.hsnap.gz" % t)
+'''
+
+
+def test_steady_leak_ranks_first_and_churn_is_not_flagged(tmp_path):
+    script = tmp_path / "service.py"
+    script.write_text(SERVICE)
+    run_python("import runpy, sys; sys.argv = ['service', %r]; runpy.run_path(%r, run_name='__main__')"
+               % (str(tmp_path), str(script)))
+    files = [str(tmp_path / ("s%d.hsnap.gz" % t)) for t in range(4)]
+    out = subprocess.run([heapsnap_cli(), "diff", "--json", "--top", "20"] + files[::-1],
+                         check=True, capture_output=True, text=True).stdout
+    analysis = json.loads(out)
+    assert [s["name"] for s in analysis["snapshots"]] == files, "ordered by capture time"
+    suspects = analysis["suspects"]
+    paths = [s["path"] for s in suspects]
+    top = suspects[0]
+    assert top["path"] == "__main__.LEAK", paths
+    assert top["lens"] == [1000, 2000, 3000, 4000]
+    assert top["growing_intervals"] == 3
+    assert top["entries"][0]["shape"] in ("{id, user, payload}", "'req-#'")
+    assert top["sentence"].startswith("__main__.LEAK (dict) grew 1,000 → 4,000 entries (+")
+    for quiet in ("__main__.LRU", "__main__.EVENTS", "__main__.POOL", "__main__.STATIC"):
+        assert not any(p == quiet or p.startswith(quiet + "[") for p in paths), (quiet, paths)
+    jump = [s for s in suspects if s["path"] == "__main__.JUMP"]
+    if jump:
+        assert paths.index("__main__.JUMP") > 0, "a one-off jump ranks below steady growth"
+        assert jump[0]["growing_intervals"] == 1
+
+
+def test_fail_on_growth_exit_code(tmp_path):
+    code = "import heapsnap, sys; heapsnap.capture(sys.argv[1] + '/a.hsnap'); " \
+           "L = [dict(n=i) for i in range(3000)]; heapsnap.capture(sys.argv[1] + '/b.hsnap')"
+    script = tmp_path / "s.py"
+    script.write_text(code)
+    run_python("import runpy, sys; sys.argv = ['s', %r]; runpy.run_path(%r, run_name='__main__')"
+               % (str(tmp_path), str(script)))
+    files = [str(tmp_path / "a.hsnap"), str(tmp_path / "b.hsnap")]
+    over = subprocess.run([heapsnap_cli(), "diff", "--fail-on-growth", "100k"] + files, capture_output=True)
+    assert over.returncode == 1
+    under = subprocess.run([heapsnap_cli(), "diff", "--fail-on-growth", "64M"] + files, capture_output=True)
+    assert under.returncode == 0
+    bad = subprocess.run([heapsnap_cli(), "diff", "--fail-on-growth", "lots"] + files, capture_output=True)
+    assert bad.returncode == 2

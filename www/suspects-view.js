@@ -1,0 +1,56 @@
+// The default view: ranked leak suspects, each a one-sentence verdict; click for its detail.
+import { el } from './dom.js';
+import * as fmt from './format.js';
+import { sparkline } from './sparkline.js';
+
+export function renderSuspects(container, analysis) {
+  container.replaceChildren();
+  if (!analysis.suspects.length) {
+    container.append(el('p', 'empty', 'No leak suspects: no holder gained more than it freed between these snapshots.'));
+    return;
+  }
+  const list = el('ol', 'suspects');
+  analysis.suspects.forEach((s, i) => list.append(suspectItem(s, i === 0)));
+  container.append(list);
+}
+
+function suspectItem(s, open) {
+  const item = el('li', 'suspect');
+  const details = el('details');
+  details.open = open;
+  const summary = el('summary');
+  summary.append(el('code', 'path', s.path), el('span', 'type', ` (${s.typeName})`));
+  const lens = s.lens.filter((l) => l !== null);
+  if (lens.length >= 2) summary.append(sparkline(lens, `length: ${lens.map(fmt.count).join(' → ')}`));
+  summary.append(el('span', 'growth', fmt.signedBytes(s.netBytes)), el('p', 'sentence', s.sentence));
+  details.append(summary);
+  details.append(detail(s));
+  item.append(details);
+  return item;
+}
+
+function detail(s) {
+  const box = el('div', 'detail');
+  const lens = s.lens.map((l) => (l === null ? '–' : fmt.count(l))).join(' → ');
+  box.append(fact('length per snapshot', lens));
+  box.append(fact('net growth per interval', s.netBytesPerInterval.map(fmt.signedBytes).join(', ')));
+  box.append(fact('holder contents', s.contents, 'mono'));
+  for (const g of s.entries) {
+    const group = el('div', 'group');
+    group.append(el('div', 'group-head', `${fmt.count(g.count)} × ${g.typeName} ${g.shape} — ${fmt.bytes(g.bytes)}`));
+    for (const example of g.examples) group.append(el('div', 'example mono', example));
+    box.append(group);
+  }
+  if (s.sites.length) {
+    const sites = el('ul', 'sites');
+    for (const [site, count] of s.sites) sites.append(el('li', 'mono', `${site} × ${fmt.count(count)}`));
+    box.append(el('div', 'fact-label', 'allocated at'), sites);
+  }
+  return box;
+}
+
+function fact(label, value, valueClass = '') {
+  const row = el('div', 'fact');
+  row.append(el('span', 'fact-label', label), el('span', `fact-value ${valueClass}`, value));
+  return row;
+}
