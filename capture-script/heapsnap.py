@@ -60,6 +60,8 @@ _getset_descriptor = type(types.FunctionType.__dict__["__code__"])
 _member_descriptor = type(types.FunctionType.__dict__["__globals__"])
 _C_METHOD_TYPES = (type(object.__sizeof__), type(object.__init__), type(len))
 _CellType = type((lambda x: lambda: x)(0).__closure__[0])
+_getsizeof = sys.getsizeof
+_BIG_INT = 1 << 128
 gzip.compress(b"", mtime=0)  # warm gzip's struct caches now, not inside the first capture
 
 # Escaping of fields: tab, newline, CR, backslash and other control characters.
@@ -153,7 +155,10 @@ class _Capture:
         self.queue = collections.deque()
         self.lines = []
         self.runs = []
-        self.count = 0
+        self.count = 0  # lines written to runs so far; see total()
+        self.max_repr = options.max_repr
+        self.nested_repr = max(16, options.max_repr // 4)
+        self.run_lines = options.run_lines
         self.unreached = 0
         self.changed = 0
         self.type_info = {}
@@ -219,19 +224,19 @@ class _Capture:
         for name in sorted(dict.keys(modules), key=_sort_key):
             mod = dict.get(modules, name)
             if mod is not None and not self.mark(mod):
-                self.emit(mod, None, name if type(name) is str else _UNREACHED)
+                self.emit(mod, "-", _esc(name) if type(name) is str else _UNREACHED)
         self.drain()
         threads = _thread_names()
         for ident, stack in stacks:
             for frame in stack:
                 if not self.mark(frame):
                     code = frame.f_code
-                    self.emit(frame, None, "<thread %s> %s()" % (threads.get(ident, ident), code.co_name))
+                    self.emit(frame, "-", _esc("<thread %s> %s()" % (threads.get(ident, ident), code.co_name)))
         self.drain()
         for o in tracked:
             if not self.mark(o):
                 self.unreached += 1
-                self.emit(o, None, _UNREACHED)
+                self.emit(o, "-", _UNREACHED)
                 self.drain()
 
     def drain(self):
@@ -241,6 +246,7 @@ class _Capture:
             expand(queue.popleft())
 
     def visit(self, o, parent, edge):
+        """Emits ``o`` reached from ``parent`` (hex id) by ``edge`` (escaped), unless seen."""
         if not self.mark(o):
             self.emit(o, parent, edge)
 
@@ -248,22 +254,46 @@ class _Capture:
         """Visits the referents of ``o``, labelling each edge."""
         info = self.info(type(o))
         kind = info.kind
-        pid = id(o)
+        pid = "%x" % id(o)
         visit = self.visit
-        mark = self.mark
         emit = self.emit
+        pages = self.pages
+        # The hot loops below inline mark(): a bit per 16 bytes of address, in 8 KiB pages.
         try:
             # Read at most the items present at the start: another thread appending at full
             # speed must not keep the walk chasing new entries forever.
             if kind == "dict":
+                key_label = self.key_label
                 for k, v in islice(dict.items(o), dict.__len__(o)):
-                    visit(k, pid, "<key>")
-                    if not mark(v):
-                        emit(v, pid, "[%s]" % self.format(k, self.options.max_depth))
+                    i = id(k)
+                    page = pages.get(i >> 20)
+                    if page is None:
+                        page = pages[i >> 20] = bytearray(8192)
+                    bit = (i >> 4) & 0xFFFF
+                    mask = 1 << (bit & 7)
+                    if not page[bit >> 3] & mask:
+                        page[bit >> 3] |= mask
+                        emit(k, pid, "<key>")
+                    i = id(v)
+                    page = pages.get(i >> 20)
+                    if page is None:
+                        page = pages[i >> 20] = bytearray(8192)
+                    bit = (i >> 4) & 0xFFFF
+                    mask = 1 << (bit & 7)
+                    if not page[bit >> 3] & mask:
+                        page[bit >> 3] |= mask
+                        emit(v, pid, key_label(k))
             elif kind == "list" or kind == "tuple":
-                for i, v in enumerate(islice(info.iterate(o), info.length(o))):
-                    if not mark(v):
-                        emit(v, pid, "[%d]" % i)
+                for n, v in enumerate(islice(info.iterate(o), info.length(o))):
+                    i = id(v)
+                    page = pages.get(i >> 20)
+                    if page is None:
+                        page = pages[i >> 20] = bytearray(8192)
+                    bit = (i >> 4) & 0xFFFF
+                    mask = 1 << (bit & 7)
+                    if not page[bit >> 3] & mask:
+                        page[bit >> 3] |= mask
+                        emit(v, pid, "[%d]" % n)
             elif kind == "set" or kind == "frozenset":
                 for v in islice(info.iterate(o), info.length(o)):
                     visit(v, pid, "<item>")
@@ -300,7 +330,7 @@ class _Capture:
             items = dict.items(f_locals) if type(f_locals) is dict else f_locals.items()
             for k, v in items:
                 if not self.mark(v):
-                    self.emit(v, pid, "locals[%s]" % self.format(k, 1))
+                    self.emit(v, pid, _esc("locals[%s]" % self.format(k, 1)))
         finally:
             if snapshot:
                 # Before 3.13, f_locals of a function frame is a snapshot dict cached on the
@@ -320,7 +350,38 @@ class _Capture:
             info = self.type_info[t] = _TypeInfo(t)
         return info
 
+    def key_label(self, k):
+        """The escaped edge label of a dict value under key ``k``: ``['name']``."""
+        if type(k) is str and len(k) <= 64:
+            label = "[" + str.__repr__(k) + "]"
+            return label.replace("\\", "\\\\") if "\\" in label else label
+        return _esc("[%s]" % self.format(k, self.options.max_depth))
+
     def emit(self, o, parent, edge):
+        """Writes the line of ``o``, reached from ``parent`` (hex id or ``-``) by ``edge``."""
+        t = type(o)
+        if t is str:
+            n = len(o)
+            r = str.__repr__(o) if n <= self.max_repr else str.__repr__(o[:self.max_repr]) + "…"
+            if "\\" in r:
+                r = r.replace("\\", "\\\\")  # repr escaped everything else already
+            line = "str\t%s\t%d\t%d\t%x\t%s\t%s\t%s\n" % (
+                r, _getsizeof(o), n, id(o), parent, edge, self.site(o) if self.tracing else "-")
+        elif t is int and -_BIG_INT < o < _BIG_INT:
+            line = "int\t%d\t%d\t-\t%x\t%s\t%s\t%s\n" % (
+                o, _getsizeof(o), id(o), parent, edge, self.site(o) if self.tracing else "-")
+        elif t is float:
+            line = "float\t%r\t%d\t-\t%x\t%s\t%s\t%s\n" % (
+                o, _getsizeof(o), id(o), parent, edge, self.site(o) if self.tracing else "-")
+        else:
+            line = self.line(o, parent, edge)
+        lines = self.lines
+        lines.append(line)
+        if len(lines) >= self.run_lines:
+            self.flush_run()
+
+    def line(self, o, parent, edge):
+        """The line of any object (the general, slower path of :meth:`emit`)."""
         info = self.info(type(o))
         if info.expandable:
             self.queue.append(o)
@@ -336,13 +397,7 @@ class _Capture:
                 pass
         rep = self.format(o, 0)
         site = self.site(o) if self.tracing else "-"
-        line = "%s\t%s\t%d\t%s\t%x\t%s\t%s\t%s\n" % (
-            info.name, _esc(rep), size, length, id(o),
-            "-" if parent is None else "%x" % parent, _esc(edge), site)
-        self.lines.append(line)
-        self.count += 1
-        if len(self.lines) >= self.options.run_lines:
-            self.flush_run()
+        return "%s\t%s\t%d\t%s\t%x\t%s\t%s\t%s\n" % (info.name, _esc(rep), size, length, id(o), parent, edge, site)
 
     def instance_dict(self, o, info):
         desc = info.dict_desc
@@ -415,6 +470,19 @@ class _Capture:
             return _func_qualname(o)
         return "<%s>" % self.info(t).name
 
+    def format_item(self, v, depth):
+        """:meth:`format` of a nested item, with the common atomic types inline."""
+        t = type(v)
+        if t is str:
+            if len(v) <= self.nested_repr:
+                return str.__repr__(v)
+            return str.__repr__(v[:self.nested_repr]) + "…"
+        if t is int and -_BIG_INT < v < _BIG_INT:
+            return int.__repr__(v)
+        if t is float:
+            return float.__repr__(v)
+        return self.format(v, depth)
+
     def format_container(self, o, t, info, depth):
         opts = self.options
         kind = info.kind
@@ -427,23 +495,24 @@ class _Capture:
         else:
             parts = []
             room = opts.max_repr
-            fmt = self.format
+            max_items = opts.max_items
+            item = self.format_item
+            inner = depth + 1
             if kind == "dict":
-                it = dict.items(o)
-                for k, v in it:
-                    if len(parts) >= opts.max_items or room <= 0:
+                for k, v in dict.items(o):
+                    if len(parts) >= max_items or room <= 0:
                         break
-                    part = "%s: %s" % (fmt(k, depth + 1), fmt(v, depth + 1))
+                    part = item(k, inner) + ": " + item(v, inner)
                     room -= len(part) + 2
                     parts.append(part)
             else:
                 for v in info.iterate(o):
-                    if len(parts) >= opts.max_items or room <= 0:
+                    if len(parts) >= max_items or room <= 0:
                         break
-                    part = fmt(v, depth + 1)
+                    part = item(v, inner)
                     room -= len(part) + 2
                     parts.append(part)
-                if kind in ("set", "frozenset") and n <= opts.max_items:
+                if kind in ("set", "frozenset") and n <= max_items:
                     parts.sort()
             more = ", …%d" % (n - len(parts)) if n > len(parts) else ""
             comma = "," if kind == "tuple" and n == 1 else ""
@@ -496,12 +565,17 @@ class _Capture:
     def flush_run(self):
         lines = self.lines
         lines.sort()
+        self.count += len(lines)
         tmp = "%s.run%d.%d" % (self.path, os.getpid(), len(self.runs))
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         self.runs.append(tmp)
         with open(fd, "w", encoding="utf-8", errors="replace", newline="\n") as f:
             f.writelines(lines)
         lines.clear()
+
+    def total(self):
+        """Objects emitted so far."""
+        return self.count + len(self.lines)
 
     def header(self, started, rss, duration):
         stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(started)) + ".%06dZ" % int((started % 1) * 1e6)
@@ -511,7 +585,7 @@ class _Capture:
             ("python", "%s %s" % (platform.python_version(), platform.python_implementation())),
             ("host", socket.gethostname()),
             ("rss", str(rss) if rss is not None else "-"),
-            ("objects", str(self.count)),
+            ("objects", str(self.total())),
             ("unreached", str(self.unreached)),
             ("changed", str(self.changed)),
             ("duration", "%.3f" % duration),
@@ -549,7 +623,7 @@ class _Capture:
                         out.write("".join(batch).encode("utf-8", "replace"))
                         batch.clear()
                         size = 0
-                batch.append("#end\t%d\n" % self.count)
+                batch.append("#end\t%d\n" % self.total())
                 out.write("".join(batch).encode("utf-8", "replace"))
                 if out is not raw:
                     out.close()

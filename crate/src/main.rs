@@ -27,6 +27,21 @@ EXIT CODES:
     2  bad usage, or a snapshot that cannot be read
 ";
 
+/// Appends one formatted line to a `String`.
+macro_rules! put {
+    ($out:expr, $($arg:tt)*) => {{
+        $out.push_str(&format!($($arg)*));
+        $out.push('\n');
+    }};
+}
+
+/// Writes the report; a closed pipe (`| head`) is not an error.
+fn emit(text: &str) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush());
+}
+
 /// Parsed command-line options.
 struct Options {
     top: Option<usize>,
@@ -76,7 +91,9 @@ fn run(args: &[String]) -> Result<Outcome, String> {
             if opts.json {
                 println!("{}", serde_json::to_string_pretty(&analysis).map_err(|e| e.to_string())?);
             } else {
-                print_analysis(&analysis, opts.top);
+                let mut out = String::new();
+                print_analysis(&mut out, &analysis, opts.top);
+                emit(&out);
             }
             let over = opts.fail_on_growth.is_some_and(|t| analysis.suspects.iter().any(|s| s.net_bytes >= t));
             Ok(if over { Outcome::GrowthOverThreshold } else { Outcome::Clean })
@@ -90,7 +107,9 @@ fn run(args: &[String]) -> Result<Outcome, String> {
             if opts.json {
                 println!("{}", serde_json::to_string_pretty(&summary).map_err(|e| e.to_string())?);
             } else {
-                print_summary(&summary, opts.top.unwrap_or(25));
+                let mut out = String::new();
+                print_summary(&mut out, &summary, opts.top.unwrap_or(25));
+                emit(&out);
             }
             Ok(Outcome::Clean)
         }
@@ -169,6 +188,11 @@ fn limit(top: usize) -> usize {
     }
 }
 
+/// The file name of a path, for tables.
+fn base_name(path: &str) -> String {
+    std::path::Path::new(path).file_name().map_or_else(|| path.to_owned(), |n| n.to_string_lossy().into_owned())
+}
+
 /// Shortens `s` to `width` characters, marking the cut with `…`.
 fn fit(s: &str, width: usize) -> String {
     if s.chars().count() <= width {
@@ -179,50 +203,46 @@ fn fit(s: &str, width: usize) -> String {
     out
 }
 
-fn print_analysis(a: &Analysis, top: Option<usize>) {
-    println!("Snapshots, oldest first:");
+fn print_analysis(out: &mut String, a: &Analysis, top: Option<usize>) {
+    put!(out, "Snapshots, oldest first:");
     for s in &a.snapshots {
         let coverage = s.rss_coverage.map_or(String::new(), |c| {
-            format!(", Python objects explain {:.0}% of RSS {}", c * 100.0, bytes(s.rss.unwrap_or(0) as i64))
+            format!("; {:.0}% of RSS {}", c * 100.0, bytes(s.rss.unwrap_or(0) as i64))
         });
-        println!(
-            "  {}  {}  {} objects, {}{coverage}",
-            s.time.as_deref().unwrap_or("(no time)"),
-            s.name,
-            thousands(s.objects as i64),
-            bytes(s.bytes as i64)
-        );
+        let time = s.time.as_deref().map_or("(no time)".to_owned(), |t| t.replace('T', " ").chars().take(19).collect());
+        let name = base_name(&s.name);
+        put!(out, "  {time}  {}  {} objects, {}{coverage}", fit(&name, 28), thousands(s.objects as i64), bytes(s.bytes as i64));
     }
-    println!();
+    put!(out, "");
     if a.suspects.is_empty() {
-        println!("No leak suspects: no holder gained more than it freed.");
+        put!(out, "No leak suspects: no holder gained more than it freed.");
     } else {
-        println!("Leak suspects, most likely first:");
+        put!(out, "Leak suspects, most likely first:");
     }
     for (i, s) in a.suspects.iter().enumerate() {
-        println!();
-        print_wrapped(&format!("{}. ", i + 1), &s.sentence);
+        put!(out, "");
+        print_wrapped(out, &format!("{}. ", i + 1), &s.sentence);
         if let Some(g) = s.entries.first() {
             for example in g.examples.iter().take(2) {
-                println!("     e.g. {}", fit(example, 90));
+                put!(out, "     e.g. {}", fit(example, 88));
             }
         }
         for (site, count) in s.sites.iter().take(3) {
-            println!("     {} × {}", fit(site, 80), thousands(*count as i64));
+            put!(out, "     {} × {}", fit(site, 80), thousands(*count as i64));
         }
     }
-    println!();
-    print_comparison(&a.comparison, top.unwrap_or(25));
+    put!(out, "");
+    print_comparison(out, &a.comparison, top.unwrap_or(25));
 }
 
 /// Prints `text` after `lead`, wrapped at 100 columns with a hanging indent.
-fn print_wrapped(lead: &str, text: &str) {
+fn print_wrapped(out: &mut String, lead: &str, text: &str) {
     let indent = " ".repeat(lead.chars().count().max(5));
     let mut line = format!("{lead:<5}");
     let mut fresh = true;
     for word in text.split(' ') {
         if !fresh && line.chars().count() + 1 + word.chars().count() > 100 {
-            println!("{line}");
+            put!(out, "{line}");
             line = indent.clone();
             fresh = true;
         }
@@ -232,17 +252,17 @@ fn print_wrapped(lead: &str, text: &str) {
         line.push_str(word);
         fresh = false;
     }
-    println!("{line}");
+    put!(out, "{line}");
 }
 
-fn print_comparison(c: &Comparison, top: usize) {
-    println!("Types, {} → {}", c.before, c.after);
-    println!(
+fn print_comparison(out: &mut String, c: &Comparison, top: usize) {
+    put!(out, "Types, {} → {}", fit(&base_name(&c.before), 45), fit(&base_name(&c.after), 45));
+    put!(out, 
         "{:<34} {:>10} {:>10} {:>11} {:>14} {:>14}",
         "type", "#new", "#deleted", "Δcount", "Δbytes", "bytes after"
     );
     for row in c.rows.iter().take(limit(top)) {
-        println!(
+        put!(out, 
             "{:<34} {:>10} {:>10} {:>11} {:>14} {:>14}",
             fit(&row.type_name, 34),
             thousands(row.new_count as i64),
@@ -253,16 +273,16 @@ fn print_comparison(c: &Comparison, top: usize) {
         );
     }
     let (dc, db): (i64, i64) = c.rows.iter().map(|r| (r.count_delta(), r.bytes_delta())).fold((0, 0), |s, x| (s.0 + x.0, s.1 + x.1));
-    println!("total: {} objects, {}", signed(dc), signed_bytes(db));
+    put!(out, "total: {} objects, {}", signed(dc), signed_bytes(db));
 }
 
-fn print_summary(s: &Summary, top: usize) {
-    println!("{}: {} objects, {}", s.name, thousands(s.objects as i64), bytes(s.bytes as i64));
+fn print_summary(out: &mut String, s: &Summary, top: usize) {
+    put!(out, "{}: {} objects, {}", s.name, thousands(s.objects as i64), bytes(s.bytes as i64));
     if let Some(rss) = s.rss.filter(|&r| r > 0) {
-        println!("Python objects explain {:.0}% of RSS ({})", 100.0 * s.bytes as f64 / rss as f64, bytes(rss as i64));
+        put!(out, "Python objects explain {:.0}% of RSS ({})", 100.0 * s.bytes as f64 / rss as f64, bytes(rss as i64));
     }
-    println!("{:<50} {:>12} {:>14}", "type", "count", "bytes");
+    put!(out, "{:<50} {:>12} {:>14}", "type", "count", "bytes");
     for row in s.types.iter().take(limit(top)) {
-        println!("{:<50} {:>12} {:>14}", fit(&row.type_name, 50), thousands(row.count as i64), bytes(row.bytes as i64));
+        put!(out, "{:<50} {:>12} {:>14}", fit(&row.type_name, 50), thousands(row.count as i64), bytes(row.bytes as i64));
     }
 }

@@ -1,0 +1,119 @@
+#!/usr/bin/env python3
+"""A synthetic application heap of about 1.5M live objects, then one capture method, measured.
+
+    python3 bench/heap_app.py METHOD OUT [--scale S] [--grow]
+
+METHOD is `heapsnap` (capture-script/heapsnap.py) or `seed` (the blog post's method:
+pympler's muppy.get_objects(), str(type(o)) + ' ' + str(o) for each, sorted, written).
+Prints one JSON line: {"method", "objects", "seconds", "extra_rss_mib", "out_bytes"}.
+Extra memory is the peak RSS during the capture above the RSS before it (VmHWM, reset
+through /proc/self/clear_refs).
+"""
+
+import argparse
+import gc
+import json
+import os
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "capture-script"))
+
+
+class Item:
+    def __init__(self, name, price, qty):
+        self.name = name
+        self.price = price
+        self.qty = qty
+
+
+class Point:
+    __slots__ = ("x", "y")
+
+    def __init__(self, x, y):
+        self.x = x
+        self.y = y
+
+
+def build(scale, grow):
+    n = int(scale * 60000)
+    records = [json.loads('{"id": %d, "user": "user%d", "email": "u%d@example.com", "tags": ["t%d", "x"], '
+                          '"score": %d.5}' % (i, i % 5000, i, i % 97, i)) for i in range(n)]
+    items = [Item("item-%d" % i, i * 1.25, i) for i in range(int(scale * 100000))]
+    points = [Point(i, -i) for i in range(int(scale * 50000))]
+    index = {"key-%d" % i: "value-%d-%s" % (i, "v" * (i % 40)) for i in range(int(scale * 200000))}
+    if grow:
+        records.extend(json.loads('{"id": %d, "user": "late%d", "extra": [1, 2, 3]}' % (i, i))
+                       for i in range(int(scale * 20000)))
+    return records, items, points, index
+
+
+def rss_kib(field):
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    return 0
+
+
+def seed_method(path):
+    from pympler import muppy
+    all_objects = muppy.get_objects()
+    with open(path, "w", encoding="utf-8", errors="replace") as f:
+        latest_snapshot = []
+        for item in all_objects:
+            try:
+                snap = str(type(item)) + " " + str(item)
+                latest_snapshot.append(snap)
+            except BaseException:
+                pass
+        latest_snapshot.sort()
+        for item in latest_snapshot:
+            f.write(item)
+            f.write("\n")
+        del latest_snapshot
+    return len(all_objects)
+
+
+def heapsnap_method(path):
+    import heapsnap
+    heapsnap.capture(path)
+    with open(path, "rb") as f:
+        f.seek(-64, os.SEEK_END)
+        tail = f.read()
+    if path.endswith(".gz"):
+        import gzip
+        with gzip.open(path, "rb") as g:
+            g.seek(0)
+        return None
+    return int(tail.rsplit(b"#end\t", 1)[1])
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("method", choices=["heapsnap", "seed"])
+    parser.add_argument("out")
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--grow", action="store_true")
+    args = parser.parse_args()
+    import heapsnap  # noqa: F401  (imported before measuring, as a service would have it)
+    if args.method == "seed":
+        from pympler import muppy  # noqa: F401
+    heap = build(args.scale, args.grow)
+    gc.collect()
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")
+    before = rss_kib("VmRSS")
+    t0 = time.perf_counter()
+    objects = (seed_method if args.method == "seed" else heapsnap_method)(args.out)
+    seconds = time.perf_counter() - t0
+    peak = rss_kib("VmHWM")
+    print(json.dumps({"method": args.method, "objects": objects, "seconds": round(seconds, 3),
+                      "extra_rss_mib": round((peak - before) / 1024, 1),
+                      "out_bytes": os.path.getsize(args.out)}))
+    del heap
+
+
+if __name__ == "__main__":
+    main()
