@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
 """A synthetic application heap of about 1.5M live objects, then one capture method, measured.
 
-    python3 bench/heap_app.py METHOD OUT [--scale S] [--grow]
+    python3 bench/heap_app.py METHOD OUT [--scale S] [--then OUT2]
 
 METHOD is `heapsnap` (capture-script/heapsnap.py) or `seed` (the blog post's method:
 pympler's muppy.get_objects(), str(type(o)) + ' ' + str(o) for each, sorted, written).
 Prints one JSON line: {"method", "objects", "seconds", "extra_rss_mib", "out_bytes"}.
 Extra memory is the peak RSS during the capture above the RSS before it (VmHWM, reset
-through /proc/self/clear_refs).
+through /proc/self/clear_refs). With --then, the heap then grows (new records kept in a
+module-level list) and a second heapsnap capture goes to OUT2: a pair from one process.
 """
 
 import argparse
@@ -36,16 +37,21 @@ class Point:
         self.y = y
 
 
-def build(scale, grow):
+GROWTH = []
+
+
+def grow(scale):
+    GROWTH.extend(json.loads('{"id": %d, "user": "late%d", "extra": [1, 2, 3]}' % (i, i))
+                  for i in range(int(scale * 20000)))
+
+
+def build(scale):
     n = int(scale * 60000)
     records = [json.loads('{"id": %d, "user": "user%d", "email": "u%d@example.com", "tags": ["t%d", "x"], '
                           '"score": %d.5}' % (i, i % 5000, i, i % 97, i)) for i in range(n)]
     items = [Item("item-%d" % i, i * 1.25, i) for i in range(int(scale * 100000))]
     points = [Point(i, -i) for i in range(int(scale * 50000))]
     index = {"key-%d" % i: "value-%d-%s" % (i, "v" * (i % 40)) for i in range(int(scale * 200000))}
-    if grow:
-        records.extend(json.loads('{"id": %d, "user": "late%d", "extra": [1, 2, 3]}' % (i, i))
-                       for i in range(int(scale * 20000)))
     return records, items, points, index
 
 
@@ -95,12 +101,12 @@ def main():
     parser.add_argument("method", choices=["heapsnap", "seed"])
     parser.add_argument("out")
     parser.add_argument("--scale", type=float, default=1.0)
-    parser.add_argument("--grow", action="store_true")
+    parser.add_argument("--then", metavar="OUT2", help="grow the heap, then capture again to OUT2")
     args = parser.parse_args()
     import heapsnap  # noqa: F401  (imported before measuring, as a service would have it)
     if args.method == "seed":
         from pympler import muppy  # noqa: F401
-    heap = build(args.scale, args.grow)
+    heap = build(args.scale)
     gc.collect()
     with open("/proc/self/clear_refs", "w") as f:
         f.write("5")
@@ -112,6 +118,9 @@ def main():
     print(json.dumps({"method": args.method, "objects": objects, "seconds": round(seconds, 3),
                       "extra_rss_mib": round((peak - before) / 1024, 1),
                       "out_bytes": os.path.getsize(args.out)}))
+    if args.then:
+        grow(args.scale)
+        heapsnap_method(args.then)
     del heap
 
 

@@ -45,6 +45,9 @@ pub fn decompress(bytes: Vec<u8>, options: &ReadOptions) -> Result<Vec<u8>> {
     if out.len() as u64 > limit {
         return Err(Error::new(ErrorKind::TooLarge { limit }));
     }
+    if out.capacity() > out.len() + out.len() / 16 {
+        out.shrink_to_fit(); // the text is kept for the snapshot's life: give back the slack
+    }
     Ok(out)
 }
 

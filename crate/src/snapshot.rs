@@ -164,6 +164,7 @@ impl Snapshot {
             prev_line = line;
             self.starts.push(pos as u32);
             let (mut size, mut len, mut id, mut parent) = (None, NO_LEN, None, NO_PARENT);
+            let has_escapes = memchr(b'\\', line).is_some();
             let mut col = 0;
             let mut start = 0;
             loop {
@@ -186,7 +187,8 @@ impl Snapshot {
                         };
                         self.type_ix.push(ix);
                     }
-                    Some(Role::Repr | Role::Edge | Role::Site) => check_escapes(field).map_err(at)?,
+                    Some(Role::Repr | Role::Edge | Role::Site) if has_escapes => check_escapes(field).map_err(at)?,
+                    Some(Role::Repr | Role::Edge | Role::Site) => {}
                     Some(Role::Size) => size = Some(parse_dec(field).ok_or_else(|| at(ErrorKind::BadNumber { column: "size" }))?),
                     Some(Role::Len) => {
                         if field != b"-" {
@@ -370,7 +372,12 @@ impl<'a> ObjectRef<'a> {
 
     /// Bounded contents as written in the file (escaped).
     pub fn raw_repr(&self) -> &'a str {
-        self.snap.field(self.index, Role::Repr).unwrap_or("")
+        // `repr` is always the second column: between the first two tabs.
+        let line = self.snap.line(self.index);
+        let bytes = line.as_bytes();
+        let Some(start) = memchr(b'\t', bytes).map(|i| i + 1) else { return "" };
+        let end = memchr(b'\t', &bytes[start..]).map_or(bytes.len(), |i| start + i);
+        &line[start..end]
     }
 
     /// Bounded contents, unescaped for display.

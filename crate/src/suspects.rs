@@ -164,7 +164,11 @@ pub fn analyze(snapshots: &[&Snapshot], top: usize) -> Analysis {
         .map(|(score, h, track)| suspect(&snaps, &matchings, &last_attribution, last, h as usize, track, score))
         .collect();
 
-    let comparison = Comparison::new(snaps[0], last);
+    let comparison = if snaps.len() == 2 {
+        Comparison::from_matching(snaps[0], last, &matchings[0])
+    } else {
+        Comparison::new(snaps[0], last)
+    };
     let types = type_series(&snaps, &comparison);
     Analysis { snapshots: snaps.iter().map(|s| facts(s)).collect(), suspects, comparison, types }
 }

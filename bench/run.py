@@ -1,0 +1,122 @@
+#!/usr/bin/env python3
+"""`make bench`: heapsnap against its baselines, side by side in one run, printed as ratios.
+
+1. Capture: the same synthetic heap (bench/heap_app.py), built in fresh processes, captured
+   by the seed method and by heapsnap, alternating; medians of wall time and peak extra RSS.
+2. Analyzer: two real captures of that heap (gzip) compared by `heapsnap diff`, against GNU
+   diff and `sort | comm` on the same files decompressed (the seed's workflow).
+
+    python3 bench/run.py [--runs 3] [--scale 1.0]
+"""
+
+import argparse
+import gzip
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+CLI = os.path.join(ROOT, "target", "release", "heapsnap")
+
+
+def ensure_pympler():
+    try:
+        import pympler  # noqa: F401
+    except ImportError:
+        subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "pympler"],
+                       check=True)
+
+
+def app(method, out, scale, then=None):
+    cmd = [sys.executable, os.path.join(HERE, "heap_app.py"), method, out, "--scale", str(scale)]
+    if then:
+        cmd += ["--then", then]
+    return json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
+
+
+def timed(cmd, runs):
+    """Median wall seconds of `cmd` over `runs` runs."""
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        subprocess.run(cmd, check=False, stdout=subprocess.DEVNULL)
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def peak_rss_mib(cmd):
+    """Peak RSS of one run of `cmd`, measured in a fresh child so no other process counts."""
+    probe = ("import resource, subprocess, sys; subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL); "
+             "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+    out = subprocess.run([sys.executable, "-c", probe] + cmd, check=True, capture_output=True, text=True).stdout
+    return int(out) / 1024
+
+
+def capture_bench(tmp, runs, scale):
+    print("== capture: seed method (pympler muppy + str() + sort + write) vs heapsnap.capture")
+    results = {"seed": [], "heapsnap": []}
+    for i in range(runs):
+        for method in ("seed", "heapsnap"):
+            out = os.path.join(tmp, "%s-%d.%s" % (method, i, "txt" if method == "seed" else "hsnap.gz"))
+            r = app(method, out, scale)
+            results[method].append(r)
+            print("  run %d %-8s %6.2f s  +%6.1f MiB  %9s objects  %6.1f MiB file" % (
+                i + 1, method, r["seconds"], r["extra_rss_mib"], r["objects"] or "all", r["out_bytes"] / 2**20))
+    med = {m: (statistics.median(r["seconds"] for r in rs), statistics.median(r["extra_rss_mib"] for r in rs))
+           for m, rs in results.items()}
+    print("  median seed     %6.2f s  +%6.1f MiB" % med["seed"])
+    print("  median heapsnap %6.2f s  +%6.1f MiB" % med["heapsnap"])
+    print("  ratio heapsnap/seed: time %.2fx (target <= 1.0), extra memory %.2fx (target <= 0.5)" % (
+        med["heapsnap"][0] / med["seed"][0], med["heapsnap"][1] / med["seed"][1]))
+
+
+def analyzer_bench(tmp, runs, scale):
+    print("== analyzer: heapsnap diff (gzip in) vs GNU diff and sort|comm (plain text in)")
+    a, b = os.path.join(tmp, "a.hsnap.gz"), os.path.join(tmp, "b.hsnap.gz")
+    ra = app("heapsnap", a, scale, then=b)
+    plain = []
+    for path in (a, b):
+        with gzip.open(path, "rb") as src, open(path[:-3], "wb") as dst:
+            shutil.copyfileobj(src, dst, 1 << 20)
+        plain.append(path[:-3])
+    size = os.path.getsize(plain[0])
+    objects = sum(1 for _ in open(plain[0], "rb")) - 13
+    print("  two snapshots of one process: ~%s objects each, %.0f MiB plain, %.0f MiB gzip" % (
+        "{:,}".format(objects), size / 2**20, os.path.getsize(a) / 2**20))
+    ours = timed([CLI, "diff", a, b], runs)
+    gnu = timed(["diff", plain[0], plain[1]], runs)
+    comm = timed(["bash", "-c", 'LC_ALL=C sort "$0" | LC_ALL=C comm -3 - <(LC_ALL=C sort "$1")', plain[0], plain[1]], runs)
+    print("  heapsnap diff (gzip)   %6.3f s" % ours)
+    print("  GNU diff (plain)       %6.3f s" % gnu)
+    print("  sort | comm (plain)    %6.3f s" % comm)
+    print("  speed-up vs diff %.1fx (target >= 5), vs sort|comm %.1fx; heapsnap %.3f s (target <= 0.35 s)" % (
+        gnu / ours, comm / ours, ours))
+    summary_rss = peak_rss_mib([CLI, "summary", plain[0]])
+    diff_rss = peak_rss_mib([CLI, "diff", a, b])
+    print("  peak RSS: summary of one %.0f MiB snapshot %.0f MiB (%.2fx its text; target <= 1.3x); "
+          "diff of two %.0f MiB" % (size / 2**20, summary_rss, summary_rss * 2**20 / size, diff_rss))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--only", choices=["capture", "analyzer"])
+    args = parser.parse_args()
+    ensure_pympler()
+    with tempfile.TemporaryDirectory(prefix="heapsnap-bench-") as tmp:
+        if args.only != "analyzer":
+            capture_bench(tmp, args.runs, args.scale)
+        if args.only != "capture":
+            analyzer_bench(tmp, args.runs, args.scale)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,29 @@
+//! Times each phase of `heapsnap diff` on two snapshot files: `cargo run --release --example phases A B`.
+use std::time::Instant;
+
+use heapsnap::{analyze, Attribution, Comparison, Matching, Snapshot};
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let t = Instant::now();
+    let a = Snapshot::parse(&args[0], std::fs::read(&args[0]).unwrap()).unwrap();
+    let b = Snapshot::parse(&args[1], std::fs::read(&args[1]).unwrap()).unwrap();
+    eprintln!("parse both      {:>8.3} s", t.elapsed().as_secs_f64());
+    let t = Instant::now();
+    a.sorted_ids();
+    b.sorted_ids();
+    eprintln!("sort ids        {:>8.3} s", t.elapsed().as_secs_f64());
+    let t = Instant::now();
+    let m = Matching::new(&a, &b);
+    eprintln!("matching        {:>8.3} s", t.elapsed().as_secs_f64());
+    let t = Instant::now();
+    let _c = Comparison::from_matching(&a, &b, &m);
+    eprintln!("comparison      {:>8.3} s", t.elapsed().as_secs_f64());
+    let t = Instant::now();
+    let _at = Attribution::new(&a, &b, &m);
+    eprintln!("attribution     {:>8.3} s", t.elapsed().as_secs_f64());
+    let t = Instant::now();
+    let an = analyze(&[&a, &b], 10);
+    eprintln!("analyze (all)   {:>8.3} s  {} suspects", t.elapsed().as_secs_f64(), an.suspects.len());
+    eprintln!("model memory    {:>8.2}x text", (a.memory_bytes() as f64) / a.text_len() as f64);
+}
