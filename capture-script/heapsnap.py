@@ -25,6 +25,7 @@ import collections
 import gc
 import gzip
 import heapq
+import io
 from itertools import islice
 import os
 import platform
@@ -62,7 +63,9 @@ _C_METHOD_TYPES = (type(object.__sizeof__), type(object.__init__), type(len))
 _CellType = type((lambda x: lambda: x)(0).__closure__[0])
 _getsizeof = sys.getsizeof
 _BIG_INT = 1 << 128
-gzip.compress(b"", mtime=0)  # warm gzip's struct caches now, not inside the first capture
+with gzip.GzipFile(filename="", mode="wb", fileobj=io.BytesIO(), mtime=0) as _warm:
+    _warm.write(b"warm")  # gzip's struct caches fill now, not inside (and into) the first capture
+del _warm
 
 # Escaping of fields: tab, newline, CR, backslash and other control characters.
 _ESCAPES = {i: "\\x%02x" % i for i in list(range(32)) + [127]}

@@ -4,6 +4,7 @@ import { AnalyzerClient } from './analyzer-client.js';
 import { renderComparison } from './comparison-view.js';
 import { el } from './dom.js';
 import * as fmt from './format.js';
+import { renderGrowing, renderNewGroups } from './growth-view.js';
 import { renderSuspects } from './suspects-view.js';
 
 const analyzer = new AnalyzerClient(new Worker(new URL('./worker.js', import.meta.url), { type: 'module' }));
@@ -71,6 +72,8 @@ async function refreshAnalysis() {
     if (token !== analysisToken) return;
     renderCoverage(analysis);
     renderSuspects($('suspects'), analysis);
+    renderGrowing($('growing'), analysis);
+    renderNewGroups($('new-groups'), analysis);
     $('suspects-section').hidden = false;
     renderComparison(analysis);
     $('status').textContent = '';

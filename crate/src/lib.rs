@@ -35,6 +35,7 @@ mod decode;
 mod error;
 mod escape;
 mod groups;
+mod growth;
 mod header;
 mod holders;
 pub mod humanize;
@@ -50,6 +51,7 @@ mod wasm;
 
 pub use compare::{Comparison, SortKey, TypeDelta};
 pub use groups::{group_by_shape, ContentGroup};
+pub use growth::{growing_containers, new_object_groups, GrowingContainer, TypeGroups};
 pub use holders::{Attribution, HolderGrowth};
 pub use identity::{Matching, NONE};
 pub use paths::holder_path;

@@ -231,6 +231,41 @@ fn print_analysis(out: &mut String, a: &Analysis, top: Option<usize>) {
             put!(out, "     {} × {}", fit(site, 80), thousands(*count as i64));
         }
     }
+    if !a.growing.is_empty() {
+        put!(out, "");
+        put!(out, "Growing containers (in both the oldest and the newest snapshot):");
+        for g in a.growing.iter().take(top.map_or(5, limit)) {
+            put!(
+                out,
+                "  {} ({}) {} → {} entries",
+                fit(&g.path, 60),
+                g.type_name,
+                thousands(g.len_before as i64),
+                thousands(g.len_after as i64)
+            );
+            if !g.added.is_empty() {
+                let more = g.added_total.saturating_sub(g.added.len() as u64);
+                let listed = g.added.iter().take(4).cloned().collect::<Vec<_>>().join(" ");
+                put!(out, "     + {}{}", fit(&listed, 80), if more > 0 { format!(" (+{} more)", thousands(more as i64)) } else { String::new() });
+            }
+        }
+    }
+    if !a.new_groups.is_empty() {
+        put!(out, "");
+        put!(out, "New objects by shape:");
+        for t in a.new_groups.iter().take(3) {
+            for g in t.groups.iter().take(3) {
+                put!(
+                    out,
+                    "  {:>9} × {:<16} {:>10}  {}",
+                    thousands(g.count as i64),
+                    fit(&g.type_name, 16),
+                    bytes(g.bytes as i64),
+                    fit(&g.shape, 58)
+                );
+            }
+        }
+    }
     put!(out, "");
     print_comparison(out, &a.comparison, top.unwrap_or(25));
 }

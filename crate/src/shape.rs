@@ -47,7 +47,7 @@ fn unquote_identifier(key: &str) -> Option<&str> {
 }
 
 /// Splits on `sep` outside brackets and quotes.
-fn split_top_level(s: &str, sep: char) -> Vec<&str> {
+pub(crate) fn split_top_level(s: &str, sep: char) -> Vec<&str> {
     let mut parts = Vec::new();
     let mut start = 0;
     let mut rest = s;

@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use crate::compare::Comparison;
 use crate::groups::{group_by_shape, ranked, ContentGroup};
+use crate::growth::{growing_containers, new_object_groups, GrowingContainer, TypeGroups};
 use crate::holders::Attribution;
 use crate::humanize::{signed_bytes, thousands};
 use crate::identity::{Matching, NONE};
@@ -86,6 +87,10 @@ pub struct Analysis {
     pub comparison: Comparison,
     /// Per-type series, in the comparison's row order.
     pub types: Vec<TypeSeries>,
+    /// The new objects (oldest → newest) of the types that gained most, grouped by shape.
+    pub new_groups: Vec<TypeGroups>,
+    /// Containers in both the oldest and the newest snapshot whose length grew most.
+    pub growing: Vec<GrowingContainer>,
 }
 
 /// Per-holder accumulation across intervals.
@@ -164,13 +169,13 @@ pub fn analyze(snapshots: &[&Snapshot], top: usize) -> Analysis {
         .map(|(score, h, track)| suspect(&snaps, &matchings, &last_attribution, last, h as usize, track, score))
         .collect();
 
-    let comparison = if snaps.len() == 2 {
-        Comparison::from_matching(snaps[0], last, &matchings[0])
-    } else {
-        Comparison::new(snaps[0], last)
-    };
+    let first_to_last = if snaps.len() == 2 { None } else { Some(Matching::new(snaps[0], last)) };
+    let whole = first_to_last.as_ref().unwrap_or(&matchings[0]);
+    let comparison = Comparison::from_matching(snaps[0], last, whole);
     let types = type_series(&snaps, &comparison);
-    Analysis { snapshots: snaps.iter().map(|s| facts(s)).collect(), suspects, comparison, types }
+    let new_groups = new_object_groups(last, whole, &comparison, top, 5);
+    let growing = growing_containers(snaps[0], last, whole, top);
+    Analysis { snapshots: snaps.iter().map(|s| facts(s)).collect(), suspects, comparison, types, new_groups, growing }
 }
 
 fn suspect(

@@ -6,7 +6,9 @@
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-use crate::{analyze, Analysis, ContentGroup, Snapshot, SnapshotFacts, Suspect, TypeDelta, TypeSeries};
+use crate::{
+    analyze, Analysis, ContentGroup, GrowingContainer, Snapshot, SnapshotFacts, Suspect, TypeDelta, TypeGroups, TypeSeries,
+};
 
 /// The snapshots loaded in this worker, by the page's keys.
 #[wasm_bindgen]
@@ -167,12 +169,61 @@ impl From<(&TypeDelta, Option<&TypeSeries>)> for TypeRowOut {
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
+struct TypeGroupsOut {
+    type_name: String,
+    groups: Vec<GroupOut>,
+}
+
+impl From<&TypeGroups> for TypeGroupsOut {
+    fn from(t: &TypeGroups) -> TypeGroupsOut {
+        TypeGroupsOut { type_name: t.type_name.clone(), groups: t.groups.iter().map(GroupOut::from).collect() }
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct GrowingOut {
+    type_name: String,
+    path: String,
+    len_before: f64,
+    len_after: f64,
+    size_before: f64,
+    size_after: f64,
+    contents_diff: Vec<(String, String)>,
+    added: Vec<String>,
+    added_total: f64,
+    removed: Vec<String>,
+    removed_total: f64,
+}
+
+impl From<&GrowingContainer> for GrowingOut {
+    fn from(g: &GrowingContainer) -> GrowingOut {
+        GrowingOut {
+            type_name: g.type_name.clone(),
+            path: g.path.clone(),
+            len_before: g.len_before as f64,
+            len_after: g.len_after as f64,
+            size_before: g.size_before as f64,
+            size_after: g.size_after as f64,
+            contents_diff: g.contents_diff.iter().map(|(tag, item)| (tag.to_string(), item.clone())).collect(),
+            added: g.added.clone(),
+            added_total: g.added_total as f64,
+            removed: g.removed.clone(),
+            removed_total: g.removed_total as f64,
+        }
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
 struct AnalysisOut {
     snapshots: Vec<FactsOut>,
     suspects: Vec<SuspectOut>,
     before: String,
     after: String,
     types: Vec<TypeRowOut>,
+    new_groups: Vec<TypeGroupsOut>,
+    growing: Vec<GrowingOut>,
 }
 
 impl From<&Analysis> for AnalysisOut {
@@ -184,6 +235,8 @@ impl From<&Analysis> for AnalysisOut {
             before: a.comparison.before.clone(),
             after: a.comparison.after.clone(),
             types: a.comparison.rows.iter().map(|r| TypeRowOut::from((r, series(&r.type_name)))).collect(),
+            new_groups: a.new_groups.iter().map(TypeGroupsOut::from).collect(),
+            growing: a.growing.iter().map(GrowingOut::from).collect(),
         }
     }
 }

@@ -61,7 +61,13 @@ test('demo button loads the demo snapshots; the first suspect names the leaking 
   assert.equal(await first.locator('.path').textContent(), '__main__._RECORD_CACHE');
   assert.match(await first.locator('.sentence').textContent(),
     /grew 2,000 → 6,000 entries .* over 3 snapshots; new entries look like \{id, user, path, status, ts, ok, bytes\} \(dict\); created at leaky_service\.py:\d+/);
+  const growing = page.locator('#growing .growing').first();
+  assert.equal(await growing.locator('.path').textContent(), '__main__._RECORD_CACHE');
+  assert.match(await page.textContent('#new-groups'), /4,000.*dict.*\{id, user, path, status, ts, ok, bytes\}/s);
   await page.screenshot({ path: join(shots, 'suspects.png'), fullPage: true });
+  await growing.locator('summary').click();
+  await growing.locator('.item.added').first().waitFor();
+  await growing.screenshot({ path: join(shots, 'growing.png') });
   await page.waitForFunction((n) => document.querySelectorAll('#file-list li.ready').length === n, demoFiles.length);
   assert.deepEqual(errors, []);
   await page.close();
