@@ -18,6 +18,7 @@ help:
 	@echo "make demo   build, write demo snapshots from a leaking process, serve the page on 127.0.0.1:$(PORT)"
 	@echo "make test   every test suite (Rust, capture script, headless-Chromium end to end)"
 	@echo "make build  the wasm page into www/ and the native CLI target/release/heapsnap"
+	@echo "make dist   dist/heapsnap.html: the analyzer in one file that works offline from file://"
 	@echo "make bench  benchmarks, side by side with the baselines"
 
 # --- tools ------------------------------------------------------------------
@@ -55,6 +56,12 @@ wasm: tools-wasm tools-node
 		--enable-sign-ext --enable-mutable-globals -o $(PKG)/heapsnap_bg.wasm $(PKG)/heapsnap_bg.wasm
 	@ls -l $(PKG)/heapsnap_bg.wasm | awk '{print "wasm size:", $$5, "bytes"}'
 
+dist: wasm
+	wasm-bindgen --target no-modules --no-typescript --out-dir target/dist-pkg $(WASM_RAW)
+	npx --no-install wasm-opt -O3 --enable-simd --enable-bulk-memory --enable-nontrapping-float-to-int \
+		--enable-sign-ext --enable-mutable-globals -o target/dist-pkg/heapsnap_bg.wasm target/dist-pkg/heapsnap_bg.wasm
+	node tools/build-dist.mjs target/dist-pkg
+
 # --- demo ------------------------------------------------------------------
 
 $(DEMO_DIR)/manifest.json: examples/leaky_service.py capture-script/heapsnap.py
@@ -80,7 +87,7 @@ test-rust:
 test-python: tools-python native
 	$(PYTHON) -m pytest -q tests/python
 
-test-e2e: wasm demo-data tools-browser tools-node
+test-e2e: wasm dist demo-data tools-browser tools-node
 	node --test --test-reporter=spec tests/e2e/
 
 # --- benchmarks --------------------------------------------------------------

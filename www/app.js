@@ -6,8 +6,9 @@ import { el } from './dom.js';
 import * as fmt from './format.js';
 import { renderGrowing, renderNewGroups } from './growth-view.js';
 import { renderSuspects } from './suspects-view.js';
+import { createWorker, singleFile } from './worker-factory.js';
 
-const analyzer = new AnalyzerClient(new Worker(new URL('./worker.js', import.meta.url), { type: 'module' }));
+const analyzer = new AnalyzerClient(createWorker());
 const files = []; // {key, name, state: 'loading' | 'ready' | 'error', info?, error?}
 let nextKey = 1;
 let analysisToken = 0;
@@ -142,4 +143,4 @@ async function setUpDemo() {
 }
 
 setUpDrop();
-setUpDemo();
+if (!singleFile) setUpDemo(); // the single-file build makes no request at all

@@ -1,0 +1,25 @@
+// The worker's message loop, shared by the served page's module worker and the single-file
+// build's classic worker. Messages in: {id, op, ...args}; out: {id, ok, result | error}.
+
+/**
+ * Serves analysis requests on `self` once `workspace` (a Promise of a wasm Workspace)
+ * resolves. `intercept(data)` may claim a message first (returns true when it did).
+ */
+export function serve(workspace, intercept = () => false) {
+  const ops = {
+    load: (ws, { key, name, buffer }) => ws.load(key, name, new Uint8Array(buffer)),
+    analyze: (ws, { keys, top }) => ws.analyze(Uint32Array.from(keys), top),
+    remove: (ws, { key }) => ws.remove(key),
+  };
+  self.onmessage = async ({ data }) => {
+    if (intercept(data)) return;
+    try {
+      const ws = await workspace;
+      const op = ops[data.op];
+      if (!op) throw new Error(`unknown operation ${data.op}`);
+      self.postMessage({ id: data.id, ok: true, result: op(ws, data) ?? null });
+    } catch (error) {
+      self.postMessage({ id: data.id, ok: false, error: String(error?.message ?? error) });
+    }
+  };
+}
