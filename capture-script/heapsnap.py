@@ -61,7 +61,6 @@ _getset_descriptor = type(types.FunctionType.__dict__["__code__"])
 _member_descriptor = type(types.FunctionType.__dict__["__globals__"])
 _C_METHOD_TYPES = (type(object.__sizeof__), type(object.__init__), type(len))
 _CellType = type((lambda x: lambda: x)(0).__closure__[0])
-_getsizeof = sys.getsizeof
 _BIG_INT = 1 << 128
 with gzip.GzipFile(filename="", mode="wb", fileobj=io.BytesIO(), mtime=0) as _warm:
     _warm.write(b"warm")  # gzip's struct caches fill now, not inside (and into) the first capture
@@ -285,7 +284,10 @@ class _Capture:
                     mask = 1 << (bit & 7)
                     if not page[bit >> 3] & mask:
                         page[bit >> 3] |= mask
-                        emit(v, pid, key_label(k))
+                        if type(k) is str and len(k) <= 64 and "\\" not in k and k.isprintable():
+                            emit(v, pid, "[" + str.__repr__(k) + "]")
+                        else:
+                            emit(v, pid, key_label(k))
             elif kind == "list" or kind == "tuple":
                 for n, v in enumerate(islice(info.iterate(o), info.length(o))):
                     i = id(v)
@@ -360,27 +362,31 @@ class _Capture:
             return label.replace("\\", "\\\\") if "\\" in label else label
         return _esc("[%s]" % self.format(k, self.options.max_depth))
 
-    def emit(self, o, parent, edge):
-        """Writes the line of ``o``, reached from ``parent`` (hex id or ``-``) by ``edge``."""
-        t = type(o)
-        if t is str:
-            n = len(o)
-            r = str.__repr__(o) if n <= self.max_repr else str.__repr__(o[:self.max_repr]) + "…"
+    def emit(self, o, parent, edge, _type=type, _str=str, _int=int, _float=float, _len=len, _id=id,
+             _str_repr=str.__repr__, _sizeof=sys.getsizeof, _big=1 << 128):
+        """Writes the line of ``o``, reached from ``parent`` (hex id or ``-``) by ``edge``.
+
+        The common atomic types take inline paths (defaults bind builtins as fast locals);
+        under tracemalloc every object takes the general path, which records the site.
+        """
+        t = _type(o)
+        if self.tracing:
+            line = self.line(o, parent, edge)
+        elif t is _str:
+            n = _len(o)
+            r = _str_repr(o) if n <= self.max_repr else _str_repr(o[:self.max_repr]) + "…"
             if "\\" in r:
                 r = r.replace("\\", "\\\\")  # repr escaped everything else already
-            line = "str\t%s\t%d\t%d\t%x\t%s\t%s\t%s\n" % (
-                r, _getsizeof(o), n, id(o), parent, edge, self.site(o) if self.tracing else "-")
-        elif t is int and -_BIG_INT < o < _BIG_INT:
-            line = "int\t%d\t%d\t-\t%x\t%s\t%s\t%s\n" % (
-                o, _getsizeof(o), id(o), parent, edge, self.site(o) if self.tracing else "-")
-        elif t is float:
-            line = "float\t%r\t%d\t-\t%x\t%s\t%s\t%s\n" % (
-                o, _getsizeof(o), id(o), parent, edge, self.site(o) if self.tracing else "-")
+            line = "str\t%s\t%d\t%d\t%x\t%s\t%s\t-\n" % (r, _sizeof(o), n, _id(o), parent, edge)
+        elif t is _int and -_big < o < _big:
+            line = "int\t%d\t%d\t-\t%x\t%s\t%s\t-\n" % (o, _sizeof(o), _id(o), parent, edge)
+        elif t is _float:
+            line = "float\t%r\t%d\t-\t%x\t%s\t%s\t-\n" % (o, _sizeof(o), _id(o), parent, edge)
         else:
             line = self.line(o, parent, edge)
         lines = self.lines
         lines.append(line)
-        if len(lines) >= self.run_lines:
+        if _len(lines) >= self.run_lines:
             self.flush_run()
 
     def line(self, o, parent, edge):

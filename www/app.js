@@ -1,7 +1,8 @@
 // The page: takes snapshot files, hands their bytes to the analysis worker, shows suspects
 // and the comparison. Every text from a snapshot is set with textContent, never parsed as HTML.
 import { AnalyzerClient } from './analyzer-client.js';
-import { renderComparison } from './comparison-view.js';
+import { renderComparison, setUpComparison } from './comparison-view.js';
+import { setUpExport } from './export.js';
 import { el } from './dom.js';
 import * as fmt from './format.js';
 import { renderGrowing, renderNewGroups } from './growth-view.js';
@@ -12,6 +13,7 @@ const analyzer = new AnalyzerClient(createWorker());
 const files = []; // {key, name, state: 'loading' | 'ready' | 'error', info?, error?}
 let nextKey = 1;
 let analysisToken = 0;
+let lastAnalysis = null;
 
 const $ = (id) => document.getElementById(id);
 
@@ -63,6 +65,7 @@ async function refreshAnalysis() {
   const token = ++analysisToken;
   if (ready.length < 2) {
     $('comparison').hidden = true;
+    $('comparison-tools').hidden = true;
     $('suspects-section').hidden = true;
     $('status').textContent = ready.length === 1 ? 'Add a second snapshot of the same process to compare.' : '';
     return;
@@ -71,6 +74,7 @@ async function refreshAnalysis() {
   try {
     const analysis = await analyzer.analyze(ready.map((f) => f.key));
     if (token !== analysisToken) return;
+    lastAnalysis = analysis;
     renderCoverage(analysis);
     renderSuspects($('suspects'), analysis);
     renderGrowing($('growing'), analysis);
@@ -143,4 +147,6 @@ async function setUpDemo() {
 }
 
 setUpDrop();
+setUpComparison();
+setUpExport(() => lastAnalysis);
 if (!singleFile) setUpDemo(); // the single-file build makes no request at all

@@ -1,17 +1,88 @@
 // The per-type comparison table (Chrome DevTools "Comparison" semantics), with a sparkline
-// of each type's bytes across all loaded snapshots.
+// of each type's bytes across all loaded snapshots; sortable columns and a type filter.
 import { el } from './dom.js';
 import * as fmt from './format.js';
 import { sparkline } from './sparkline.js';
 
 const MAX_ROWS = 500;
 
+const COLUMNS = [
+  { key: 'typeName', label: 'type', numeric: false },
+  { key: 'newCount', label: '#new', numeric: true },
+  { key: 'deletedCount', label: '#deleted', numeric: true },
+  { key: 'countDelta', label: 'Δcount', numeric: true },
+  { key: 'bytesDelta', label: 'Δbytes', numeric: true },
+  { key: 'bytesAfter', label: 'bytes after', numeric: true },
+];
+
+const state = { analysis: null, sortKey: 'bytesDelta', descending: true, filter: '' };
+
 export function renderComparison(analysis) {
+  state.analysis = analysis;
   document.getElementById('comparison-caption').textContent =
-    `${analysis.before} → ${analysis.after}: objects by type, matched by identity, by byte growth`;
-  const rows = analysis.types.filter((r) => r.newCount || r.deletedCount).slice(0, MAX_ROWS);
+    `${analysis.before} → ${analysis.after}: objects by type, matched by identity`;
+  renderHead();
+  renderBody();
+  document.getElementById('comparison-tools').hidden = false;
+  document.getElementById('comparison').hidden = false;
+}
+
+export function setUpComparison() {
+  const filter = document.getElementById('type-filter');
+  filter.addEventListener('input', () => {
+    state.filter = filter.value.trim().toLowerCase();
+    renderBody();
+  });
+  document.addEventListener('keydown', (e) => {
+    if (e.key === '/' && document.activeElement !== filter && !document.getElementById('comparison').hidden) {
+      e.preventDefault();
+      filter.focus();
+    }
+  });
+}
+
+/** The rows as shown: filtered and sorted, ties broken by byte growth, then name. */
+export function visibleRows() {
+  if (!state.analysis) return [];
+  const column = COLUMNS.find((c) => c.key === state.sortKey);
+  const sign = state.descending ? -1 : 1;
+  return state.analysis.types
+    .filter((r) => r.newCount || r.deletedCount)
+    .filter((r) => !state.filter || r.typeName.toLowerCase().includes(state.filter))
+    .sort((a, b) => {
+      const primary = column.numeric ? a[column.key] - b[column.key] : a.typeName.localeCompare(b.typeName);
+      return sign * primary || b.bytesDelta - a.bytesDelta || a.typeName.localeCompare(b.typeName);
+    });
+}
+
+function renderHead() {
+  const row = el('tr');
+  for (const column of COLUMNS) {
+    const th = el('th', column.numeric ? 'num' : 'type');
+    th.scope = 'col';
+    const active = column.key === state.sortKey;
+    th.setAttribute('aria-sort', active ? (state.descending ? 'descending' : 'ascending') : 'none');
+    const button = el('button', 'sort', column.label + (active ? (state.descending ? ' ▼' : ' ▲') : ''));
+    button.type = 'button';
+    button.addEventListener('click', () => {
+      state.descending = active ? !state.descending : column.numeric;
+      state.sortKey = column.key;
+      renderHead();
+      renderBody();
+    });
+    th.append(button);
+    row.append(th);
+  }
+  const trend = el('th', '', 'trend');
+  trend.scope = 'col';
+  row.append(trend);
+  document.getElementById('comparison-head').replaceChildren(row);
+}
+
+function renderBody() {
+  const rows = visibleRows();
   document.getElementById('comparison-body').replaceChildren(
-    ...rows.map((r) => {
+    ...rows.slice(0, MAX_ROWS).map((r) => {
       const tr = el('tr');
       const trend = el('td', 'trend');
       trend.append(sparkline(r.bytes, `bytes: ${r.bytes.map(fmt.bytes).join(' → ')}`));
@@ -27,7 +98,8 @@ export function renderComparison(analysis) {
       return tr;
     }),
   );
-  document.getElementById('comparison').hidden = false;
+  document.getElementById('comparison-count').textContent =
+    rows.length > MAX_ROWS ? `showing ${MAX_ROWS} of ${fmt.count(rows.length)} types` : `${fmt.count(rows.length)} types`;
 }
 
 function tone(delta) {

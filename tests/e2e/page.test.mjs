@@ -73,6 +73,25 @@ test('demo button loads the demo snapshots; the first suspect names the leaking 
   await page.close();
 });
 
+test('the type table sorts, filters and exports what it shows', async () => {
+  const { page, errors } = await openPage();
+  await page.setInputFiles('#file-input', [demoFiles[0], demoFiles.at(-1)]);
+  assert.equal(await topRowType(page), 'dict');
+  await page.click('#comparison-head button:has-text("#new")');
+  assert.equal(await page.getAttribute('#comparison-head th:nth-child(2)', 'aria-sort'), 'descending');
+  assert.equal(await topRowType(page), 'int', 'most new objects');
+  await page.keyboard.press('/');
+  await page.keyboard.type('STR');
+  const types = await page.locator('#comparison-body td.type').allTextContents();
+  assert.ok(types.length >= 1 && types.every((t) => t.toLowerCase().includes('str')), types.join());
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-csv')]);
+  const csv = readFileSync(await download.path(), 'utf8').trim().split('\n');
+  assert.equal(csv[0], 'typeName,newCount,deletedCount,countDelta,newBytes,freedBytes,bytesDelta,bytesAfter');
+  assert.equal(csv.length, types.length + 1);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test('a file that is not a snapshot shows an error naming file and line; the others stay loaded', async () => {
   const { page, errors } = await openPage();
   const good = (i) => ({ name: manifest.files[i], bytes: readFileSync(demoFiles[i]) });
