@@ -11,7 +11,7 @@ DEMO_DIR := www/demo
 PORT ?= 8000
 PYTHON ?= python3
 
-.PHONY: help build wasm native demo demo-data serve test test-rust test-python test-e2e bench dist clean \
+.PHONY: help build wasm native demo demo-data serve test test-rust test-python test-e2e bench dist fuzz clean \
 	tools-wasm tools-node tools-python tools-browser
 
 help:
@@ -89,6 +89,15 @@ test-python: tools-python native
 
 test-e2e: wasm dist demo-data tools-browser tools-node
 	node --test --test-reporter=spec tests/e2e/
+
+# --- fuzzing ----------------------------------------------------------------
+
+FUZZ_SECONDS ?= 60
+
+fuzz:
+	@command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz
+	mkdir -p crate/fuzz/target-corpus
+	cd crate/fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz run parse target-corpus corpus/parse -- -max_total_time=$(FUZZ_SECONDS)
 
 # --- benchmarks --------------------------------------------------------------
 

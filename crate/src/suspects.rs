@@ -57,9 +57,9 @@ pub struct Suspect {
     pub growing_intervals: usize,
     /// The score it is ranked by (see `docs/SUSPECTS.md`).
     pub score: f64,
-    /// What its new entries (last interval) look like, largest group first.
+    /// What its new entries look like (in the last interval in which it grew), largest group first.
     pub entries: Vec<ContentGroup>,
-    /// Allocation sites of the objects it gained in the last interval.
+    /// Allocation sites of those entries.
     pub sites: Vec<(String, u64)>,
     /// The verdict in one sentence.
     pub sentence: String,
@@ -125,7 +125,7 @@ pub fn analyze(snapshots: &[&Snapshot], top: usize) -> Analysis {
     let intervals = snaps.len() - 1;
     let matchings: Vec<Matching> = snaps.windows(2).map(|w| Matching::new(w[0], w[1])).collect();
     let mut tracks: FxHashMap<u32, Track> = FxHashMap::default();
-    let mut last_attribution = None;
+    let mut attributions: Vec<Attribution> = Vec::with_capacity(intervals);
     for (k, pair) in snaps.windows(2).enumerate() {
         let matching = &matchings[k];
         // Re-key the holders followed so far from snapshot k to snapshot k + 1.
@@ -141,9 +141,8 @@ pub fn analyze(snapshots: &[&Snapshot], top: usize) -> Analysis {
             track.net_bytes[k] += g.net_bytes();
             track.net_count += g.net_count();
         }
-        last_attribution = Some(attribution);
+        attributions.push(attribution);
     }
-    let last_attribution = last_attribution.expect("at least one interval");
     let last = *snaps.last().expect("at least two snapshots");
 
     let mut scored: Vec<(f64, u32, Track)> = tracks
@@ -166,7 +165,7 @@ pub fn analyze(snapshots: &[&Snapshot], top: usize) -> Analysis {
 
     let suspects = scored
         .into_iter()
-        .map(|(score, h, track)| suspect(&snaps, &matchings, &last_attribution, last, h as usize, track, score))
+        .map(|(score, h, track)| suspect(&snaps, &matchings, &attributions, h as usize, track, score))
         .collect();
 
     let first_to_last = if snaps.len() == 2 { None } else { Some(Matching::new(snaps[0], last)) };
@@ -181,33 +180,35 @@ pub fn analyze(snapshots: &[&Snapshot], top: usize) -> Analysis {
 fn suspect(
     snaps: &[&Snapshot],
     matchings: &[Matching],
-    attribution: &Attribution,
-    last: &Snapshot,
+    attributions: &[Attribution],
     holder: usize,
     track: Track,
     score: f64,
 ) -> Suspect {
+    let last = *snaps.last().expect("at least two snapshots");
     let obj = last.object(holder);
-    // Length in each snapshot, following the holder back through the matchings.
-    let mut lens = vec![None; snaps.len()];
-    let mut at = Some(holder);
-    for k in (0..snaps.len()).rev() {
-        let Some(i) = at else { break };
-        lens[k] = snaps[k].object(i).length();
-        at = if k > 0 { Some(matchings[k - 1].before_of_after[i]).filter(|&p| p != NONE).map(|p| p as usize) } else { None };
+    // The holder's index in each snapshot, following it back through the matchings.
+    let mut index_in = vec![None; snaps.len()];
+    index_in[snaps.len() - 1] = Some(holder);
+    for k in (1..snaps.len()).rev() {
+        index_in[k - 1] = index_in[k].map(|i| matchings[k - 1].before_of_after[i]).filter(|&p| p != NONE).map(|p| p as usize);
     }
-    let charged: Vec<usize> =
-        (0..last.len()).filter(|&i| attribution.holder_of_new[i] == holder as u32).collect();
-    let direct: Vec<usize> = charged.iter().copied().filter(|&i| last.parent_index(i) == Some(holder)).collect();
+    let lens: Vec<Option<u64>> =
+        index_in.iter().enumerate().map(|(k, i)| i.and_then(|i| snaps[k].object(i).length())).collect();
+    // What it gained in the last interval in which it grew.
+    let k = track.net_bytes.iter().rposition(|&b| b > 0).unwrap_or(track.net_bytes.len() - 1);
+    let (grown, at) = (snaps[k + 1], index_in[k + 1].unwrap_or(holder));
+    let charged: Vec<usize> = (0..grown.len()).filter(|&i| attributions[k].holder_of_new[i] == at as u32).collect();
+    let direct: Vec<usize> = charged.iter().copied().filter(|&i| grown.parent_index(i) == Some(at)).collect();
     let entries: Vec<ContentGroup> =
-        group_by_shape(last, if direct.is_empty() { charged.clone() } else { direct }).into_iter().take(3).collect();
+        group_by_shape(grown, if direct.is_empty() { charged.clone() } else { direct }).into_iter().take(3).collect();
     // Where its entries were made; else where anything it gained was made.
     let sites = match entries.first() {
         Some(g) if !g.sites.is_empty() => g.sites.clone(),
         _ => {
             let mut counts: FxHashMap<String, u64> = FxHashMap::default();
             for &i in &charged {
-                if let Some(site) = last.object(i).site() {
+                if let Some(site) = grown.object(i).site() {
                     *counts.entry(site.into_owned()).or_insert(0) += 1;
                 }
             }

@@ -1,0 +1,60 @@
+//! The parser takes untrusted bytes: whatever they are, it returns a value or an error
+//! naming a line — never a panic. Random bytes, and valid snapshots cut, spliced and mutated.
+
+use heapsnap::{analyze, Snapshot};
+use proptest::prelude::*;
+
+const VALID: &str = "#heapsnap 1\n#columns\ttype\trepr\tsize\tlen\tid\tparent\tedge\tsite\n#time\tt\n\
+dict\t{'a': 1}\t232\t1\t10\t-\tapp\t-\n\
+int\t1\t28\t-\t20\t10\t['a']\ta.py:1\n\
+str\t'a\\\\tb'\t50\t3\t30\t10\t<key>\t-\n#end\t3\n";
+
+fn check(bytes: Vec<u8>) {
+    match Snapshot::parse("fuzz", bytes) {
+        Ok(snap) => {
+            for o in snap.objects() {
+                let _ = (o.repr(), o.edge(), o.site(), o.length(), o.parent(), o.raw_line());
+                let _ = heapsnap::holder_path(&snap, o.index());
+            }
+            let _ = analyze(&[&snap, &snap], 5);
+        }
+        Err(e) => {
+            let text = e.to_string();
+            assert!(text.starts_with("fuzz: "), "{text}");
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    #[test]
+    fn random_bytes(bytes in prop::collection::vec(any::<u8>(), 0..400)) {
+        check(bytes);
+    }
+
+    #[test]
+    fn mutated_snapshots(edits in prop::collection::vec((0usize..VALID.len(), any::<u8>(), 0u8..3), 1..6)) {
+        let mut bytes = VALID.as_bytes().to_vec();
+        for (at, byte, how) in edits {
+            let at = at.min(bytes.len());
+            match how {
+                0 => { if at < bytes.len() { bytes[at] = byte; } }
+                1 => bytes.insert(at, byte),
+                _ => bytes.truncate(at),
+            }
+        }
+        check(bytes);
+    }
+
+    #[test]
+    fn gzip_of_mutated_snapshots(cut in 0usize..200, flip in 0usize..200) {
+        use std::io::Write;
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        enc.write_all(VALID.as_bytes()).unwrap();
+        let mut gz = enc.finish().unwrap();
+        if flip < gz.len() { gz[flip] ^= 0x55; }
+        gz.truncate(gz.len().saturating_sub(cut % 40));
+        check(gz);
+    }
+}
