@@ -29,6 +29,7 @@ import io
 from itertools import islice
 import os
 import platform
+import re
 import socket
 import sys
 import time
@@ -81,8 +82,17 @@ _NAMED_ATTRS = {
 }
 
 
+#: Dict keys and attribute names whose values are masked (case-insensitive search).
+DEFAULT_SECRET_KEYS = r"passw(or)?d|secret|token|api_?key|authori[sz]ation|cookie|session|private_?key|credential"
+#: Strings shaped like credentials, masked wherever they are.
+SECRET_VALUES = re.compile(
+    r"AKIA[0-9A-Z]{16}|ASIA[0-9A-Z]{16}|-----BEGIN [A-Z ]*PRIVATE KEY-----"
+    r"|eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.|[Bb]earer\s+[A-Za-z0-9._~+/=-]{8,}")
+_REDACTED = "<redacted>"
+
+
 class CaptureOptions:
-    """Limits of a capture.
+    """Limits of a capture, and what it may write.
 
     Example::
 
@@ -94,9 +104,11 @@ class CaptureOptions:
         ValueError: max_items must be an int >= 0, got -1
     """
 
-    __slots__ = ("max_repr", "max_items", "max_depth", "compresslevel", "run_lines")
+    __slots__ = ("max_repr", "max_items", "max_depth", "compresslevel", "run_lines", "redact", "secret_keys",
+                 "contents")
 
-    def __init__(self, max_repr=200, max_items=8, max_depth=2, compresslevel=1, run_lines=200000):
+    def __init__(self, max_repr=200, max_items=8, max_depth=2, compresslevel=1, run_lines=200000, redact=True,
+                 secret_keys=DEFAULT_SECRET_KEYS, contents="full"):
         for name, value, low in (("max_repr", max_repr, 16), ("max_items", max_items, 0),
                                  ("max_depth", max_depth, 0), ("compresslevel", compresslevel, 0),
                                  ("run_lines", run_lines, 1000)):
@@ -109,10 +121,27 @@ class CaptureOptions:
         self.max_depth = max_depth
         self.compresslevel = compresslevel
         self.run_lines = run_lines
+        if type(redact) is not bool:
+            raise ValueError("redact must be True or False, got %r" % (redact,))
+        if contents not in ("full", "none"):
+            raise ValueError("contents must be 'full' or 'none', got %r" % (contents,))
+        try:
+            self.secret_keys = re.compile(secret_keys, re.IGNORECASE)
+        except (TypeError, re.error) as e:
+            raise ValueError("secret_keys must be a regular expression: %s" % e) from None
+        self.redact = redact
+        self.contents = contents
 
     def describe(self):
         """The options as written in the ``#options`` header line."""
-        return "max_repr=%d max_items=%d max_depth=%d" % (self.max_repr, self.max_items, self.max_depth)
+        return "max_repr=%d max_items=%d max_depth=%d contents=%s" % (
+            self.max_repr, self.max_items, self.max_depth, self.contents)
+
+    def describe_redaction(self):
+        """What redaction ran, as written in the ``#redaction`` header line."""
+        if not self.redact:
+            return "off"
+        return "keys=/%s/i values=credential-shapes" % self.secret_keys.pattern
 
 
 def capture(path, options=None, compress=None):
@@ -165,6 +194,11 @@ class _Capture:
         self.changed = 0
         self.type_info = {}
         self.tracing = False
+        # Redaction: secret_key/secret_value are the regex searches, or None when off.
+        self.secret_key = options.secret_keys.search if options.redact else None
+        self.secret_value = SECRET_VALUES.search if options.redact else None
+        self.redacted = set()  # ids of containers whose contents are all masked
+        self.no_contents = options.contents == "none"
         self.traceback = None
 
     # --- the walk -------------------------------------------------------
@@ -204,7 +238,7 @@ class _Capture:
 
     def exclude(self, *objects):
         """Marks the capture's own objects seen, so they are never written."""
-        for o in objects + (self.pages, self.queue, self.lines, self.runs, self.type_info):
+        for o in objects + (self.pages, self.queue, self.lines, self.runs, self.type_info, self.redacted):
             self.mark(o)
 
     def mark(self, o):
@@ -257,8 +291,11 @@ class _Capture:
         info = self.info(type(o))
         kind = info.kind
         pid = "%x" % id(o)
-        visit = self.visit
-        emit = self.emit
+        secret_key = self.secret_key
+        if self.redacted and id(o) in self.redacted:
+            visit, emit = self.visit_secret, self.emit_secret  # everything under a secret is masked
+        else:
+            visit, emit = self.visit, self.emit
         pages = self.pages
         # The hot loops below inline mark(): a bit per 16 bytes of address, in 8 KiB pages.
         try:
@@ -285,7 +322,10 @@ class _Capture:
                     if not page[bit >> 3] & mask:
                         page[bit >> 3] |= mask
                         if type(k) is str and len(k) <= 64 and "\\" not in k and k.isprintable():
-                            emit(v, pid, "[" + str.__repr__(k) + "]")
+                            if secret_key is not None and secret_key(k):
+                                self.emit_secret(v, pid, "[" + str.__repr__(k) + "]")
+                            else:
+                                emit(v, pid, key_label(k))
                         else:
                             emit(v, pid, key_label(k))
             elif kind == "list" or kind == "tuple":
@@ -310,7 +350,9 @@ class _Capture:
             elif kind == "frame":
                 self.expand_frame(o, pid)
             elif kind == "type":
-                visit(_referent_dict(o), pid, ".__dict__")
+                d = _referent_dict(o)
+                if d is not None:
+                    visit(d, pid, ".__dict__")
             if info.dict_desc is not None:
                 d = self.instance_dict(o, info)
                 if d is not None:
@@ -320,7 +362,10 @@ class _Capture:
                     v = getter(o)
                 except (AttributeError, ValueError):
                     continue
-                visit(v, pid, "." + attr)
+                if secret_key is not None and secret_key(attr):
+                    self.visit_secret(v, pid, "." + attr)
+                else:
+                    visit(v, pid, "." + attr)
         except RuntimeError:
             # Another thread changed the container while we iterated; what was seen is kept.
             self.changed += 1
@@ -335,7 +380,11 @@ class _Capture:
             items = dict.items(f_locals) if type(f_locals) is dict else f_locals.items()
             for k, v in items:
                 if not self.mark(v):
-                    self.emit(v, pid, _esc("locals[%s]" % self.format(k, 1)))
+                    label = _esc("locals[%s]" % self.format(k, 1))
+                    if self.secret_key is not None and type(k) is str and self.secret_key(k):
+                        self.emit_secret(v, pid, label)
+                    else:
+                        self.emit(v, pid, label)
         finally:
             if snapshot:
                 # Before 3.13, f_locals of a function frame is a snapshot dict cached on the
@@ -355,8 +404,22 @@ class _Capture:
             info = self.type_info[t] = _TypeInfo(t)
         return info
 
+    def visit_secret(self, o, parent, edge):
+        if not self.mark(o):
+            self.emit_secret(o, parent, edge)
+
+    def emit_secret(self, o, parent, edge):
+        """Writes ``o`` with its contents masked, and masks whatever it holds too."""
+        if self.info(type(o)).expandable:
+            self.redacted.add(id(o))
+        self.lines.append(self.line(o, parent, edge, _REDACTED))
+        if len(self.lines) >= self.run_lines:
+            self.flush_run()
+
     def key_label(self, k):
         """The escaped edge label of a dict value under key ``k``: ``['name']``."""
+        if type(k) is str and self.secret_value is not None and self.secret_value(k, 0, 4096):
+            return "[" + _REDACTED + "]"
         if type(k) is str and len(k) <= 64:
             label = "[" + str.__repr__(k) + "]"
             return label.replace("\\", "\\\\") if "\\" in label else label
@@ -370,13 +433,15 @@ class _Capture:
         under tracemalloc every object takes the general path, which records the site.
         """
         t = _type(o)
-        if self.tracing:
+        if self.tracing or self.no_contents:
             line = self.line(o, parent, edge)
         elif t is _str:
             n = _len(o)
             r = _str_repr(o) if n <= self.max_repr else _str_repr(o[:self.max_repr]) + "…"
             if "\\" in r:
                 r = r.replace("\\", "\\\\")  # repr escaped everything else already
+            if self.secret_value is not None and self.secret_value(o, 0, self.max_repr + 64):
+                r = _REDACTED
             line = "str\t%s\t%d\t%d\t%x\t%s\t%s\t-\n" % (r, _sizeof(o), n, _id(o), parent, edge)
         elif t is _int and -_big < o < _big:
             line = "int\t%d\t%d\t-\t%x\t%s\t%s\t-\n" % (o, _sizeof(o), _id(o), parent, edge)
@@ -389,8 +454,9 @@ class _Capture:
         if _len(lines) >= self.run_lines:
             self.flush_run()
 
-    def line(self, o, parent, edge):
-        """The line of any object (the general, slower path of :meth:`emit`)."""
+    def line(self, o, parent, edge, rep=None):
+        """The line of any object (the general, slower path of :meth:`emit`); ``rep``
+        replaces its contents when given."""
         info = self.info(type(o))
         if info.expandable:
             self.queue.append(o)
@@ -404,9 +470,10 @@ class _Capture:
                 length = info.length(o)
             except Exception:
                 pass
-        rep = self.format(o, 0)
+        if rep is None:
+            rep = "-" if self.no_contents else _esc(self.format(o, 0))
         site = self.site(o) if self.tracing else "-"
-        return "%s\t%s\t%d\t%s\t%x\t%s\t%s\t%s\n" % (info.name, _esc(rep), size, length, id(o), parent, edge, site)
+        return "%s\t%s\t%d\t%s\t%x\t%s\t%s\t%s\n" % (info.name, rep, size, length, id(o), parent, edge, site)
 
     def instance_dict(self, o, info):
         desc = info.dict_desc
@@ -423,6 +490,8 @@ class _Capture:
         t = type(o)
         if t is str:
             limit = opts.max_repr if depth == 0 else max(16, opts.max_repr // 4)
+            if self.secret_value is not None and self.secret_value(o, 0, limit + 64):
+                return _REDACTED
             if len(o) > limit:
                 return str.__repr__(o[:limit]) + "…"
             return str.__repr__(o)
@@ -483,6 +552,8 @@ class _Capture:
         """:meth:`format` of a nested item, with the common atomic types inline."""
         t = type(v)
         if t is str:
+            if self.secret_value is not None and self.secret_value(v, 0, self.nested_repr + 64):
+                return _REDACTED
             if len(v) <= self.nested_repr:
                 return str.__repr__(v)
             return str.__repr__(v[:self.nested_repr]) + "…"
@@ -511,7 +582,10 @@ class _Capture:
                 for k, v in dict.items(o):
                     if len(parts) >= max_items or room <= 0:
                         break
-                    part = item(k, inner) + ": " + item(v, inner)
+                    if self.secret_key is not None and type(k) is str and self.secret_key(k):
+                        part = item(k, inner) + ": " + _REDACTED
+                    else:
+                        part = item(k, inner) + ": " + item(v, inner)
                     room -= len(part) + 2
                     parts.append(part)
             else:
@@ -532,6 +606,12 @@ class _Capture:
             return "%s(%s)" % (info.name, text)
         return text
 
+    def attribute_value(self, name, v, depth):
+        """Formatted attribute value, masked when the name looks secret."""
+        if self.secret_key is not None and type(name) is str and self.secret_key(name):
+            return _REDACTED
+        return self.format(v, depth + 1)
+
     def format_instance(self, o, info, depth):
         name = info.name.rpartition(".")[2]
         if depth >= self.options.max_depth:
@@ -544,7 +624,7 @@ class _Capture:
                 if len(parts) >= self.options.max_items or room <= 0:
                     parts.append("…")
                     break
-                part = "%s=%s" % (k if type(k) is str else self.format(k, depth + 1), self.format(v, depth + 1))
+                part = "%s=%s" % (k if type(k) is str else self.format(k, depth + 1), self.attribute_value(k, v, depth))
                 room -= len(part) + 2
                 parts.append(part)
         for slot, getter in info.attributes:
@@ -552,7 +632,7 @@ class _Capture:
                 v = getter(o)
             except AttributeError:
                 continue
-            parts.append("%s=%s" % (slot, self.format(v, depth + 1)))
+            parts.append("%s=%s" % (slot, self.attribute_value(slot, v, depth)))
         return "%s(%s)" % (name, ", ".join(parts))
 
     # --- allocation sites ---------------------------------------------------
@@ -599,6 +679,7 @@ class _Capture:
             ("changed", str(self.changed)),
             ("duration", "%.3f" % duration),
             ("options", self.options.describe() + (" tracemalloc=1" if self.tracing else "")),
+            ("redaction", self.options.describe_redaction()),
             ("writer", "heapsnap.py@" + __version__),
         ]
         out = ["#heapsnap %s\n" % FORMAT_VERSION, "#columns\t%s\n" % "\t".join(COLUMNS)]
@@ -698,10 +779,13 @@ class _TypeInfo:
         self.dict_desc = None
         if heap:
             for klass in _type_mro(t):
-                for attr, desc in dict.items(_referent_dict(klass)):
+                if not _type_flags(klass) & _HEAPTYPE:
+                    continue  # member descriptors of builtin bases (type.__dictoffset__ …) make new ints
+                for attr, desc in dict.items(_referent_dict(klass) or {}):
                     if type(desc) is _member_descriptor and type(attr) is str:
                         attributes.append((attr, desc.__get__))
-                    elif attr == "__dict__" and self.dict_desc is None and type(desc) is _getset_descriptor:
+                    elif (attr == "__dict__" and self.dict_desc is None and type(desc) is _getset_descriptor
+                          and kind != "type"):  # a class's __dict__ is a new mappingproxy each time
                         self.dict_desc = desc
         for attr in _NAMED_ATTRS.get(t, ()):
             attributes.append((attr, _descriptor(t, attr).__get__))
@@ -711,7 +795,7 @@ class _TypeInfo:
 
 def _descriptor(t, attr):
     for klass in _type_mro(t):
-        desc = dict.get(_referent_dict(klass), attr)
+        desc = dict.get(_referent_dict(klass) or {}, attr)
         if desc is not None:
             return desc
     raise AttributeError(attr)
@@ -722,7 +806,7 @@ def _referent_dict(t):
     for r in gc.get_referents(_type_dict(t)):
         if type(r) is dict:
             return r
-    return {}
+    return None
 
 
 def _type_name(t):
@@ -743,7 +827,7 @@ def _type_name(t):
 def _sizeof_for(t):
     """``sys.getsizeof`` when ``__sizeof__`` is implemented in C, else a computed size."""
     for klass in _type_mro(t):
-        impl = dict.get(_referent_dict(klass), "__sizeof__")
+        impl = dict.get(_referent_dict(klass) or {}, "__sizeof__")
         if impl is not None:
             if type(impl) in _C_METHOD_TYPES:
                 return sys.getsizeof
@@ -776,7 +860,7 @@ def _thread_names():
     for ident, thread in list(dict.items(active)):
         t = type(thread)
         for klass in _type_mro(t):
-            desc = dict.get(_referent_dict(klass), "__dict__")
+            desc = dict.get(_referent_dict(klass) or {}, "__dict__")
             if type(desc) is _getset_descriptor:
                 d = desc.__get__(thread)
                 name = dict.get(d, "_name") if type(d) is dict else None

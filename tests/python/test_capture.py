@@ -75,6 +75,11 @@ def census():
     stack = gc.get_objects()
     seen = {id(stack)}  # made after the object list, so the census does not count its own state
     counts = {}
+    for frame in sys._current_frames().values():  # running frames' locals: no gc referents
+        while frame is not None:
+            if frame.f_code is not census.__code__:
+                stack.extend(frame.f_locals.values())
+            frame = frame.f_back
     while stack:
         o = stack.pop()
         if id(o) in seen:
@@ -314,3 +319,55 @@ def test_options_are_checked():
         heapsnap.capture(42)
     with pytest.raises(ValueError, match="options must be"):
         heapsnap.capture("/tmp/x.hsnap", options={})
+
+
+class Account:
+    def __init__(self):
+        self.user = "alice-%d" % 7
+        self.password = "hunter2-%d" % 7
+        self.api_key = {"value": "k-%d" % 7}
+
+
+class Slotted:
+    __slots__ = ("session_token", "name")
+
+    def __init__(self):
+        self.session_token = "sess-%d" % 99
+        self.name = "visible-%d" % 99
+
+
+def test_redaction_masks_secret_keys_and_credential_shaped_strings(snap_path):
+    keep = [Account(), Slotted(), {"Authorization": "Basic %s" % "dXNlcjpwYXNz", "ok": "plain-%d" % 1},
+            "Bearer " + "abcdefghijklmnop%d" % 1, "AKIA" + "Q7ZX3K9P2M4N8B1%d" % 5,
+            "-----BEGIN RSA PRIVATE KEY-----\nMIIE" + "x" * 10]
+    snap = Snapshot(heapsnap.capture(snap_path))
+    text = "\n".join(snap.body)
+    leaked = []
+    # (Secrets are built at run time: the constants they are made of are in the code objects.)
+    for secret in ("hunter2-7", "k-7", "sess-99", "Basic dXNlcjpwYXNz", "abcdefghijklmnop1", "Q7ZX3K9P2M4N8B15",
+                   "BEGIN RSA PRIVATE"):
+        if secret in text:
+            leaked.append(secret)
+    del text  # (a huge local would make a failure report slow)
+    assert leaked == []
+    assert snap.find("test_capture.Account", "user='alice-7', password=<redacted>, api_key=<redacted>")
+    assert snap.find("test_capture.Slotted", "session_token=<redacted>")
+    assert snap.exact("str", "'visible-99'") and snap.exact("str", "'plain-1'")
+    assert snap.header["redaction"].startswith("keys=/")
+    masked = [snap.path_of(o) for o in snap.objects if o["edge"] == "['value']" and o["repr"] == "<redacted>"]
+    assert any(p.endswith(".api_key['value']") for p in masked), "what a secret holds is masked too"
+    del keep
+
+
+def test_redaction_off_and_contents_none(tmp_path):
+    keep = {"password": "hunter3-%d" % 3}
+    plain = Snapshot(heapsnap.capture(str(tmp_path / "a.hsnap"), heapsnap.CaptureOptions(redact=False)))
+    assert plain.exact("str", "'hunter3-3'") and plain.header["redaction"] == "off"
+    bare = Snapshot(heapsnap.capture(str(tmp_path / "b.hsnap"), heapsnap.CaptureOptions(contents="none")))
+    assert {o["repr"] for o in bare.objects} <= {"-", "<redacted>"}
+    assert "contents=none" in bare.header["options"]
+    with pytest.raises(ValueError, match="contents must be"):
+        heapsnap.CaptureOptions(contents="some")
+    with pytest.raises(ValueError, match="secret_keys must be a regular expression"):
+        heapsnap.CaptureOptions(secret_keys="(")
+    del keep
