@@ -89,6 +89,7 @@ SECRET_VALUES = re.compile(
     r"AKIA[0-9A-Z]{16}|ASIA[0-9A-Z]{16}|-----BEGIN [A-Z ]*PRIVATE KEY-----"
     r"|eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.|[Bb]earer\s+[A-Za-z0-9._~+/=-]{8,}")
 _REDACTED = "<redacted>"
+_MIN_SECRET = 15  # no credential shape matches a shorter string
 
 
 class CaptureOptions:
@@ -195,8 +196,10 @@ class _Capture:
         self.type_info = {}
         self.tracing = False
         # Redaction: secret_key/secret_value are the regex searches, or None when off.
-        self.secret_key = options.secret_keys.search if options.redact else None
+        # (No bound method of self is stored on self: that cycle would outlive the capture.)
+        self.redact = options.redact
         self.secret_value = SECRET_VALUES.search if options.redact else None
+        self.key_verdicts = {}  # key name -> whether it looks secret (names repeat a lot)
         self.redacted = set()  # ids of containers whose contents are all masked
         self.no_contents = options.contents == "none"
         self.traceback = None
@@ -291,7 +294,8 @@ class _Capture:
         info = self.info(type(o))
         kind = info.kind
         pid = "%x" % id(o)
-        secret_key = self.secret_key
+        secret_key = self.is_secret_key if self.redact else None
+        verdicts = self.key_verdicts
         if self.redacted and id(o) in self.redacted:
             visit, emit = self.visit_secret, self.emit_secret  # everything under a secret is masked
         else:
@@ -322,7 +326,7 @@ class _Capture:
                     if not page[bit >> 3] & mask:
                         page[bit >> 3] |= mask
                         if type(k) is str and len(k) <= 64 and "\\" not in k and k.isprintable():
-                            if secret_key is not None and secret_key(k):
+                            if secret_key is not None and (verdicts.get(k) if k in verdicts else secret_key(k)):
                                 self.emit_secret(v, pid, "[" + str.__repr__(k) + "]")
                             else:
                                 emit(v, pid, key_label(k))
@@ -381,7 +385,7 @@ class _Capture:
             for k, v in items:
                 if not self.mark(v):
                     label = _esc("locals[%s]" % self.format(k, 1))
-                    if self.secret_key is not None and type(k) is str and self.secret_key(k):
+                    if self.redact and type(k) is str and self.is_secret_key(k):
                         self.emit_secret(v, pid, label)
                     else:
                         self.emit(v, pid, label)
@@ -404,6 +408,15 @@ class _Capture:
             info = self.type_info[t] = _TypeInfo(t)
         return info
 
+    def is_secret_key(self, name):
+        """Whether dict key or attribute ``name`` (a str) looks secret; cached."""
+        verdict = self.key_verdicts.get(name)
+        if verdict is None:
+            if len(self.key_verdicts) > 100000:
+                self.key_verdicts.clear()
+            verdict = self.key_verdicts[name] = bool(self.options.secret_keys.search(name))
+        return verdict
+
     def visit_secret(self, o, parent, edge):
         if not self.mark(o):
             self.emit_secret(o, parent, edge)
@@ -418,7 +431,7 @@ class _Capture:
 
     def key_label(self, k):
         """The escaped edge label of a dict value under key ``k``: ``['name']``."""
-        if type(k) is str and self.secret_value is not None and self.secret_value(k, 0, 4096):
+        if type(k) is str and self.secret_value is not None and len(k) >= _MIN_SECRET and self.secret_value(k, 0, 4096):
             return "[" + _REDACTED + "]"
         if type(k) is str and len(k) <= 64:
             label = "[" + str.__repr__(k) + "]"
@@ -440,7 +453,7 @@ class _Capture:
             r = _str_repr(o) if n <= self.max_repr else _str_repr(o[:self.max_repr]) + "…"
             if "\\" in r:
                 r = r.replace("\\", "\\\\")  # repr escaped everything else already
-            if self.secret_value is not None and self.secret_value(o, 0, self.max_repr + 64):
+            if n >= _MIN_SECRET and self.secret_value is not None and self.secret_value(o, 0, self.max_repr + 64):
                 r = _REDACTED
             line = "str\t%s\t%d\t%d\t%x\t%s\t%s\t-\n" % (r, _sizeof(o), n, _id(o), parent, edge)
         elif t is _int and -_big < o < _big:
@@ -490,7 +503,7 @@ class _Capture:
         t = type(o)
         if t is str:
             limit = opts.max_repr if depth == 0 else max(16, opts.max_repr // 4)
-            if self.secret_value is not None and self.secret_value(o, 0, limit + 64):
+            if self.secret_value is not None and len(o) >= _MIN_SECRET and self.secret_value(o, 0, limit + 64):
                 return _REDACTED
             if len(o) > limit:
                 return str.__repr__(o[:limit]) + "…"
@@ -552,7 +565,7 @@ class _Capture:
         """:meth:`format` of a nested item, with the common atomic types inline."""
         t = type(v)
         if t is str:
-            if self.secret_value is not None and self.secret_value(v, 0, self.nested_repr + 64):
+            if self.secret_value is not None and len(v) >= _MIN_SECRET and self.secret_value(v, 0, self.nested_repr + 64):
                 return _REDACTED
             if len(v) <= self.nested_repr:
                 return str.__repr__(v)
@@ -582,7 +595,7 @@ class _Capture:
                 for k, v in dict.items(o):
                     if len(parts) >= max_items or room <= 0:
                         break
-                    if self.secret_key is not None and type(k) is str and self.secret_key(k):
+                    if self.redact and type(k) is str and self.is_secret_key(k):
                         part = item(k, inner) + ": " + _REDACTED
                     else:
                         part = item(k, inner) + ": " + item(v, inner)
@@ -608,7 +621,7 @@ class _Capture:
 
     def attribute_value(self, name, v, depth):
         """Formatted attribute value, masked when the name looks secret."""
-        if self.secret_key is not None and type(name) is str and self.secret_key(name):
+        if self.redact and type(name) is str and self.is_secret_key(name):
             return _REDACTED
         return self.format(v, depth + 1)
 

@@ -371,3 +371,13 @@ def test_redaction_off_and_contents_none(tmp_path):
     with pytest.raises(ValueError, match="secret_keys must be a regular expression"):
         heapsnap.CaptureOptions(secret_keys="(")
     del keep
+
+
+def test_the_capture_leaves_no_garbage_cycle(tmp_path):
+    gc.collect()
+    gc.disable()
+    try:
+        heapsnap.capture(str(tmp_path / "a.hsnap"))
+        assert gc.collect() == 0, "the capture left objects only a collection can free"
+    finally:
+        gc.enable()
