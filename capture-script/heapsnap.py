@@ -21,6 +21,7 @@ after it returns. Standard library only; CPython 3.8+.
 The file format is specified in docs/FORMAT.md of the heapsnap repository.
 """
 
+import _tracemalloc  # the C module: costs nothing, imports nothing else
 import collections
 import gc
 import gzip
@@ -29,9 +30,11 @@ import io
 from itertools import islice
 import os
 import platform
+import queue
 import re
 import socket
 import sys
+import threading
 import time
 import types
 
@@ -651,8 +654,6 @@ class _Capture:
     # --- allocation sites ---------------------------------------------------
 
     def start_sites(self):
-        # _tracemalloc is the C module: importing it costs nothing and imports nothing else.
-        import _tracemalloc
         self.tracing = _tracemalloc.is_tracing()
         self.traceback = _tracemalloc._get_object_traceback
 
@@ -704,10 +705,13 @@ class _Capture:
         tmp = os.path.join(directory, ".%s.tmp%d" % (os.path.basename(self.path), os.getpid()))
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         files = []
+        out = None
         try:
             with open(fd, "wb") as raw:
-                out = gzip.GzipFile(filename="", mode="wb", fileobj=raw, compresslevel=self.options.compresslevel,
-                                    mtime=0) if self.compress else raw
+                gz = gzip.GzipFile(filename="", mode="wb", fileobj=raw, compresslevel=self.options.compresslevel,
+                                   mtime=0) if self.compress else None
+                # zlib releases the GIL: compressing in a thread overlaps with the merge.
+                out = _BackgroundWriter(gz) if gz is not None else raw
                 out.write(header.encode("utf-8", "replace"))
                 if self.runs:
                     if self.lines:
@@ -717,24 +721,23 @@ class _Capture:
                 else:
                     self.lines.sort()
                     merged = self.lines
-                batch = []
-                size = 0
-                for line in merged:
-                    batch.append(line)
-                    size += len(line)
-                    if size >= 1 << 20:
-                        out.write("".join(batch).encode("utf-8", "replace"))
-                        batch.clear()
-                        size = 0
-                batch.append("#end\t%d\n" % self.total())
-                out.write("".join(batch).encode("utf-8", "replace"))
+                merged = iter(merged)
+                while True:
+                    chunk = list(islice(merged, 8192))
+                    if not chunk:
+                        break
+                    out.write("".join(chunk).encode("utf-8", "replace"))
+                out.write(("#end\t%d\n" % self.total()).encode())
                 if out is not raw:
                     out.close()
+                    gz.close()
                 raw.flush()
                 os.fsync(raw.fileno())
             os.replace(tmp, self.path)
             _fsync_dir(directory)
         except BaseException:
+            if type(out) is _BackgroundWriter:
+                out.stop()
             if os.path.exists(tmp):
                 os.unlink(tmp)
             raise
@@ -746,6 +749,44 @@ class _Capture:
                     os.unlink(run)
             self.lines.clear()
         return self.path
+
+
+class _BackgroundWriter:
+    """Writes byte chunks to ``sink`` from a thread, so compression overlaps the caller's work."""
+
+    def __init__(self, sink):
+        self.sink = sink
+        self.chunks = queue.Queue(maxsize=8)
+        self.error = None
+        self.thread = threading.Thread(target=self.drain, name="heapsnap-writer", daemon=True)
+        self.thread.start()
+
+    def drain(self):
+        while True:
+            chunk = self.chunks.get()
+            if chunk is None:
+                return
+            if self.error is None:
+                try:
+                    self.sink.write(chunk)
+                except BaseException as e:  # reported by close(), in the capturing thread
+                    self.error = e
+
+    def write(self, chunk):
+        if self.error is not None:
+            raise self.error
+        self.chunks.put(chunk)
+
+    def close(self):
+        self.stop()
+        if self.error is not None:
+            raise self.error
+
+    def stop(self):
+        """Ends the thread (idempotent); chunks already queued are still written."""
+        if self.thread.is_alive():
+            self.chunks.put(None)
+            self.thread.join()
 
 
 # --- type facts ---------------------------------------------------------------

@@ -6,7 +6,7 @@ import { sparkline } from './sparkline.js';
 export function renderSuspects(container, analysis) {
   container.replaceChildren();
   if (!analysis.suspects.length) {
-    container.append(el('p', 'empty', 'No leak suspects: no holder gained more than it freed between these snapshots.'));
+    container.append(el('p', 'empty', 'No leak suspects: no holder grew by 1 KiB or more between these snapshots.'));
     return;
   }
   const list = el('ol', 'suspects');

@@ -215,7 +215,7 @@ fn print_analysis(out: &mut String, a: &Analysis, top: Option<usize>) {
     }
     put!(out, "");
     if a.suspects.is_empty() {
-        put!(out, "No leak suspects: no holder gained more than it freed.");
+        put!(out, "No leak suspects: no holder grew by 1 KiB or more.");
     } else {
         put!(out, "Leak suspects, most likely first:");
     }
@@ -261,7 +261,7 @@ fn print_analysis(out: &mut String, a: &Analysis, top: Option<usize>) {
                     thousands(g.count as i64),
                     fit(&g.type_name, 16),
                     bytes(g.bytes as i64),
-                    fit(&g.shape, 58)
+                    fit(&g.shape, 57)
                 );
             }
         }
@@ -296,7 +296,7 @@ fn print_comparison(out: &mut String, c: &Comparison, top: usize) {
         "{:<34} {:>10} {:>10} {:>11} {:>14} {:>14}",
         "type", "#new", "#deleted", "Δcount", "Δbytes", "bytes after"
     );
-    for row in c.rows.iter().take(limit(top)) {
+    for row in c.rows.iter().filter(|r| r.new_count > 0 || r.deleted_count > 0).take(limit(top)) {
         put!(out, 
             "{:<34} {:>10} {:>10} {:>11} {:>14} {:>14}",
             fit(&row.type_name, 34),

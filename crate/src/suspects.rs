@@ -16,6 +16,8 @@ use crate::snapshot::Snapshot;
 
 /// Suspects scoring less than this share of the first suspect's score are left out.
 pub const MIN_SHARE_OF_TOP: f64 = 0.01;
+/// Holders that grew by fewer net bytes than this are not suspects.
+pub const MIN_NET_BYTES: i64 = 1024;
 
 /// One snapshot as the analysis saw it.
 #[derive(Clone, Debug, Serialize)]
@@ -106,7 +108,7 @@ struct Track {
 /// let head = "#heapsnap 1\n#columns\ttype\trepr\tsize\tlen\tid\tparent\tedge\n";
 /// let snap = |n: usize, time: &str| {
 ///     let mut lines = vec![format!("dict\t{{…}}\t1000\t{n}\ta0\t-\tCACHE")];
-///     lines.extend((0..n).map(|i| format!("list\t[{i}]\t64\t1\t{:x}\ta0\t[{i}]", 0x1000 + i)));
+///     lines.extend((0..n).map(|i| format!("list\t[{i}]\t640\t1\t{:x}\ta0\t[{i}]", 0x1000 + i)));
 ///     lines.sort();
 ///     let text = format!("{head}#time\t{time}\n{}\n#end\t{}\n", lines.join("\n"), n + 1);
 ///     heapsnap::Snapshot::parse(time, text.into_bytes()).unwrap()
@@ -116,7 +118,7 @@ struct Track {
 /// let top = &analysis.suspects[0];
 /// assert_eq!(top.path, "CACHE");
 /// assert_eq!(top.lens, vec![Some(2), Some(4), Some(6)]);
-/// assert_eq!(top.net_bytes, 4 * 64);
+/// assert_eq!(top.net_bytes, 4 * 640);
 /// ```
 pub fn analyze(snapshots: &[&Snapshot], top: usize) -> Analysis {
     assert!(snapshots.len() >= 2, "analyze needs at least two snapshots");
@@ -150,7 +152,7 @@ pub fn analyze(snapshots: &[&Snapshot], top: usize) -> Analysis {
         .filter_map(|(h, t)| {
             let total: i64 = t.net_bytes.iter().sum();
             let growing = t.net_bytes.iter().filter(|&&b| b > 0).count();
-            if total <= 0 || t.net_count <= 0 {
+            if total < MIN_NET_BYTES || t.net_count <= 0 {
                 return None;
             }
             let steadiness = growing as f64 / intervals as f64;

@@ -381,3 +381,16 @@ def test_the_capture_leaves_no_garbage_cycle(tmp_path):
         assert gc.collect() == 0, "the capture left objects only a collection can free"
     finally:
         gc.enable()
+
+
+def test_a_failed_write_leaves_no_file_and_no_thread(tmp_path, monkeypatch):
+    before = threading.active_count()
+
+    def fail(*args):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(heapsnap.os, "fsync", fail)
+    with pytest.raises(OSError, match="disk full"):
+        heapsnap.capture(str(tmp_path / "x.hsnap.gz"))
+    assert os.listdir(str(tmp_path)) == []
+    assert threading.active_count() == before
