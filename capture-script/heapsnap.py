@@ -39,7 +39,8 @@ import time
 import types
 
 __version__ = "0.1.0"
-__all__ = ["capture", "CaptureOptions", "FORMAT_VERSION", "COLUMNS"]
+__all__ = ["capture", "CaptureOptions", "FORMAT_VERSION", "COLUMNS", "install_signal_handler", "start_periodic",
+           "Periodic", "watch", "snapshot_path"]
 
 #: Snapshot format version written by this module.
 FORMAT_VERSION = "1"
@@ -949,14 +950,190 @@ def _fsync_dir(directory):
         os.close(fd)
 
 
+# --- triggers ---------------------------------------------------------------
+
+def snapshot_path(out_dir, label=""):
+    """A new snapshot file name in ``out_dir``: ``heapsnap-<pid>-<UTC time><label>.hsnap.gz``.
+
+    Example::
+
+        >>> snapshot_path("/tmp", "-before")    # doctest: +SKIP
+        '/tmp/heapsnap-4242-20261125T140102.123456Z-before.hsnap.gz'
+    """
+    now = time.time()
+    stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime(now)) + ".%06dZ" % int((now % 1) * 1e6)
+    return os.path.join(out_dir, "heapsnap-%d-%s%s.hsnap.gz" % (os.getpid(), stamp, label))
+
+
+def _ready_dir(out_dir):
+    if not isinstance(out_dir, (str, os.PathLike)):
+        raise ValueError("out_dir must be a str or os.PathLike, got %r" % (type(out_dir),))
+    out_dir = os.fspath(out_dir)
+    os.makedirs(out_dir, mode=0o700, exist_ok=True)
+    return out_dir
+
+
+def install_signal_handler(signum=None, out_dir=".", options=None):
+    """On signal ``signum`` (default SIGUSR2), write a snapshot into ``out_dir``.
+
+    The path is printed to stderr. Returns the previous handler.
+
+    Example::
+
+        >>> heapsnap.install_signal_handler(signal.SIGUSR2, "/var/tmp/snaps")   # doctest: +SKIP
+        # then, from a shell: kill -USR2 <pid>
+    """
+    import signal
+    if signum is None:
+        signum = signal.SIGUSR2
+    out_dir = _ready_dir(out_dir)
+
+    def on_signal(received, frame):
+        del frame  # the interrupted frame is the process's, not ours to keep
+        sys.stderr.write("heapsnap: %s\n" % capture(snapshot_path(out_dir), options))
+
+    return signal.signal(signum, on_signal)
+
+
+def _seconds(every):
+    """``30``, ``"30s"``, ``"5m"``, ``"1h"`` as seconds."""
+    if isinstance(every, (int, float)) and not isinstance(every, bool):
+        value = float(every)
+    elif isinstance(every, str) and re.fullmatch(r"\d+(\.\d+)?[smh]?", every.strip()):
+        text = every.strip()
+        scale = {"s": 1, "m": 60, "h": 3600}.get(text[-1], 1)
+        value = float(text.rstrip("smh")) * scale
+    else:
+        raise ValueError("every must be seconds or a duration like '30s', '5m', '1h', got %r" % (every,))
+    if value <= 0:
+        raise ValueError("every must be positive, got %r" % (every,))
+    return value
+
+
+class Periodic:
+    """Snapshots every ``every`` seconds into ``out_dir``, keeping the newest ``keep``.
+
+    Made by :func:`start_periodic`; ``stop()`` ends it. ``paths`` lists the kept files.
+    """
+
+    def __init__(self, every, out_dir, keep, options):
+        if type(keep) is not int or keep < 1:
+            raise ValueError("keep must be an int >= 1, got %r" % (keep,))
+        self.every = _seconds(every)
+        self.out_dir = _ready_dir(out_dir)
+        self.keep = keep
+        self.options = options
+        self.paths = []
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._loop, name="heapsnap-periodic", daemon=True)
+
+    def _loop(self):
+        while not self.stopped.wait(self.every):
+            self.capture_now()
+
+    def capture_now(self):
+        """Writes one snapshot now and drops the oldest beyond ``keep``; returns its path."""
+        path = capture(snapshot_path(self.out_dir), self.options)
+        self.paths.append(path)
+        while len(self.paths) > self.keep:
+            old = self.paths.pop(0)
+            try:
+                os.unlink(old)
+            except OSError:
+                pass
+        return path
+
+    def stop(self):
+        self.stopped.set()
+        if self.thread.is_alive() and self.thread is not threading.current_thread():
+            self.thread.join()
+
+
+def start_periodic(every="60s", out_dir=".", keep=10, options=None):
+    """Start writing a snapshot every ``every`` (seconds or ``"30s"``, ``"5m"``) in a thread.
+
+    Example::
+
+        >>> p = heapsnap.start_periodic(every="5m", out_dir="/var/tmp/snaps", keep=12)   # doctest: +SKIP
+        >>> p.stop()                                                                   # doctest: +SKIP
+    """
+    periodic = Periodic(every, out_dir, keep, options)
+    periodic.thread.start()
+    return periodic
+
+
+class watch:
+    """Context manager for tests: a snapshot before and one after the block.
+
+    Example::
+
+        >>> with heapsnap.watch("/tmp/snaps") as w:        # doctest: +SKIP
+        ...     run_the_suspect_code()
+        >>> w.before, w.after                               # doctest: +SKIP
+        ('/tmp/snaps/heapsnap-…-before.hsnap.gz', '/tmp/snaps/heapsnap-…-after.hsnap.gz')
+    """
+
+    def __init__(self, out_dir=".", options=None):
+        self.out_dir = _ready_dir(out_dir)
+        self.options = options
+        self.before = None
+        self.after = None
+
+    def __enter__(self):
+        self.before = capture(snapshot_path(self.out_dir, "-before"), self.options)
+        return self
+
+    def __exit__(self, *exc):
+        self.after = capture(snapshot_path(self.out_dir, "-after"), self.options)
+        return False
+
+
+def _run(argv):
+    """``run [--every D] [--out DIR] [--keep N] script.py args…``: the script as __main__."""
+    import runpy
+    every, out_dir, keep = "60s", ".", 10
+    while argv and argv[0].startswith("--"):
+        flag = argv.pop(0)
+        if not argv:
+            raise ValueError("%s needs a value" % flag)
+        value = argv.pop(0)
+        if flag == "--every":
+            every = value
+        elif flag == "--out":
+            out_dir = value
+        elif flag == "--keep":
+            keep = int(value)
+        else:
+            raise ValueError("unknown option %s" % flag)
+    if not argv:
+        raise ValueError("run needs a script to run")
+    periodic = Periodic(every, out_dir, keep, None)
+    install_signal_handler(None, out_dir)
+    sys.argv = argv
+    sys.path.insert(0, os.path.dirname(os.path.abspath(argv[0])))
+    periodic.thread.start()
+    try:
+        runpy.run_path(argv[0], run_name="__main__")
+    finally:
+        periodic.stop()
+        sys.stderr.write("heapsnap: snapshots in %s: %s\n" % (periodic.out_dir, ", ".join(
+            os.path.basename(p) for p in periodic.paths) or "none (the script ended first)"))
+    return 0
+
+
 _USAGE = """\
-usage: heapsnap.py capture OUT        write a snapshot of this (fresh) interpreter to OUT
+usage: heapsnap.py run [--every 60s] [--out DIR] [--keep 10] script.py [args…]
+                                      run a script with a snapshot every 60s (and on SIGUSR2)
+       heapsnap.py capture OUT        write a snapshot of this (fresh) interpreter to OUT
        heapsnap.py --version
        heapsnap.py --help
 
 In your own process:
     import heapsnap                       # this file, on sys.path
     heapsnap.capture("/tmp/app-1.hsnap.gz")
+    heapsnap.install_signal_handler(signal.SIGUSR2, "/var/tmp/snaps")   # kill -USR2 <pid>
+    heapsnap.start_periodic(every="5m", out_dir="/var/tmp/snaps", keep=12)
+    with heapsnap.watch("/tmp/snaps"): ...                              # before/after, in tests
 
 Then compare two snapshots: heapsnap diff A B, or drop them on the heapsnap page.
 With PYTHONTRACEMALLOC=1 in the environment, each object's allocation site is recorded.
@@ -974,6 +1151,12 @@ def main(argv=None):
     if argv[0] == "capture" and len(argv) == 2:
         print(capture(argv[1]))
         return 0
+    if argv[0] == "run":
+        try:
+            return _run(list(argv[1:]))
+        except ValueError as e:
+            sys.stderr.write("heapsnap.py run: %s\n\n%s" % (e, _USAGE))
+            return 2
     sys.stderr.write(_USAGE)
     return 2
 
