@@ -93,7 +93,8 @@ function renderCoverage(analysis) {
     ? ''
     : `Python objects explain ${Math.round(last.rssCoverage * 100)}% of the process's RSS (${fmt.bytes(last.rss)}) in ${last.name}` +
       (last.rssCoverage < 0.5 ? ': the rest is native memory (C extensions, allocator), which a native-memory profiler sees.' : '.');
-  $('coverage').textContent = text;
+  const notes = analysis.snapshots.flatMap((snapshot) => snapshot.notes);
+  $('coverage').textContent = [text, ...notes.map((n) => `Note: ${n}.`)].filter(Boolean).join(' ');
 }
 
 function loadFileList(fileList) {

@@ -213,6 +213,9 @@ fn print_analysis(out: &mut String, a: &Analysis, top: Option<usize>) {
         let name = base_name(&s.name);
         put!(out, "  {time}  {}  {} objects, {}{coverage}", fit(&name, 28), thousands(s.objects as i64), bytes(s.bytes as i64));
     }
+    for note in a.snapshots.iter().flat_map(|s| &s.notes) {
+        put!(out, "  note: {}", fit(note, 92));
+    }
     put!(out, "");
     if a.suspects.is_empty() {
         put!(out, "No leak suspects: no holder grew by 1 KiB or more.");

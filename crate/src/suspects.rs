@@ -34,6 +34,8 @@ pub struct SnapshotFacts {
     pub rss: Option<u64>,
     /// Share of RSS the Python objects' shallow sizes explain (0..1), when RSS is known.
     pub rss_coverage: Option<f64>,
+    /// Things worth knowing about how it was read (unsorted lines, no paths).
+    pub notes: Vec<String>,
 }
 
 /// A holder whose contents grew.
@@ -293,7 +295,19 @@ fn facts(s: &Snapshot) -> SnapshotFacts {
         bytes,
         rss,
         rss_coverage: rss.filter(|&r| r > 0).map(|r| bytes as f64 / r as f64),
+        notes: notes(s),
     }
+}
+
+fn notes(s: &Snapshot) -> Vec<String> {
+    let mut notes = Vec::new();
+    if !s.is_sorted() {
+        notes.push(format!("{}: lines are not in byte order (edited or concatenated?); read anyway", s.name()));
+    }
+    if !s.has_paths() {
+        notes.push(format!("{}: no parent/edge columns, so no holder paths or suspects", s.name()));
+    }
+    notes
 }
 
 fn type_series(snaps: &[&Snapshot], comparison: &Comparison) -> Vec<TypeSeries> {

@@ -57,6 +57,7 @@ struct FactsOut {
     bytes: f64,
     rss: Option<f64>,
     rss_coverage: Option<f64>,
+    notes: Vec<String>,
 }
 
 impl From<&SnapshotFacts> for FactsOut {
@@ -68,6 +69,7 @@ impl From<&SnapshotFacts> for FactsOut {
             bytes: f.bytes as f64,
             rss: f.rss.map(|r| r as f64),
             rss_coverage: f.rss_coverage,
+            notes: f.notes.clone(),
         }
     }
 }

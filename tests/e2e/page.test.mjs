@@ -55,8 +55,16 @@ test('file input: the leaking dict type is the top row of the comparison', async
 
 test('demo button loads the demo snapshots; the first suspect names the leaking dict', async () => {
   const { page, errors } = await openPage();
+  await page.evaluate(() => {
+    window.__longTasks = [];
+    new PerformanceObserver((list) => window.__longTasks.push(...list.getEntries().map((e) => e.duration)))
+      .observe({ type: 'longtask' });
+  });
   await page.click('#demo-button');
   assert.equal(await topRowType(page), 'dict');
+  const longTasks = await page.evaluate(() => window.__longTasks);
+  console.log(`main-thread long tasks while loading the demo: ${JSON.stringify(longTasks.map(Math.round))} ms`);
+  assert.ok(longTasks.every((d) => d <= 100), `no main-thread task over 100 ms: ${longTasks}`);
   const first = page.locator('#suspects .suspect').first();
   assert.equal(await first.locator('.path').textContent(), '__main__._RECORD_CACHE');
   assert.match(await first.locator('.sentence').textContent(),
