@@ -77,6 +77,21 @@ def capture_bench(tmp, runs, scale):
         med["heapsnap"][0] / med["seed"][0], med["heapsnap"][1] / med["seed"][1]))
 
 
+def gzip_level_bench(plain_path):
+    """The capture's choice of gzip level: 1 against 6 on the same snapshot text."""
+    import zlib
+    with open(plain_path, "rb") as f:
+        data = f.read()
+    print("== gzip level for snapshots (%.0f MiB of text; the capture uses level 1)" % (len(data) / 2**20))
+    results = {}
+    for level in (1, 6):
+        t0 = time.perf_counter()
+        size = len(zlib.compress(data, level))
+        results[level] = (time.perf_counter() - t0, size)
+        print("  level %d  %5.2f s  %6.1f MiB" % (level, results[level][0], size / 2**20))
+    print("  level 6 / level 1: time %.2fx, size %.2fx" % (results[6][0] / results[1][0], results[6][1] / results[1][1]))
+
+
 def analyzer_bench(tmp, runs, scale):
     print("== analyzer: heapsnap diff (gzip in) vs GNU diff and sort|comm (plain text in)")
     a, b = os.path.join(tmp, "a.hsnap.gz"), os.path.join(tmp, "b.hsnap.gz")
@@ -98,6 +113,7 @@ def analyzer_bench(tmp, runs, scale):
     print("  sort | comm (plain)    %6.3f s" % comm)
     print("  speed-up vs diff %.1fx (target >= 5), vs sort|comm %.1fx; heapsnap %.3f s (target <= 0.35 s)" % (
         gnu / ours, comm / ours, ours))
+    gzip_level_bench(plain[0])
     summary_rss = peak_rss_mib([CLI, "summary", plain[0]])
     diff_rss = peak_rss_mib([CLI, "diff", a, b])
     print("  peak RSS: summary of one %.0f MiB snapshot %.0f MiB (%.2fx its text; target <= 1.3x); "
