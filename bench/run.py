@@ -113,6 +113,10 @@ def analyzer_bench(tmp, runs, scale):
     print("  sort | comm (plain)    %6.3f s" % comm)
     print("  speed-up vs diff %.1fx (target >= 5), vs sort|comm %.1fx; heapsnap %.3f s (target <= 0.35 s)" % (
         gnu / ours, comm / ours, ours))
+    page = json.loads(subprocess.run(["node", os.path.join(HERE, "browser.mjs"), a, b], check=True,
+                                     capture_output=True, text=True).stdout)
+    print("  page (headless Chromium, wasm): first suspect %.2f s after the files are given "
+          "(target <= 1.0 s); %.1fx the native diff (target <= 1.6)" % (page["seconds"], page["seconds"] / ours))
     gzip_level_bench(plain[0])
     summary_rss = peak_rss_mib([CLI, "summary", plain[0]])
     diff_rss = peak_rss_mib([CLI, "diff", a, b])
