@@ -22,6 +22,13 @@ fn main() {
     let t = Instant::now();
     let _at = Attribution::new(&a, &b, &m);
     eprintln!("attribution     {:>8.3} s", t.elapsed().as_secs_f64());
+    let c = Comparison::from_matching(&a, &b, &m);
+    let t = Instant::now();
+    let _g = heapsnap::new_object_groups(&b, &m, &c, 10, 5);
+    eprintln!("new groups      {:>8.3} s", t.elapsed().as_secs_f64());
+    let t = Instant::now();
+    let _g = heapsnap::growing_containers(&a, &b, &m, 10);
+    eprintln!("growing         {:>8.3} s", t.elapsed().as_secs_f64());
     let t = Instant::now();
     let an = analyze(&[&a, &b], 10);
     eprintln!("analyze (all)   {:>8.3} s  {} suspects", t.elapsed().as_secs_f64(), an.suspects.len());

@@ -1,6 +1,7 @@
 //! What grew between two snapshots, object by object: the new objects of each type grouped
 //! by shape, and the containers present in both whose length grew, with their entries diffed.
 
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 use similar::{capture_diff_slices, Algorithm, DiffOp};
 
@@ -68,14 +69,25 @@ pub fn new_object_groups(
     let mut rows: Vec<&crate::TypeDelta> = comparison.rows.iter().filter(|r| r.new_count > 0).collect();
     rows.sort_by(|a, b| b.new_bytes.cmp(&a.new_bytes).then_with(|| a.type_name.cmp(&b.type_name)));
     rows.truncate(top_types);
+    // One pass over the objects: the new ones of each kept type, in file order.
+    let mut slot_of_type: Vec<Option<usize>> = vec![None; after.type_names().len()];
+    for (slot, row) in rows.iter().enumerate() {
+        if let Some(t) = after.type_names().iter().position(|n| **n == *row.type_name) {
+            slot_of_type[t] = Some(slot);
+        }
+    }
+    let mut members: Vec<Vec<usize>> = vec![Vec::new(); rows.len()];
+    for (i, &t) in after.type_indexes().iter().enumerate() {
+        if let Some(slot) = slot_of_type[t as usize] {
+            if matching.is_new(i) {
+                members[slot].push(i);
+            }
+        }
+    }
     rows.iter()
-        .map(|row| {
-            let Some(t) = after.type_names().iter().position(|n| **n == *row.type_name) else {
-                return TypeGroups { type_name: row.type_name.clone(), groups: Vec::new() };
-            };
-            let new_of_type = (0..after.len())
-                .filter(|&i| after.type_indexes()[i] as usize == t && matching.is_new(i));
-            let mut groups = group_by_shape(after, new_of_type);
+        .zip(members)
+        .map(|(row, indices)| {
+            let mut groups = group_by_shape(after, indices);
             groups.truncate(top_groups);
             TypeGroups { type_name: row.type_name.clone(), groups }
         })
@@ -98,11 +110,15 @@ pub fn growing_containers(before: &Snapshot, after: &Snapshot, matching: &Matchi
         .collect();
     grown.sort_by(|x, y| y.0.cmp(&x.0).then(y.1.cmp(&x.1)).then(x.3.cmp(&y.3)));
     grown.truncate(top);
+    let before_ids: Vec<u64> = grown.iter().map(|&(_, _, ia, _)| before.object(ia).id()).collect();
+    let after_ids: Vec<u64> = grown.iter().map(|&(_, _, _, ib)| after.object(ib).id()).collect();
+    let (old_entries, new_entries) = (entries(before, &before_ids), entries(after, &after_ids));
     grown
         .into_iter()
-        .map(|(_, _, ia, ib)| {
+        .zip(old_entries.into_iter().zip(new_entries))
+        .map(|((_, _, ia, ib), (old, new))| {
             let (a, b) = (before.object(ia), after.object(ib));
-            let (added, added_total, removed, removed_total) = diff_sorted(&entries(before, a.id()), &entries(after, b.id()));
+            let (added, added_total, removed, removed_total) = diff_sorted(&old, &new);
             let (contents_before, contents_after) = (a.repr().into_owned(), b.repr().into_owned());
             let contents_diff = diff_items(&contents_before, &contents_after);
             GrowingContainer {
@@ -197,16 +213,24 @@ fn items(contents: &str) -> Vec<&str> {
     }
 }
 
-/// The edge labels of the objects first reached through the object with `id`, sorted
-/// (dict keys themselves, `<key>`, are left out: their values carry the key).
-fn entries(snap: &Snapshot, id: u64) -> Vec<String> {
-    let mut labels: Vec<(u64, String)> = snap
-        .objects()
-        .filter(|o| o.parent() == Some(id))
-        .filter_map(|o| o.edge().filter(|e| e != "<key>").map(|e| (index_order(&e), e.into_owned())))
-        .collect();
-    labels.sort(); // by index order, then text: the order diff_sorted merges in
-    labels.into_iter().map(|(_, e)| e).collect()
+/// For each of `ids`, the edge labels of the objects first reached through it, sorted (dict
+/// keys themselves, `<key>`, are left out: their values carry the key). One pass over `snap`.
+fn entries(snap: &Snapshot, ids: &[u64]) -> Vec<Vec<String>> {
+    let slot: FxHashMap<u64, usize> = ids.iter().enumerate().map(|(i, &id)| (id, i)).collect();
+    let mut labels: Vec<Vec<(u64, String)>> = vec![Vec::new(); ids.len()];
+    for o in snap.objects() {
+        let Some(&s) = o.parent().and_then(|p| slot.get(&p)) else { continue };
+        if let Some(e) = o.edge().filter(|e| e != "<key>") {
+            labels[s].push((index_order(&e), e.into_owned()));
+        }
+    }
+    labels
+        .into_iter()
+        .map(|mut l| {
+            l.sort(); // by index order, then text: the order diff_sorted merges in
+            l.into_iter().map(|(_, e)| e).collect()
+        })
+        .collect()
 }
 
 /// Numeric order for `[12]`-style labels, so list entries diff in index order.

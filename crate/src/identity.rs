@@ -30,6 +30,13 @@ impl Matching {
     /// Matches the objects of `before` and `after`.
     pub fn new(before: &Snapshot, after: &Snapshot) -> Matching {
         let immutable_a: Vec<bool> = before.type_names().iter().map(|t| IMMUTABLE_TYPES.contains(&&**t)).collect();
+        // Type index in `after` of each type of `before`, so types compare as integers.
+        let type_in_after: Vec<u32> = before
+            .type_names()
+            .iter()
+            .map(|t| after.type_names().iter().position(|u| u == t).map_or(NONE, |i| i as u32))
+            .collect();
+        let (types_a, types_b) = (before.type_indexes(), after.type_indexes());
         let same_parent = before.has_paths() && after.has_paths();
         let mut m = Matching { before_of_after: vec![NONE; after.len()], after_of_before: vec![NONE; before.len()] };
         let (sa, sb) = (before.sorted_ids(), after.sorted_ids());
@@ -41,9 +48,10 @@ impl Matching {
                 Ordering::Equal => {
                     let (ia, ib) = (sa[i].1 as usize, sb[j].1 as usize);
                     let (a, b) = (before.object(ia), after.object(ib));
-                    let same = a.type_name() == b.type_name()
+                    let ta = types_a[ia] as usize;
+                    let same = type_in_after[ta] == types_b[ib]
                         && (!same_parent || a.parent() == b.parent())
-                        && (!immutable_a[a.type_index() as usize] || a.raw_repr() == b.raw_repr());
+                        && (!immutable_a[ta] || a.raw_repr() == b.raw_repr());
                     if same {
                         m.before_of_after[ib] = ia as u32;
                         m.after_of_before[ia] = ib as u32;
