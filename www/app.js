@@ -1,12 +1,13 @@
 // The page: takes snapshot files, hands their bytes to the analysis worker, shows suspects
 // and the comparison. Every text from a snapshot is set with textContent, never parsed as HTML.
 import { AnalyzerClient } from './analyzer-client.js';
-import { renderComparison, setUpComparison } from './comparison-view.js';
+import { renderComparison, setUpComparison, viewState } from './comparison-view.js';
 import { setUpExport } from './export.js';
 import { el } from './dom.js';
 import * as fmt from './format.js';
 import { renderGrowing, renderNewGroups } from './growth-view.js';
 import { renderSuspects } from './suspects-view.js';
+import { readHash, writeHash } from './url-state.js';
 import { createWorker, singleFile } from './worker-factory.js';
 
 const analyzer = new AnalyzerClient(createWorker());
@@ -14,6 +15,12 @@ const files = []; // {key, name, state: 'loading' | 'ready' | 'error', info?, er
 let nextKey = 1;
 let analysisToken = 0;
 let lastAnalysis = null;
+const fromUrl = readHash();
+const loadedUrls = [];
+
+function saveView() {
+  writeHash({ ...viewState(), files: readyFiles().map((f) => f.name), urls: loadedUrls });
+}
 
 const $ = (id) => document.getElementById(id);
 
@@ -75,6 +82,7 @@ async function refreshAnalysis() {
     const analysis = await analyzer.analyze(ready.map((f) => f.key));
     if (token !== analysisToken) return;
     lastAnalysis = analysis;
+    saveView();
     renderCoverage(analysis);
     renderSuspects($('suspects'), analysis);
     renderGrowing($('growing'), analysis);
@@ -147,7 +155,22 @@ async function setUpDemo() {
   });
 }
 
+async function loadFromUrls(urls) {
+  for (const url of urls) {
+    loadedUrls.push(url);
+    const name = decodeURIComponent(new URL(url, location.href).pathname.split('/').pop() || url);
+    loadFile(name, fetch(url).then((r) => {
+      if (!r.ok) throw new Error(`cannot fetch ${url}: HTTP ${r.status}`);
+      return r.arrayBuffer();
+    }));
+  }
+}
+
 setUpDrop();
-setUpComparison();
+setUpComparison(fromUrl, saveView);
+if (fromUrl.files.length) {
+  $('status').textContent = `This link shows ${fromUrl.files.join(', ')}: drop those files to see it.`;
+}
+if (!singleFile) loadFromUrls(fromUrl.urls);
 setUpExport(() => lastAnalysis);
 if (!singleFile) setUpDemo(); // the single-file build makes no request at all

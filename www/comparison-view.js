@@ -16,6 +16,12 @@ const COLUMNS = [
 ];
 
 const state = { analysis: null, sortKey: 'bytesDelta', descending: true, filter: '' };
+let onChange = () => {};
+
+/** The table's view (sort and filter), for the URL. */
+export function viewState() {
+  return { sortKey: state.sortKey, descending: state.descending, filter: state.filter };
+}
 
 export function renderComparison(analysis) {
   state.analysis = analysis;
@@ -27,11 +33,20 @@ export function renderComparison(analysis) {
   document.getElementById('comparison').hidden = false;
 }
 
-export function setUpComparison() {
+/** Wires the filter box; `initial` restores a view from the URL, `changed` hears of edits. */
+export function setUpComparison(initial, changed) {
+  onChange = changed;
   const filter = document.getElementById('type-filter');
+  if (initial.sortKey && COLUMNS.some((c) => c.key === initial.sortKey)) {
+    state.sortKey = initial.sortKey;
+    state.descending = initial.descending;
+  }
+  state.filter = initial.filter.toLowerCase();
+  filter.value = initial.filter;
   filter.addEventListener('input', () => {
     state.filter = filter.value.trim().toLowerCase();
     renderBody();
+    onChange();
   });
   document.addEventListener('keydown', (e) => {
     if (e.key === '/' && document.activeElement !== filter && !document.getElementById('comparison').hidden) {
@@ -69,6 +84,7 @@ function renderHead() {
       state.sortKey = column.key;
       renderHead();
       renderBody();
+      onChange();
     });
     th.append(button);
     row.append(th);

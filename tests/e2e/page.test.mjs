@@ -100,6 +100,26 @@ test('the type table sorts, filters and exports what it shows', async () => {
   await page.close();
 });
 
+test('the URL hash keeps the view, and #a=URL&b=URL loads snapshots', async () => {
+  const page = await browser.context.newPage();
+  const errors = watchErrors(page);
+  await page.goto(`${url}#files=leaky-1.hsnap.gz,leaky-3.hsnap.gz&q=int&sort=newCount`);
+  assert.match(await page.textContent('#status'), /drop those files/);
+  await page.setInputFiles('#file-input', [demoFiles[0], demoFiles.at(-1)]);
+  assert.equal(await topRowType(page), 'int');
+  assert.equal(await page.inputValue('#type-filter'), 'int');
+  assert.match(await page.evaluate(() => location.hash), /q=int/);
+
+  await page.goto(`${url}#a=${url}demo/leaky-1.hsnap.gz&b=${url}demo/leaky-3.hsnap.gz`);
+  await page.reload();
+  const path = page.locator('#suspects .suspect .path').first();
+  await path.waitFor();
+  assert.equal(await path.textContent(), '__main__._RECORD_CACHE');
+  assert.match(await page.evaluate(() => location.hash), /^#a=http/);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test('a file that is not a snapshot shows an error naming file and line; the others stay loaded', async () => {
   const { page, errors } = await openPage();
   const good = (i) => ({ name: manifest.files[i], bytes: readFileSync(demoFiles[i]) });
