@@ -67,6 +67,7 @@ _member_descriptor = type(types.FunctionType.__dict__["__globals__"])
 _C_METHOD_TYPES = (type(object.__sizeof__), type(object.__init__), type(len))
 _CellType = type((lambda x: lambda: x)(0).__closure__[0])
 _BIG_INT = 1 << 128
+_SHARED_ATOMS = (int, float, bool, str, type(None))  # possibly shared with the process: never excluded
 with gzip.GzipFile(filename="", mode="wb", fileobj=io.BytesIO(), mtime=0) as _warm:
     _warm.write(b"warm")  # gzip's struct caches fill now, not inside (and into) the first capture
 del _warm
@@ -245,7 +246,8 @@ class _Capture:
 
     def exclude(self, *objects):
         """Marks the capture's own objects seen, so they are never written."""
-        for o in objects + (self.pages, self.queue, self.lines, self.runs, self.type_info, self.redacted):
+        own = [v for v in object.__getattribute__(self, "__dict__").values() if type(v) not in _SHARED_ATOMS]
+        for o in objects + tuple(own):
             self.mark(o)
 
     def mark(self, o):
@@ -837,7 +839,8 @@ class _TypeInfo:
                 if not _type_flags(klass) & _HEAPTYPE:
                     continue  # member descriptors of builtin bases (type.__dictoffset__ …) make new ints
                 for attr, desc in dict.items(_referent_dict(klass) or {}):
-                    if type(desc) is _member_descriptor and type(attr) is str:
+                    if type(desc) is _member_descriptor and type(attr) is str and not attr.startswith("__"):
+                        # (dunder members of C-made heap types, __vectorcalloffset__ …, make new ints)
                         attributes.append((attr, desc.__get__))
                     elif (attr == "__dict__" and self.dict_desc is None and type(desc) is _getset_descriptor
                           and kind != "type"):  # a class's __dict__ is a new mappingproxy each time

@@ -15,7 +15,7 @@ const COLUMNS = [
   { key: 'bytesAfter', label: 'bytes after', numeric: true },
 ];
 
-const state = { analysis: null, sortKey: 'bytesDelta', descending: true, filter: '' };
+const state = { analysis: null, sortKey: 'bytesDelta', descending: true, filter: '', expanded: new Set() };
 let onChange = () => {};
 
 /** The table's view (sort and filter), for the URL. */
@@ -25,6 +25,7 @@ export function viewState() {
 
 export function renderComparison(analysis) {
   state.analysis = analysis;
+  state.groups = new Map(analysis.newGroups.map((t) => [t.typeName, t.groups]));
   document.getElementById('comparison-caption').textContent =
     `${analysis.before} → ${analysis.after}: objects by type, matched by identity`;
   renderHead();
@@ -97,25 +98,62 @@ function renderHead() {
 
 function renderBody() {
   const rows = visibleRows();
-  document.getElementById('comparison-body').replaceChildren(
-    ...rows.slice(0, MAX_ROWS).map((r) => {
-      const tr = el('tr');
-      const trend = el('td', 'trend');
-      trend.append(sparkline(r.bytes, `bytes: ${r.bytes.map(fmt.bytes).join(' → ')}`));
-      tr.append(
-        el('td', 'type', r.typeName),
-        el('td', 'num', fmt.count(r.newCount)),
-        el('td', 'num', fmt.count(r.deletedCount)),
-        el('td', `num ${tone(r.countDelta)}`, fmt.signedCount(r.countDelta)),
-        el('td', `num ${tone(r.bytesDelta)}`, fmt.signedBytes(r.bytesDelta)),
-        el('td', 'num', fmt.bytes(r.bytesAfter)),
-        trend,
-      );
-      return tr;
-    }),
-  );
+  const body = [];
+  for (const r of rows.slice(0, MAX_ROWS)) {
+    const tr = el('tr');
+    const trend = el('td', 'trend');
+    trend.append(sparkline(r.bytes, `bytes: ${r.bytes.map(fmt.bytes).join(' → ')}`));
+    const groups = state.groups.get(r.typeName);
+    const typeCell = el('td', 'type');
+    if (groups?.length) {
+      const open = state.expanded.has(r.typeName);
+      const toggle = el('button', 'expand', `${open ? '▾' : '▸'} ${r.typeName}`);
+      toggle.type = 'button';
+      toggle.setAttribute('aria-expanded', String(open));
+      toggle.addEventListener('click', () => {
+        if (open) state.expanded.delete(r.typeName);
+        else state.expanded.add(r.typeName);
+        renderBody();
+      });
+      typeCell.append(toggle);
+    } else {
+      typeCell.textContent = r.typeName;
+    }
+    tr.append(
+      typeCell,
+      el('td', 'num', fmt.count(r.newCount)),
+      el('td', 'num', fmt.count(r.deletedCount)),
+      el('td', `num ${tone(r.countDelta)}`, fmt.signedCount(r.countDelta)),
+      el('td', `num ${tone(r.bytesDelta)}`, fmt.signedBytes(r.bytesDelta)),
+      el('td', 'num', fmt.bytes(r.bytesAfter)),
+      trend,
+    );
+    body.push(tr);
+    if (groups?.length && state.expanded.has(r.typeName)) body.push(groupsRow(groups));
+  }
+  document.getElementById('comparison-body').replaceChildren(...body);
   document.getElementById('comparison-count').textContent =
     rows.length > MAX_ROWS ? `showing ${MAX_ROWS} of ${fmt.count(rows.length)} types` : `${fmt.count(rows.length)} types`;
+}
+
+/** The new objects of a type, grouped by shape: a row spanning the table. */
+function groupsRow(groups) {
+  const tr = el('tr', 'groups-row');
+  const td = el('td');
+  td.colSpan = COLUMNS.length + 1;
+  for (const g of groups) {
+    const line = el('div', 'group-line');
+    line.append(
+      el('span', 'num', `${fmt.count(g.count)} ×`),
+      el('span', 'mono', ` ${g.shape} `),
+      el('span', 'muted', fmt.bytes(g.bytes)),
+    );
+    if (g.examples[0] !== undefined) line.append(el('div', 'mono example', g.examples[0]));
+    for (const [site, count] of g.sites.slice(0, 2)) line.append(el('div', 'mono muted', `${site} × ${fmt.count(count)}`));
+    td.append(line);
+  }
+  tr.append(td);
+  return tr;
 }
 
 function tone(delta) {

@@ -39,7 +39,8 @@ async function openPage() {
 
 async function topRowType(page) {
   await page.waitForSelector('#comparison:not([hidden]) #comparison-body tr', { timeout: 20000 });
-  return page.locator('#comparison-body tr').first().locator('td').first().textContent();
+  const text = await page.locator('#comparison-body tr').first().locator('td').first().textContent();
+  return text.replace(/^[▸▾] /, ''); // expandable rows start with a disclosure mark
 }
 
 test('file input: the leaking dict type is the top row of the comparison', async () => {
@@ -85,6 +86,9 @@ test('the type table sorts, filters and exports what it shows', async () => {
   const { page, errors } = await openPage();
   await page.setInputFiles('#file-input', [demoFiles[0], demoFiles.at(-1)]);
   assert.equal(await topRowType(page), 'dict');
+  await page.click('#comparison-body button.expand:has-text("dict")');
+  assert.match(await page.textContent('#comparison-body .groups-row'), /4,000 ×\s*\{id, user, path, status, ts, ok, bytes\}/);
+  await page.locator('#comparison').screenshot({ path: join(shots, 'types-expanded.png') });
   await page.click('#comparison-head button:has-text("#new")');
   assert.equal(await page.getAttribute('#comparison-head th:nth-child(2)', 'aria-sort'), 'descending');
   assert.equal(await topRowType(page), 'int', 'most new objects');
