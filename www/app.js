@@ -7,6 +7,7 @@ import { el } from './dom.js';
 import * as fmt from './format.js';
 import { renderGrowing, renderNewGroups } from './growth-view.js';
 import { renderSuspects } from './suspects-view.js';
+import { renderTrend } from './trend-chart.js';
 import { readHash, writeHash } from './url-state.js';
 import { createWorker, singleFile } from './worker-factory.js';
 
@@ -85,6 +86,7 @@ async function refreshAnalysis() {
     saveView();
     renderCoverage(analysis);
     renderSuspects($('suspects'), analysis);
+    renderTrend($('trend'), analysis);
     renderGrowing($('growing'), analysis);
     renderNewGroups($('new-groups'), analysis);
     $('suspects-section').hidden = false;

@@ -70,6 +70,11 @@ test('demo button loads the demo snapshots; the first suspect names the leaking 
   assert.equal(await first.locator('.path').textContent(), '__main__._RECORD_CACHE');
   assert.match(await first.locator('.sentence').textContent(),
     /grew 2,000 → 6,000 entries .* over 3 snapshots; new entries look like \{id, user, path, status, ts, ok, bytes\} \(dict\); created at leaky_service\.py:\d+/);
+  assert.equal(await page.locator('#trend svg polyline').count(), 1);
+  assert.equal(await page.locator('#trend svg circle.point').count(), 3);
+  assert.match(await page.locator('#trend svg circle.point').nth(2).locator('title').textContent(),
+    /__main__\._RECORD_CACHE: \+1\.3 MiB at snapshot #3/);
+  await page.locator('#trend').screenshot({ path: join(shots, 'trend.png') });
   const growing = page.locator('#growing .growing').first();
   assert.equal(await growing.locator('.path').textContent(), '__main__._RECORD_CACHE');
   assert.match(await page.textContent('#new-groups'), /4,000.*dict.*\{id, user, path, status, ts, ok, bytes\}/s);
