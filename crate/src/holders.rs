@@ -84,11 +84,11 @@ impl Attribution {
         Attribution { holders, holder_of_new }
     }
 
-    /// Indices of the new objects charged to `holder` that it holds directly.
-    pub fn direct_new_of(&self, after: &Snapshot, holder: usize) -> Vec<usize> {
-        (0..self.holder_of_new.len())
-            .filter(|&i| self.holder_of_new[i] == holder as u32 && after.parent_index(i) == Some(holder))
-            .collect()
+    /// Indices of the new objects charged to `holder`, and of those it holds directly.
+    pub fn new_of(&self, after: &Snapshot, holder: usize) -> (Vec<usize>, Vec<usize>) {
+        let charged: Vec<usize> = (0..self.holder_of_new.len()).filter(|&i| self.holder_of_new[i] == holder as u32).collect();
+        let direct = charged.iter().copied().filter(|&i| after.parent_index(i) == Some(holder)).collect();
+        (charged, direct)
     }
 }
 

@@ -202,8 +202,7 @@ fn suspect(
     // What it gained in the last interval in which it grew.
     let k = track.net_bytes.iter().rposition(|&b| b > 0).unwrap_or(track.net_bytes.len() - 1);
     let (grown, at) = (snaps[k + 1], index_in[k + 1].unwrap_or(holder));
-    let charged: Vec<usize> = (0..grown.len()).filter(|&i| attributions[k].holder_of_new[i] == at as u32).collect();
-    let direct: Vec<usize> = charged.iter().copied().filter(|&i| grown.parent_index(i) == Some(at)).collect();
+    let (charged, direct) = attributions[k].new_of(grown, at);
     let entries: Vec<ContentGroup> =
         group_by_shape(grown, if direct.is_empty() { charged.clone() } else { direct }).into_iter().take(3).collect();
     // Where its entries were made; else where anything it gained was made.
