@@ -306,48 +306,23 @@ class _Capture:
             visit, emit = self.visit_secret, self.emit_secret  # everything under a secret is masked
         else:
             visit, emit = self.visit, self.emit
-        pages = self.pages
-        # The hot loops below inline mark(): a bit per 16 bytes of address, in 8 KiB pages.
+        mark = self.mark
         try:
             # Read at most the items present at the start: another thread appending at full
             # speed must not keep the walk chasing new entries forever.
             if kind == "dict":
                 key_label = self.key_label
                 for k, v in islice(dict.items(o), dict.__len__(o)):
-                    i = id(k)
-                    page = pages.get(i >> 20)
-                    if page is None:
-                        page = pages[i >> 20] = bytearray(8192)
-                    bit = (i >> 4) & 0xFFFF
-                    mask = 1 << (bit & 7)
-                    if not page[bit >> 3] & mask:
-                        page[bit >> 3] |= mask
+                    if not mark(k):
                         emit(k, pid, "<key>")
-                    i = id(v)
-                    page = pages.get(i >> 20)
-                    if page is None:
-                        page = pages[i >> 20] = bytearray(8192)
-                    bit = (i >> 4) & 0xFFFF
-                    mask = 1 << (bit & 7)
-                    if not page[bit >> 3] & mask:
-                        page[bit >> 3] |= mask
-                        if type(k) is str and len(k) <= 64 and "\\" not in k and k.isprintable():
-                            if secret_key is not None and (verdicts.get(k) if k in verdicts else secret_key(k)):
-                                self.emit_secret(v, pid, "[" + str.__repr__(k) + "]")
-                            else:
-                                emit(v, pid, key_label(k))
+                    if not mark(v):
+                        if secret_key is not None and type(k) is str and (verdicts[k] if k in verdicts else secret_key(k)):
+                            self.emit_secret(v, pid, key_label(k))
                         else:
                             emit(v, pid, key_label(k))
             elif kind == "list" or kind == "tuple":
                 for n, v in enumerate(islice(info.iterate(o), info.length(o))):
-                    i = id(v)
-                    page = pages.get(i >> 20)
-                    if page is None:
-                        page = pages[i >> 20] = bytearray(8192)
-                    bit = (i >> 4) & 0xFFFF
-                    mask = 1 << (bit & 7)
-                    if not page[bit >> 3] & mask:
-                        page[bit >> 3] |= mask
+                    if not mark(v):
                         emit(v, pid, "[%d]" % n)
             elif kind == "set" or kind == "frozenset":
                 for v in islice(info.iterate(o), info.length(o)):
