@@ -217,7 +217,7 @@ class _Capture:
         rss = _rss_bytes()
         frames = sys._current_frames()
         tracked = gc.get_objects()
-        self.exclude(frames, tracked, self, self.options)
+        self.exclude(frames, tracked, self)  # and, inside, everything self holds
         own_globals = globals()
         stacks = []
         for ident, frame in frames.items():
