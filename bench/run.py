@@ -3,10 +3,11 @@
 
 1. Capture: the same synthetic heap (bench/heap_app.py), built in fresh processes, captured
    by the seed method and by heapsnap, alternating; medians of wall time and peak extra RSS.
-2. Analyzer: two real captures of that heap (gzip) compared by `heapsnap diff`, against GNU
-   diff and `sort | comm` on the same files decompressed (the seed's workflow).
+2. Analyzer: two real captures of a ~1M-object heap (gzip) compared by `heapsnap diff`,
+   against GNU diff and `sort | comm` on the same files decompressed (the seed's workflow);
+   the page on the same files; the parsed model's memory; then ~5M objects: time and memory.
 
-    python3 bench/run.py [--runs 3] [--scale 1.0]
+    python3 bench/run.py [--runs 3] [--scale 1.0] [--analyzer-scale 0.55] [--big-scale 2.8]
 """
 
 import argparse
@@ -92,18 +93,25 @@ def gzip_level_bench(plain_path):
     print("  level 6 / level 1: time %.2fx, size %.2fx" % (results[6][0] / results[1][0], results[6][1] / results[1][1]))
 
 
-def analyzer_bench(tmp, runs, scale):
-    print("== analyzer: heapsnap diff (gzip in) vs GNU diff and sort|comm (plain text in)")
-    a, b = os.path.join(tmp, "a.hsnap.gz"), os.path.join(tmp, "b.hsnap.gz")
-    ra = app("heapsnap", a, scale, then=b)
+def two_snapshots(tmp, tag, scale):
+    """Two captures of one process by the real capture script, gzip and plain; object count."""
+    a, b = os.path.join(tmp, tag + "-a.hsnap.gz"), os.path.join(tmp, tag + "-b.hsnap.gz")
+    app("heapsnap", a, scale, then=b)
     plain = []
     for path in (a, b):
         with gzip.open(path, "rb") as src, open(path[:-3], "wb") as dst:
             shutil.copyfileobj(src, dst, 1 << 20)
         plain.append(path[:-3])
+    with gzip.open(a, "rt") as f:
+        objects = next(int(line.split("\t")[1]) for line in f if line.startswith("#objects"))
+    return a, b, plain, objects
+
+
+def analyzer_bench(tmp, runs, scale):
+    print("== analyzer: heapsnap diff (gzip in) vs GNU diff and sort|comm (plain text in)")
+    a, b, plain, objects = two_snapshots(tmp, "m1", scale)
     size = os.path.getsize(plain[0])
-    objects = sum(1 for _ in open(plain[0], "rb")) - 13
-    print("  two snapshots of one process: ~%s objects each, %.0f MiB plain, %.0f MiB gzip" % (
+    print("  two snapshots of one process: %s objects each, %.0f MiB plain, %.0f MiB gzip" % (
         "{:,}".format(objects), size / 2**20, os.path.getsize(a) / 2**20))
     ours = timed([CLI, "diff", a, b], runs)
     gnu = timed(["diff", plain[0], plain[1]], runs)
@@ -124,10 +132,27 @@ def analyzer_bench(tmp, runs, scale):
           "diff of two %.0f MiB" % (size / 2**20, summary_rss, summary_rss * 2**20 / size, diff_rss))
 
 
+def big_bench(tmp, scale):
+    print("== analyzer at scale: two snapshots of a bigger heap")
+    a, b, plain, objects = two_snapshots(tmp, "big", scale)
+    size = os.path.getsize(plain[0])
+    print("  %s objects each, %.0f MiB plain, %.0f MiB gzip" % (
+        "{:,}".format(objects), size / 2**20, os.path.getsize(a) / 2**20))
+    ours = timed([CLI, "diff", a, b], 1)
+    gnu = timed(["diff", plain[0], plain[1]], 1)
+    diff_rss = peak_rss_mib([CLI, "diff", a, b])
+    summary_rss = peak_rss_mib([CLI, "summary", a])
+    print("  heapsnap diff (gzip) %.2f s, peak RSS %.0f MiB (%.2fx the two texts); GNU diff (plain) %.2f s" % (
+        ours, diff_rss, diff_rss * 2**20 / (size + os.path.getsize(plain[1])), gnu))
+    print("  heapsnap summary (gzip) peak RSS %.0f MiB (%.2fx its text)" % (summary_rss, summary_rss * 2**20 / size))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--analyzer-scale", type=float, default=0.55, help="heap scale of the ~1M-object comparison")
+    parser.add_argument("--big-scale", type=float, default=2.8, help="heap scale of the ~5M-object run (0 skips it)")
     parser.add_argument("--only", choices=["capture", "analyzer"])
     args = parser.parse_args()
     ensure_pympler()
@@ -135,7 +160,9 @@ def main():
         if args.only != "analyzer":
             capture_bench(tmp, args.runs, args.scale)
         if args.only != "capture":
-            analyzer_bench(tmp, args.runs, args.scale)
+            analyzer_bench(tmp, args.runs, args.analyzer_scale)
+            if args.big_scale > 0:
+                big_bench(tmp, args.big_scale)
 
 
 if __name__ == "__main__":

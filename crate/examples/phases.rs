@@ -6,12 +6,23 @@ use heapsnap::{analyze, Attribution, Comparison, Matching, Snapshot};
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let t = Instant::now();
+    let raw = std::fs::read(&args[0]).unwrap();
+    let text = heapsnap::decompress(raw, &heapsnap::ReadOptions::default()).unwrap();
+    eprintln!(
+        "inflate one     {:>8.3} s  {} bytes",
+        t.elapsed().as_secs_f64(),
+        text.len()
+    );
+    let t = Instant::now();
+    let _ = Snapshot::parse(&args[0], text).unwrap();
+    eprintln!("parse one plain {:>8.3} s", t.elapsed().as_secs_f64());
+    let t = Instant::now();
     let a = Snapshot::parse(&args[0], std::fs::read(&args[0]).unwrap()).unwrap();
     let b = Snapshot::parse(&args[1], std::fs::read(&args[1]).unwrap()).unwrap();
     eprintln!("parse both      {:>8.3} s", t.elapsed().as_secs_f64());
     let t = Instant::now();
-    a.sorted_ids();
-    b.sorted_ids();
+    a.by_id();
+    b.by_id();
     eprintln!("sort ids        {:>8.3} s", t.elapsed().as_secs_f64());
     let t = Instant::now();
     let m = Matching::new(&a, &b);
@@ -31,6 +42,13 @@ fn main() {
     eprintln!("growing         {:>8.3} s", t.elapsed().as_secs_f64());
     let t = Instant::now();
     let an = analyze(&[&a, &b], 10);
-    eprintln!("analyze (all)   {:>8.3} s  {} suspects", t.elapsed().as_secs_f64(), an.suspects.len());
-    eprintln!("model memory    {:>8.2}x text", (a.memory_bytes() as f64) / a.text_len() as f64);
+    eprintln!(
+        "analyze (all)   {:>8.3} s  {} suspects",
+        t.elapsed().as_secs_f64(),
+        an.suspects.len()
+    );
+    eprintln!(
+        "model memory    {:>8.2}x text",
+        (a.memory_bytes() as f64) / a.text_len() as f64
+    );
 }

@@ -130,25 +130,29 @@ impl Comparison {
         let mut row_of_name: FxHashMap<&str, usize> = FxHashMap::default();
         let rows_a = rows_for_types(before, &mut row_of_name, &mut rows);
         let rows_b = rows_for_types(after, &mut row_of_name, &mut rows);
-        for (i, (&t, &size)) in before.type_indexes().iter().zip(before.sizes()).enumerate() {
+        for (t, range) in before.type_runs() {
             let row = &mut rows[rows_a[t as usize]];
-            row.count_before += 1;
-            row.bytes_before += size;
-            if matching.is_deleted(i) {
+            row.count_before += range.len() as u64;
+            row.bytes_before += before.size_sum(range.clone());
+            for i in range.filter(|&i| matching.is_deleted(i)) {
                 row.deleted_count += 1;
-                row.freed_bytes += size;
+                row.freed_bytes += before.size(i);
             }
         }
-        for (i, (&t, &size)) in after.type_indexes().iter().zip(after.sizes()).enumerate() {
+        for (t, range) in after.type_runs() {
             let row = &mut rows[rows_b[t as usize]];
-            row.count_after += 1;
-            row.bytes_after += size;
-            if matching.is_new(i) {
+            row.count_after += range.len() as u64;
+            row.bytes_after += after.size_sum(range.clone());
+            for i in range.filter(|&i| matching.is_new(i)) {
                 row.new_count += 1;
-                row.new_bytes += size;
+                row.new_bytes += after.size(i);
             }
         }
-        let mut comparison = Comparison { before: before.name().to_owned(), after: after.name().to_owned(), rows };
+        let mut comparison = Comparison {
+            before: before.name().to_owned(),
+            after: after.name().to_owned(),
+            rows,
+        };
         comparison.sort_by(SortKey::BytesDelta, true);
         comparison
     }
@@ -165,7 +169,11 @@ impl Comparison {
                 SortKey::FreedBytes => a.freed_bytes.cmp(&b.freed_bytes),
                 SortKey::BytesDelta => a.bytes_delta().cmp(&b.bytes_delta()),
             };
-            let primary = if descending { primary.reverse() } else { primary };
+            let primary = if descending {
+                primary.reverse()
+            } else {
+                primary
+            };
             primary
                 .then(b.bytes_delta().cmp(&a.bytes_delta()))
                 .then(b.count_delta().cmp(&a.count_delta()))
@@ -175,7 +183,11 @@ impl Comparison {
 }
 
 /// The row of each of `snap`'s types, adding rows for names not seen yet.
-fn rows_for_types<'a>(snap: &'a Snapshot, row_of_name: &mut FxHashMap<&'a str, usize>, rows: &mut Vec<TypeDelta>) -> Vec<usize> {
+fn rows_for_types<'a>(
+    snap: &'a Snapshot,
+    row_of_name: &mut FxHashMap<&'a str, usize>,
+    rows: &mut Vec<TypeDelta>,
+) -> Vec<usize> {
     snap.type_names()
         .iter()
         .map(|name| {

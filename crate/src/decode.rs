@@ -17,7 +17,9 @@ pub struct ReadOptions {
 
 impl Default for ReadOptions {
     fn default() -> ReadOptions {
-        ReadOptions { max_bytes: u64::from(u32::MAX) }
+        ReadOptions {
+            max_bytes: u64::from(u32::MAX),
+        }
     }
 }
 
@@ -58,7 +60,11 @@ fn size_hint(bytes: &[u8], limit: u64) -> usize {
     };
     let isize = u32::from_le_bytes([tail[0], tail[1], tail[2], tail[3]]) as u64;
     // A trailer claiming less than the compressed size is from a multi-member or odd stream.
-    let guess = if isize < bytes.len() as u64 { bytes.len() as u64 * 4 } else { isize };
+    let guess = if isize < bytes.len() as u64 {
+        bytes.len() as u64 * 4
+    } else {
+        isize
+    };
     guess.min(limit).min(1 << 30) as usize
 }
 

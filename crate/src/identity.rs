@@ -11,8 +11,18 @@ use std::cmp::Ordering;
 use crate::snapshot::Snapshot;
 
 /// Types whose objects never change contents.
-const IMMUTABLE_TYPES: &[&str] =
-    &["str", "int", "float", "bytes", "tuple", "frozenset", "complex", "bool", "range", "code"];
+const IMMUTABLE_TYPES: &[&str] = &[
+    "str",
+    "int",
+    "float",
+    "bytes",
+    "tuple",
+    "frozenset",
+    "complex",
+    "bool",
+    "range",
+    "code",
+];
 
 /// No counterpart in the other snapshot.
 pub const NONE: u32 = u32::MAX;
@@ -28,36 +38,64 @@ pub struct Matching {
 
 impl Matching {
     /// Matches the objects of `before` and `after`.
+    ///
+    /// Two passes: equal ids are paired by a merge of the two id orders, then each pair is
+    /// checked in file order, where both texts are read nearly sequentially (an unchanged
+    /// object sits at about the same place in both sorted files).
     pub fn new(before: &Snapshot, after: &Snapshot) -> Matching {
-        let immutable_a: Vec<bool> = before.type_names().iter().map(|t| IMMUTABLE_TYPES.contains(&&**t)).collect();
+        let mut m = Matching {
+            before_of_after: vec![NONE; after.len()],
+            after_of_before: vec![NONE; before.len()],
+        };
+        let (order_a, order_b) = (before.by_id(), after.by_id());
+        let (mut i, mut j) = (0, 0);
+        while i < order_a.len() && j < order_b.len() {
+            let (ia, ib) = (order_a[i] as usize, order_b[j] as usize);
+            match before.id(ia).cmp(&after.id(ib)) {
+                Ordering::Less => i += 1,
+                Ordering::Greater => j += 1,
+                Ordering::Equal => {
+                    m.before_of_after[ib] = ia as u32;
+                    i += 1;
+                    j += 1;
+                }
+            }
+        }
+        let immutable_a: Vec<bool> = before
+            .type_names()
+            .iter()
+            .map(|t| IMMUTABLE_TYPES.contains(&&**t))
+            .collect();
         // Type index in `after` of each type of `before`, so types compare as integers.
         let type_in_after: Vec<u32> = before
             .type_names()
             .iter()
-            .map(|t| after.type_names().iter().position(|u| u == t).map_or(NONE, |i| i as u32))
+            .map(|t| {
+                after
+                    .type_names()
+                    .iter()
+                    .position(|u| u == t)
+                    .map_or(NONE, |i| i as u32)
+            })
             .collect();
-        let (types_a, types_b) = (before.type_indexes(), after.type_indexes());
         let same_parent = before.has_paths() && after.has_paths();
-        let mut m = Matching { before_of_after: vec![NONE; after.len()], after_of_before: vec![NONE; before.len()] };
-        let (sa, sb) = (before.sorted_ids(), after.sorted_ids());
-        let (mut i, mut j) = (0, 0);
-        while i < sa.len() && j < sb.len() {
-            match sa[i].0.cmp(&sb[j].0) {
-                Ordering::Less => i += 1,
-                Ordering::Greater => j += 1,
-                Ordering::Equal => {
-                    let (ia, ib) = (sa[i].1 as usize, sb[j].1 as usize);
-                    let (a, b) = (before.object(ia), after.object(ib));
-                    let ta = types_a[ia] as usize;
-                    let same = type_in_after[ta] == types_b[ib]
-                        && (!same_parent || a.parent() == b.parent())
-                        && (!immutable_a[ta] || a.raw_repr() == b.raw_repr());
-                    if same {
-                        m.before_of_after[ib] = ia as u32;
-                        m.after_of_before[ia] = ib as u32;
-                    }
-                    i += 1;
-                    j += 1;
+        let mut hint = 0;
+        for (tb, range) in after.type_runs() {
+            for ib in range {
+                let ia = m.before_of_after[ib];
+                if ia == NONE {
+                    continue;
+                }
+                let ia = ia as usize;
+                let (a, b) = (before.object(ia), after.object(ib));
+                let ta = before.type_index_near(ia, &mut hint) as usize;
+                let same = type_in_after[ta] == tb
+                    && (!same_parent || a.parent() == b.parent())
+                    && (!immutable_a[ta] || a.raw_repr() == b.raw_repr());
+                if same {
+                    m.after_of_before[ia] = ib as u32;
+                } else {
+                    m.before_of_after[ib] = NONE;
                 }
             }
         }

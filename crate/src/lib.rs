@@ -30,6 +30,7 @@
 //! ([`group_by_shape`], [`shape_of`]), where those were allocated, and one sentence that says it.
 #![warn(missing_docs)]
 
+mod columns;
 mod compare;
 mod decode;
 mod error;
@@ -40,6 +41,7 @@ mod header;
 mod holders;
 pub mod humanize;
 mod identity;
+mod line_reader;
 mod paths;
 mod shape;
 mod snapshot;
@@ -50,15 +52,15 @@ mod suspects;
 mod wasm;
 
 pub use compare::{Comparison, SortKey, TypeDelta};
+pub use decode::{decompress, is_gzip, ReadOptions};
+pub use error::{Error, ErrorKind, Result};
 pub use groups::{group_by_shape, ContentGroup};
 pub use growth::{growing_containers, new_object_groups, GrowingContainer, TypeGroups};
+pub use header::Header;
 pub use holders::{Attribution, HolderGrowth};
 pub use identity::{Matching, NONE};
 pub use paths::holder_path;
 pub use shape::shape_of;
-pub use suspects::{analyze, Analysis, SnapshotFacts, Suspect, TypeSeries};
-pub use decode::{is_gzip, ReadOptions};
-pub use error::{Error, ErrorKind, Result};
-pub use header::Header;
 pub use snapshot::{ObjectRef, Snapshot};
 pub use summary::{Summary, TypeTotal};
+pub use suspects::{analyze, Analysis, SnapshotFacts, Suspect, TypeSeries};

@@ -1,50 +1,21 @@
 //! The parsed snapshot: the text kept once, one compact row of numbers per object.
 
 use std::borrow::Cow;
+use std::ops::Range;
 use std::sync::OnceLock;
 
 use memchr::memchr;
 use rustc_hash::FxHashMap;
 
+use crate::columns::{Addresses, SmallNumbers, TypeRuns};
 use crate::decode::{decompress, ReadOptions};
 use crate::error::{Error, ErrorKind, Result};
 use crate::escape;
 use crate::header::Header;
+use crate::line_reader::{check_escapes, parse_dec, read_checked, read_fast, LineFields, Role};
 
-/// `len` of an object that has none (`-` in the file).
-pub const NO_LEN: u64 = u64::MAX;
 /// `parent` of a root object, or of a snapshot without the column (`-` in the file).
 pub const NO_PARENT: u64 = 0;
-
-/// What the reader does with each declared column.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Role {
-    Type,
-    Repr,
-    Size,
-    Len,
-    Id,
-    Parent,
-    Edge,
-    Site,
-    Ignored,
-}
-
-impl Role {
-    fn of(name: &str) -> Role {
-        match name {
-            "type" => Role::Type,
-            "repr" => Role::Repr,
-            "size" => Role::Size,
-            "len" => Role::Len,
-            "id" => Role::Id,
-            "parent" => Role::Parent,
-            "edge" => Role::Edge,
-            "site" => Role::Site,
-            _ => Role::Ignored,
-        }
-    }
-}
 
 /// One heap snapshot, parsed.
 ///
@@ -59,14 +30,15 @@ pub struct Snapshot {
     types: Vec<Box<str>>,
     /// Byte offset of each object's line; one extra entry marks the end of the last line.
     starts: Vec<u32>,
-    type_ix: Vec<u32>,
-    size: Vec<u64>,
-    len: Vec<u64>,
-    id: Vec<u64>,
-    parent: Vec<u64>,
-    sorted: bool,
-    /// `(id, index)` of every object, by id; built on first use.
-    by_id: OnceLock<Vec<(u64, u32)>>,
+    type_ix: TypeRuns,
+    size: SmallNumbers,
+    len: SmallNumbers,
+    id: Addresses,
+    parent: Addresses,
+    /// Whether the file's lines were in byte order (they are sorted on reading otherwise).
+    was_sorted: bool,
+    /// Object indexes ordered by id; built on first use.
+    by_id: OnceLock<Vec<u32>>,
 }
 
 impl Snapshot {
@@ -112,147 +84,158 @@ impl Snapshot {
             }
         }
         let header_lines = text[..body].bytes().filter(|&b| b == b'\n').count() as u64;
+        let mut snap = Snapshot::empty(name, header, roles, &text);
+        let sorted = snap.read_body(text.as_bytes(), body, header_lines)?;
+        if sorted {
+            snap.text = text;
+            return Ok(snap);
+        }
+        // The format requires byte order; a file that breaks it (edited, concatenated) is
+        // sorted here so every later step can rely on it.
+        let sorted_text = sort_body(&text, body, &snap.starts);
+        let (header, roles) = (
+            std::mem::take(&mut snap.header),
+            std::mem::take(&mut snap.roles),
+        );
+        drop(snap);
+        drop(text);
+        let mut snap = Snapshot::empty(name, header, roles, &sorted_text);
+        snap.read_body(sorted_text.as_bytes(), body, header_lines)?;
+        snap.text = sorted_text;
+        snap.was_sorted = false;
+        Ok(snap)
+    }
+
+    fn empty(name: &str, header: Header, roles: Vec<Role>, text: &str) -> Snapshot {
+        // Never trust the header's count for a capacity beyond what the text can hold.
         let capacity = header.objects().unwrap_or(0).min((text.len() / 16) as u64) as usize;
-        let mut snap = Snapshot {
+        Snapshot {
             name: name.to_owned(),
             header,
             roles,
             types: Vec::new(),
             starts: Vec::with_capacity(capacity + 1),
-            type_ix: Vec::with_capacity(capacity),
-            size: Vec::with_capacity(capacity),
-            len: Vec::with_capacity(capacity),
-            id: Vec::with_capacity(capacity),
-            parent: Vec::with_capacity(capacity),
-            sorted: true,
+            type_ix: TypeRuns::default(),
+            size: SmallNumbers::with_capacity(capacity),
+            len: SmallNumbers::with_capacity(capacity),
+            id: Addresses::with_capacity(capacity),
+            parent: Addresses::with_capacity(capacity),
+            was_sorted: true,
             by_id: OnceLock::new(),
             text: String::new(),
-        };
-        snap.read_body(text.as_bytes(), body, header_lines)?;
-        snap.text = text;
-        Ok(snap)
+        }
     }
 
-    /// Reads the object lines from `body` on, then the footer.
-    ///
-    /// One SIMD scan finds every tab, newline and backslash of the body; fields are cut
-    /// from those positions, so there is no per-field search.
-    fn read_body(&mut self, data: &[u8], body: usize, header_lines: u64) -> Result<()> {
+    /// Reads the object lines from `body` on, then the footer; returns whether the lines were
+    /// in byte order.
+    fn read_body(&mut self, data: &[u8], body: usize, header_lines: u64) -> Result<bool> {
         let mut types: FxHashMap<&[u8], u32> = FxHashMap::default();
         let mut last_type: (&[u8], u32) = (&[], u32::MAX);
         let mut prev_line: &[u8] = &[];
-        let mut events = memchr::memchr3_iter(b'\t', b'\n', b'\\', &data[body..]).map(|i| i + body);
+        let mut sorted = true;
         let mut pos = body;
         let mut line_no = header_lines;
-        loop {
+        let roles = std::mem::take(&mut self.roles);
+        let result = loop {
             line_no += 1;
+            let at = |kind: ErrorKind| Error::new(kind).at_line(line_no);
             if pos >= data.len() {
-                return Err(Error::new(ErrorKind::Truncated).at_line(line_no));
+                break Err(at(ErrorKind::Truncated));
             }
             if data[pos] == b'#' {
                 let Some(nl) = memchr(b'\n', &data[pos..]) else {
-                    return Err(Error::new(ErrorKind::Truncated).at_line(line_no));
+                    break Err(at(ErrorKind::Truncated));
                 };
                 let line = &data[pos..pos + nl];
                 self.starts.push(pos as u32);
-                return self.read_footer(line.strip_suffix(b"\r").unwrap_or(line), line_no, &data[pos + nl + 1..]);
+                break self.read_footer(
+                    line.strip_suffix(b"\r").unwrap_or(line),
+                    line_no,
+                    &data[pos + nl + 1..],
+                );
             }
-            let at = |kind: ErrorKind| Error::new(kind).at_line(line_no);
-            self.starts.push(pos as u32);
-            let mut fields = LineFields::default();
-            let mut has_escapes = false;
-            let mut col = 0;
-            let mut field_start = pos;
-            let newline = loop {
-                let Some(e) = events.next() else {
-                    return Err(at(ErrorKind::Truncated));
-                };
-                match data[e] {
-                    b'\\' => has_escapes = true,
-                    b'\t' => {
-                        self.read_field(col, &data[field_start..e], &mut fields, &mut types, &mut last_type).map_err(at)?;
-                        col += 1;
-                        field_start = e + 1;
+            let (fields, end, next) = match read_fast(data, pos, &roles) {
+                Some(read) => (read.fields, read.end, read.next),
+                None => {
+                    let Some(nl) = memchr(b'\n', &data[pos..]) else {
+                        break Err(at(ErrorKind::Truncated));
+                    };
+                    let line = &data[pos..pos + nl];
+                    let line = line.strip_suffix(b"\r").unwrap_or(line);
+                    match read_checked(line, &roles) {
+                        Ok(fields) => (fields, pos + line.len(), pos + nl + 1),
+                        Err(kind) => break Err(at(kind)),
                     }
-                    _ => break e,
                 }
             };
-            let line_end = if newline > pos && data[newline - 1] == b'\r' { newline - 1 } else { newline };
-            self.read_field(col, &data[field_start.min(line_end)..line_end], &mut fields, &mut types, &mut last_type)
-                .map_err(at)?;
-            col += 1;
-            if col != self.roles.len() {
-                return Err(at(ErrorKind::ColumnCount { expected: self.roles.len(), found: col }));
+            if let Err(kind) = self.push_object(&fields, &mut types, &mut last_type) {
+                break Err(at(kind));
             }
-            let line = &data[pos..line_end];
-            if has_escapes {
-                for (role, field) in self.roles.iter().zip(line.split(|&b| b == b'\t')) {
-                    if matches!(role, Role::Repr | Role::Edge | Role::Site) {
-                        check_escapes(field).map_err(at)?;
-                    }
-                }
-            }
-            if self.sorted && line < prev_line {
-                self.sorted = false;
+            self.starts.push(pos as u32);
+            let line = &data[pos..end];
+            if sorted && line < prev_line {
+                sorted = false;
             }
             prev_line = line;
-            self.size.push(fields.size.expect("size column checked"));
-            self.len.push(fields.len);
-            self.id.push(fields.id.expect("id column checked"));
-            self.parent.push(fields.parent);
-            pos = newline + 1;
-        }
+            pos = next;
+        };
+        self.roles = roles;
+        self.type_ix.shrink_to_fit();
+        self.size.shrink_to_fit();
+        self.len.shrink_to_fit();
+        self.id.shrink_to_fit();
+        self.parent.shrink_to_fit();
+        self.starts.shrink_to_fit();
+        result.map(|()| sorted)
     }
 
-    /// Reads field `col` of an object line into `fields` (and the type table).
-    fn read_field<'d>(
+    /// Appends one object's numbers, interning its type.
+    #[inline]
+    fn push_object<'d>(
         &mut self,
-        col: usize,
-        field: &'d [u8],
-        fields: &mut LineFields,
+        fields: &LineFields<'d>,
         types: &mut FxHashMap<&'d [u8], u32>,
         last_type: &mut (&'d [u8], u32),
     ) -> Result<(), ErrorKind> {
-        match self.roles.get(col) {
-            Some(Role::Type) => {
-                let ix = if field == last_type.0 {
-                    last_type.1
-                } else {
-                    let next_ix = types.len() as u32;
-                    let ix = *types.entry(field).or_insert(next_ix);
-                    if ix == next_ix {
-                        check_escapes(field)?;
-                        let name = escape::unescape(std::str::from_utf8(field).expect("validated utf-8"));
-                        self.types.push(name.into_owned().into_boxed_str());
-                    }
-                    *last_type = (field, ix);
-                    ix
-                };
-                self.type_ix.push(ix);
+        let field = fields.type_name;
+        let ix = if field == last_type.0 {
+            last_type.1
+        } else {
+            let next_ix = types.len() as u32;
+            let ix = *types.entry(field).or_insert(next_ix);
+            if ix == next_ix {
+                if fields.type_escaped {
+                    check_escapes(field)?;
+                }
+                let name = escape::unescape(std::str::from_utf8(field).expect("validated utf-8"));
+                self.types.push(name.into_owned().into_boxed_str());
             }
-            Some(Role::Size) => fields.size = Some(parse_dec(field).ok_or(ErrorKind::BadNumber { column: "size" })?),
-            Some(Role::Len) if field != b"-" => {
-                fields.len = parse_dec(field).ok_or(ErrorKind::BadNumber { column: "len" })?;
-            }
-            Some(Role::Id) => fields.id = Some(parse_hex(field).ok_or(ErrorKind::BadNumber { column: "id" })?),
-            Some(Role::Parent) if field != b"-" => {
-                fields.parent = parse_hex(field).ok_or(ErrorKind::BadNumber { column: "parent" })?;
-            }
-            _ => {}
-        }
+            *last_type = (field, ix);
+            ix
+        };
+        self.type_ix.push(ix);
+        self.size.push(Some(fields.size));
+        self.len.push(fields.len);
+        self.id.push(fields.id);
+        self.parent.push(fields.parent);
         Ok(())
     }
 
     fn read_footer(&mut self, line: &[u8], line_no: u64, rest: &[u8]) -> Result<()> {
         let at = |kind: ErrorKind| Error::new(kind).at_line(line_no);
-        let count = line.strip_prefix(b"#end\t").ok_or_else(|| at(ErrorKind::BadHeader("a '#' line among the objects".into())))?;
+        let count = line
+            .strip_prefix(b"#end\t")
+            .ok_or_else(|| at(ErrorKind::BadHeader("a '#' line among the objects".into())))?;
         let footer = parse_dec(count).ok_or_else(|| at(ErrorKind::BadNumber { column: "#end" }))?;
-        let found = self.id.len() as u64;
+        let found = self.starts.len() as u64 - 1;
         if footer != found {
             return Err(at(ErrorKind::CountMismatch { footer, found }));
         }
         if rest.iter().any(|b| !b.is_ascii_whitespace()) {
-            return Err(Error::new(ErrorKind::BadHeader("text after the '#end' footer".into())).at_line(line_no + 1));
+            return Err(
+                Error::new(ErrorKind::BadHeader("text after the '#end' footer".into()))
+                    .at_line(line_no + 1),
+            );
         }
         Ok(())
     }
@@ -274,12 +257,13 @@ impl Snapshot {
 
     /// Whether the snapshot holds no object.
     pub fn is_empty(&self) -> bool {
-        self.id.is_empty()
+        self.len() == 0
     }
 
-    /// Whether the object lines were in byte order, as the format requires.
-    pub fn is_sorted(&self) -> bool {
-        self.sorted
+    /// Whether the file's object lines were in byte order, as the format requires. When they
+    /// were not, they have been sorted on reading.
+    pub fn was_sorted(&self) -> bool {
+        self.was_sorted
     }
 
     /// Whether the snapshot has the `parent`/`edge` columns that holder paths need.
@@ -308,53 +292,73 @@ impl Snapshot {
         (0..self.len()).map(move |index| ObjectRef { snap: self, index })
     }
 
-    /// Type index of every object, in file order.
-    pub fn type_indexes(&self) -> &[u32] {
-        &self.type_ix
+    /// `(type index, object indexes)` for each run of consecutive objects of one type, in
+    /// file order. Lines are sorted by type, so each type has one run.
+    pub fn type_runs(&self) -> impl Iterator<Item = (u32, Range<usize>)> + '_ {
+        self.type_ix.runs()
     }
 
-    /// Shallow size of every object, in file order.
-    pub fn sizes(&self) -> &[u64] {
-        &self.size
+    /// Type index of object `index`, fast when called with ascending indexes and the same
+    /// `hint` (start it at 0).
+    pub fn type_index_near(&self, index: usize, hint: &mut usize) -> u32 {
+        self.type_ix.get_near(index, hint)
     }
 
-    /// Id of every object, in file order.
-    pub fn ids(&self) -> &[u64] {
-        &self.id
+    /// Shallow size of object `index`.
+    pub fn size(&self, index: usize) -> u64 {
+        self.size.get(index).unwrap_or(0)
     }
 
-    /// `(id, index)` of every object, sorted by id (then index).
-    pub fn sorted_ids(&self) -> &[(u64, u32)] {
+    /// Total shallow size of the objects in `range`.
+    pub fn size_sum(&self, range: Range<usize>) -> u64 {
+        self.size.sum(range)
+    }
+
+    /// Id of object `index`.
+    pub fn id(&self, index: usize) -> u64 {
+        self.id.get(index)
+    }
+
+    /// Object indexes ordered by id (ids are unique in a well-formed snapshot; ties by index).
+    pub fn by_id(&self) -> &[u32] {
         self.by_id.get_or_init(|| {
-            let mut v: Vec<(u64, u32)> = self.id.iter().enumerate().map(|(i, &id)| (id, i as u32)).collect();
-            v.sort_unstable();
-            v
+            let mut pairs: Vec<(u64, u32)> = (0..self.len())
+                .map(|i| (self.id.get(i), i as u32))
+                .collect();
+            pairs.sort_unstable();
+            pairs.into_iter().map(|(_, i)| i).collect()
         })
     }
 
     /// Index of the object with `id`, if present.
     pub fn index_of(&self, id: u64) -> Option<usize> {
-        let ids = self.sorted_ids();
-        let at = ids.partition_point(|&(x, _)| x < id);
-        ids.get(at).filter(|&&(x, _)| x == id).map(|&(_, i)| i as usize)
+        let order = self.by_id();
+        let at = order.partition_point(|&i| self.id.get(i as usize) < id);
+        order
+            .get(at)
+            .map(|&i| i as usize)
+            .filter(|&i| self.id.get(i) == id)
     }
 
     /// Index of the object's parent, when the parent is in the snapshot.
     pub fn parent_index(&self, index: usize) -> Option<usize> {
-        match self.parent[index] {
+        match self.parent.get(index) {
             NO_PARENT => None,
             id => self.index_of(id),
         }
     }
 
-    /// Approximate heap bytes this model uses, text included.
+    /// Heap bytes this model uses, text included.
     pub fn memory_bytes(&self) -> usize {
         self.text.capacity()
             + self.starts.capacity() * 4
-            + self.type_ix.capacity() * 4
-            + (self.size.capacity() + self.len.capacity() + self.id.capacity() + self.parent.capacity()) * 8
+            + self.type_ix.heap_bytes()
+            + self.size.heap_bytes()
+            + self.len.heap_bytes()
+            + self.id.heap_bytes()
+            + self.parent.heap_bytes()
             + self.types.iter().map(|t| t.len() + 16).sum::<usize>()
-            + self.by_id.get().map_or(0, |v| v.capacity() * 16)
+            + self.by_id.get().map_or(0, |v| v.capacity() * 4)
     }
 
     fn line(&self, index: usize) -> &str {
@@ -366,20 +370,6 @@ impl Snapshot {
     fn field(&self, index: usize, role: Role) -> Option<&str> {
         let col = self.roles.iter().position(|&r| r == role)?;
         self.line(index).split('\t').nth(col)
-    }
-}
-
-/// The numeric fields of one object line, as read so far.
-struct LineFields {
-    size: Option<u64>,
-    len: u64,
-    id: Option<u64>,
-    parent: u64,
-}
-
-impl Default for LineFields {
-    fn default() -> LineFields {
-        LineFields { size: None, len: NO_LEN, id: None, parent: NO_PARENT }
     }
 }
 
@@ -398,7 +388,7 @@ impl<'a> ObjectRef<'a> {
 
     /// Index into [`Snapshot::type_names`].
     pub fn type_index(&self) -> u32 {
-        self.snap.type_ix[self.index]
+        self.snap.type_ix.get(self.index)
     }
 
     /// Module-qualified type name (`builtins.` dropped).
@@ -411,7 +401,9 @@ impl<'a> ObjectRef<'a> {
         // `repr` is always the second column: between the first two tabs.
         let line = self.snap.line(self.index);
         let bytes = line.as_bytes();
-        let Some(start) = memchr(b'\t', bytes).map(|i| i + 1) else { return "" };
+        let Some(start) = memchr(b'\t', bytes).map(|i| i + 1) else {
+            return "";
+        };
         let end = memchr(b'\t', &bytes[start..]).map_or(bytes.len(), |i| start + i);
         &line[start..end]
     }
@@ -423,32 +415,38 @@ impl<'a> ObjectRef<'a> {
 
     /// Shallow size in bytes.
     pub fn size(&self) -> u64 {
-        self.snap.size[self.index]
+        self.snap.size(self.index)
     }
 
     /// Length for containers, str and bytes.
     pub fn length(&self) -> Option<u64> {
-        Some(self.snap.len[self.index]).filter(|&l| l != NO_LEN)
+        self.snap.len.get(self.index)
     }
 
     /// The object's id (its address in CPython).
     pub fn id(&self) -> u64 {
-        self.snap.id[self.index]
+        self.snap.id.get(self.index)
     }
 
     /// Id of the object this one was first reached from, when known.
     pub fn parent(&self) -> Option<u64> {
-        Some(self.snap.parent[self.index]).filter(|&p| p != NO_PARENT)
+        Some(self.snap.parent.get(self.index)).filter(|&p| p != NO_PARENT)
     }
 
     /// The edge label from the parent (`['key']`, `.attr`, `[3]` …), unescaped.
     pub fn edge(&self) -> Option<Cow<'a, str>> {
-        self.snap.field(self.index, Role::Edge).filter(|e| *e != "-").map(escape::unescape)
+        self.snap
+            .field(self.index, Role::Edge)
+            .filter(|e| *e != "-")
+            .map(escape::unescape)
     }
 
     /// Allocation site (`file:line`), when the capture ran under tracemalloc.
     pub fn site(&self) -> Option<Cow<'a, str>> {
-        self.snap.field(self.index, Role::Site).filter(|e| *e != "-").map(escape::unescape)
+        self.snap
+            .field(self.index, Role::Site)
+            .filter(|e| *e != "-")
+            .map(escape::unescape)
     }
 
     /// The whole line as written in the file.
@@ -457,58 +455,23 @@ impl<'a> ObjectRef<'a> {
     }
 }
 
-fn check_escapes(field: &[u8]) -> Result<(), ErrorKind> {
-    if escape::is_valid(field) {
-        Ok(())
-    } else {
-        Err(ErrorKind::BadEscape)
+/// The text with the object lines from `body` on put in byte order (the footer stays last).
+fn sort_body(text: &str, body: usize, starts: &[u32]) -> String {
+    let footer = *starts.last().expect("footer start") as usize;
+    let mut lines: Vec<&str> = (0..starts.len() - 1)
+        .map(|i| {
+            text[starts[i] as usize..starts[i + 1] as usize]
+                .trim_end_matches('\n')
+                .trim_end_matches('\r')
+        })
+        .collect();
+    lines.sort_unstable();
+    let mut out = String::with_capacity(text.len());
+    out.push_str(&text[..body]);
+    for line in lines {
+        out.push_str(line);
+        out.push('\n');
     }
-}
-
-fn parse_dec(field: &[u8]) -> Option<u64> {
-    if field.is_empty() || field.len() > 20 {
-        return None;
-    }
-    let mut v: u64 = 0;
-    for &b in field {
-        let d = b.wrapping_sub(b'0');
-        if d > 9 {
-            return None;
-        }
-        v = v.checked_mul(10)?.checked_add(u64::from(d))?;
-    }
-    Some(v)
-}
-
-fn parse_hex(field: &[u8]) -> Option<u64> {
-    if field.is_empty() || field.len() > 16 {
-        return None;
-    }
-    let mut v: u64 = 0;
-    for &b in field {
-        let d = match b {
-            b'0'..=b'9' => b - b'0',
-            b'a'..=b'f' => b - b'a' + 10,
-            b'A'..=b'F' => b - b'A' + 10,
-            _ => return None,
-        };
-        v = (v << 4) | u64::from(d);
-    }
-    Some(v)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn numbers() {
-        assert_eq!(parse_dec(b"0"), Some(0));
-        assert_eq!(parse_dec(b"18446744073709551615"), Some(u64::MAX));
-        assert_eq!(parse_dec(b"18446744073709551616"), None);
-        assert_eq!(parse_dec(b"1x"), None);
-        assert_eq!(parse_dec(b""), None);
-        assert_eq!(parse_hex(b"7fA0"), Some(0x7fa0));
-        assert_eq!(parse_hex(b"g"), None);
-    }
+    out.push_str(&text[footer..]);
+    out
 }

@@ -46,15 +46,22 @@ impl Summary {
         let mut rows: Vec<TypeTotal> = snap
             .type_names()
             .iter()
-            .map(|t| TypeTotal { type_name: t.to_string(), count: 0, bytes: 0 })
+            .map(|t| TypeTotal {
+                type_name: t.to_string(),
+                count: 0,
+                bytes: 0,
+            })
             .collect();
-        for (&t, &size) in snap.type_indexes().iter().zip(snap.sizes()) {
+        for (t, range) in snap.type_runs() {
             let row = &mut rows[t as usize];
-            row.count += 1;
-            row.bytes += size;
+            row.count += range.len() as u64;
+            row.bytes += snap.size_sum(range);
         }
         rows.sort_by(|a, b| {
-            b.bytes.cmp(&a.bytes).then(b.count.cmp(&a.count)).then_with(|| a.type_name.cmp(&b.type_name))
+            b.bytes
+                .cmp(&a.bytes)
+                .then(b.count.cmp(&a.count))
+                .then_with(|| a.type_name.cmp(&b.type_name))
         });
         Summary {
             name: snap.name().to_owned(),

@@ -125,9 +125,17 @@ struct Track {
 pub fn analyze(snapshots: &[&Snapshot], top: usize) -> Analysis {
     assert!(snapshots.len() >= 2, "analyze needs at least two snapshots");
     let mut snaps: Vec<&Snapshot> = snapshots.to_vec();
-    snaps.sort_by(|a, b| a.header().time().cmp(&b.header().time()).then_with(|| a.name().cmp(b.name())));
+    snaps.sort_by(|a, b| {
+        a.header()
+            .time()
+            .cmp(&b.header().time())
+            .then_with(|| a.name().cmp(b.name()))
+    });
     let intervals = snaps.len() - 1;
-    let matchings: Vec<Matching> = snaps.windows(2).map(|w| Matching::new(w[0], w[1])).collect();
+    let matchings: Vec<Matching> = snaps
+        .windows(2)
+        .map(|w| Matching::new(w[0], w[1]))
+        .collect();
     let mut tracks: FxHashMap<u32, Track> = FxHashMap::default();
     let mut attributions: Vec<Attribution> = Vec::with_capacity(intervals);
     for (k, pair) in snaps.windows(2).enumerate() {
@@ -135,13 +143,18 @@ pub fn analyze(snapshots: &[&Snapshot], top: usize) -> Analysis {
         // Re-key the holders followed so far from snapshot k to snapshot k + 1.
         tracks = tracks
             .into_iter()
-            .filter_map(|(h, t)| Some(matching.after_of_before[h as usize]).filter(|&n| n != NONE).map(|n| (n, t)))
+            .filter_map(|(h, t)| {
+                Some(matching.after_of_before[h as usize])
+                    .filter(|&n| n != NONE)
+                    .map(|n| (n, t))
+            })
             .collect();
         let attribution = Attribution::new(pair[0], pair[1], matching);
         for g in &attribution.holders {
-            let track = tracks
-                .entry(g.holder as u32)
-                .or_insert_with(|| Track { net_bytes: vec![0; intervals], net_count: 0 });
+            let track = tracks.entry(g.holder as u32).or_insert_with(|| Track {
+                net_bytes: vec![0; intervals],
+                net_count: 0,
+            });
             track.net_bytes[k] += g.net_bytes();
             track.net_count += g.net_count();
         }
@@ -169,16 +182,29 @@ pub fn analyze(snapshots: &[&Snapshot], top: usize) -> Analysis {
 
     let suspects = scored
         .into_iter()
-        .map(|(score, h, track)| suspect(&snaps, &matchings, &attributions, h as usize, track, score))
+        .map(|(score, h, track)| {
+            suspect(&snaps, &matchings, &attributions, h as usize, track, score)
+        })
         .collect();
 
-    let first_to_last = if snaps.len() == 2 { None } else { Some(Matching::new(snaps[0], last)) };
+    let first_to_last = if snaps.len() == 2 {
+        None
+    } else {
+        Some(Matching::new(snaps[0], last))
+    };
     let whole = first_to_last.as_ref().unwrap_or(&matchings[0]);
     let comparison = Comparison::from_matching(snaps[0], last, whole);
     let types = type_series(&snaps, &comparison);
     let new_groups = new_object_groups(last, whole, &comparison, top, 5);
     let growing = growing_containers(snaps[0], last, whole, top);
-    Analysis { snapshots: snaps.iter().map(|s| facts(s)).collect(), suspects, comparison, types, new_groups, growing }
+    Analysis {
+        snapshots: snaps.iter().map(|s| facts(s)).collect(),
+        suspects,
+        comparison,
+        types,
+        new_groups,
+        growing,
+    }
 }
 
 fn suspect(
@@ -195,16 +221,35 @@ fn suspect(
     let mut index_in = vec![None; snaps.len()];
     index_in[snaps.len() - 1] = Some(holder);
     for k in (1..snaps.len()).rev() {
-        index_in[k - 1] = index_in[k].map(|i| matchings[k - 1].before_of_after[i]).filter(|&p| p != NONE).map(|p| p as usize);
+        index_in[k - 1] = index_in[k]
+            .map(|i| matchings[k - 1].before_of_after[i])
+            .filter(|&p| p != NONE)
+            .map(|p| p as usize);
     }
-    let lens: Vec<Option<u64>> =
-        index_in.iter().enumerate().map(|(k, i)| i.and_then(|i| snaps[k].object(i).length())).collect();
+    let lens: Vec<Option<u64>> = index_in
+        .iter()
+        .enumerate()
+        .map(|(k, i)| i.and_then(|i| snaps[k].object(i).length()))
+        .collect();
     // What it gained in the last interval in which it grew.
-    let k = track.net_bytes.iter().rposition(|&b| b > 0).unwrap_or(track.net_bytes.len() - 1);
+    let k = track
+        .net_bytes
+        .iter()
+        .rposition(|&b| b > 0)
+        .unwrap_or(track.net_bytes.len() - 1);
     let (grown, at) = (snaps[k + 1], index_in[k + 1].unwrap_or(holder));
     let (charged, direct) = attributions[k].new_of(grown, at);
-    let entries: Vec<ContentGroup> =
-        group_by_shape(grown, if direct.is_empty() { charged.clone() } else { direct }).into_iter().take(3).collect();
+    let entries: Vec<ContentGroup> = group_by_shape(
+        grown,
+        if direct.is_empty() {
+            charged.clone()
+        } else {
+            direct
+        },
+    )
+    .into_iter()
+    .take(3)
+    .collect();
     // Where its entries were made; else where anything it gained was made.
     let sites = match entries.first() {
         Some(g) if !g.sites.is_empty() => g.sites.clone(),
@@ -218,7 +263,8 @@ fn suspect(
             ranked(counts, 5)
         }
     };
-    let path = holder_path(last, holder).unwrap_or_else(|| format!("{} at 0x{:x}", obj.type_name(), obj.id()));
+    let path = holder_path(last, holder)
+        .unwrap_or_else(|| format!("{} at 0x{:x}", obj.type_name(), obj.id()));
     let unreached = path.starts_with("<unreached>");
     let net_bytes: i64 = track.net_bytes.iter().sum();
     let growing_intervals = track.net_bytes.iter().filter(|&&b| b > 0).count();
@@ -247,13 +293,28 @@ fn sentence(s: &Suspect, snapshots: usize) -> String {
     let first = s.lens.iter().flatten().next();
     match (first, s.lens.last().copied().flatten()) {
         (Some(&a), Some(b)) if b > a => {
-            out += &format!(" grew {} → {} entries ({})", thousands(a as i64), thousands(b as i64), signed_bytes(s.net_bytes))
+            out += &format!(
+                " grew {} → {} entries ({})",
+                thousands(a as i64),
+                thousands(b as i64),
+                signed_bytes(s.net_bytes)
+            )
         }
-        _ => out += &format!(" gained {} objects ({})", thousands(s.net_count), signed_bytes(s.net_bytes)),
+        _ => {
+            out += &format!(
+                " gained {} objects ({})",
+                thousands(s.net_count),
+                signed_bytes(s.net_bytes)
+            )
+        }
     }
     out += &format!(" over {snapshots} snapshots");
     if s.growing_intervals < snapshots - 1 {
-        out += &format!(", growing in {} of {} intervals", s.growing_intervals, snapshots - 1);
+        out += &format!(
+            ", growing in {} of {} intervals",
+            s.growing_intervals,
+            snapshots - 1
+        );
     }
     if let Some(g) = s.entries.first() {
         out += &format!("; new entries look like {}", short(&g.shape, 80));
@@ -280,12 +341,15 @@ fn short(s: &str, width: usize) -> String {
     if s.chars().count() <= width {
         s.to_owned()
     } else {
-        s.chars().take(width - 1).chain(std::iter::once('…')).collect()
+        s.chars()
+            .take(width - 1)
+            .chain(std::iter::once('…'))
+            .collect()
     }
 }
 
 fn facts(s: &Snapshot) -> SnapshotFacts {
-    let bytes: u64 = s.sizes().iter().sum();
+    let bytes: u64 = s.size_sum(0..s.len());
     let rss = s.header().rss();
     SnapshotFacts {
         name: s.name().to_owned(),
@@ -300,11 +364,17 @@ fn facts(s: &Snapshot) -> SnapshotFacts {
 
 fn notes(s: &Snapshot) -> Vec<String> {
     let mut notes = Vec::new();
-    if !s.is_sorted() {
-        notes.push(format!("{}: lines are not in byte order (edited or concatenated?); read anyway", s.name()));
+    if !s.was_sorted() {
+        notes.push(format!(
+            "{}: lines were not in byte order (edited or concatenated?); sorted on reading",
+            s.name()
+        ));
     }
     if !s.has_paths() {
-        notes.push(format!("{}: no parent/edge columns, so no holder paths or suspects", s.name()));
+        notes.push(format!(
+            "{}: no parent/edge columns, so no holder paths or suspects",
+            s.name()
+        ));
     }
     notes
 }
@@ -317,15 +387,23 @@ fn type_series(snaps: &[&Snapshot], comparison: &Comparison) -> Vec<TypeSeries> 
         .enumerate()
         .map(|(i, r)| {
             row_of.insert(&r.type_name, i);
-            TypeSeries { type_name: r.type_name.clone(), counts: vec![0; snaps.len()], bytes: vec![0; snaps.len()] }
+            TypeSeries {
+                type_name: r.type_name.clone(),
+                counts: vec![0; snaps.len()],
+                bytes: vec![0; snaps.len()],
+            }
         })
         .collect();
     for (k, snap) in snaps.iter().enumerate() {
-        let rows: Vec<Option<usize>> = snap.type_names().iter().map(|t| row_of.get(&**t).copied()).collect();
-        for (&t, &size) in snap.type_indexes().iter().zip(snap.sizes()) {
+        let rows: Vec<Option<usize>> = snap
+            .type_names()
+            .iter()
+            .map(|t| row_of.get(&**t).copied())
+            .collect();
+        for (t, range) in snap.type_runs() {
             if let Some(r) = rows[t as usize] {
-                series[r].counts[k] += 1;
-                series[r].bytes[k] += size;
+                series[r].counts[k] += range.len() as u64;
+                series[r].bytes[k] += snap.size_sum(range);
             }
         }
     }

@@ -7,7 +7,8 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use crate::{
-    analyze, Analysis, ContentGroup, GrowingContainer, Snapshot, SnapshotFacts, Suspect, TypeDelta, TypeGroups, TypeSeries,
+    analyze, Analysis, ContentGroup, GrowingContainer, Snapshot, SnapshotFacts, Suspect, TypeDelta,
+    TypeGroups, TypeSeries,
 };
 
 /// The snapshots loaded in this worker, by the page's keys.
@@ -37,12 +38,12 @@ impl From<&Snapshot> for InfoOut {
         InfoOut {
             name: s.name().to_owned(),
             objects: s.len() as f64,
-            bytes: s.sizes().iter().sum::<u64>() as f64,
+            bytes: s.size_sum(0..s.len()) as f64,
             text_bytes: s.text_len() as f64,
             time: h.time().map(str::to_owned),
             pid: h.pid().map(|p| p as f64),
             rss: h.rss().map(|r| r as f64),
-            sorted: s.is_sorted(),
+            sorted: s.was_sorted(),
             has_paths: s.has_paths(),
         }
     }
@@ -178,7 +179,10 @@ struct TypeGroupsOut {
 
 impl From<&TypeGroups> for TypeGroupsOut {
     fn from(t: &TypeGroups) -> TypeGroupsOut {
-        TypeGroupsOut { type_name: t.type_name.clone(), groups: t.groups.iter().map(GroupOut::from).collect() }
+        TypeGroupsOut {
+            type_name: t.type_name.clone(),
+            groups: t.groups.iter().map(GroupOut::from).collect(),
+        }
     }
 }
 
@@ -207,7 +211,11 @@ impl From<&GrowingContainer> for GrowingOut {
             len_after: g.len_after as f64,
             size_before: g.size_before as f64,
             size_after: g.size_after as f64,
-            contents_diff: g.contents_diff.iter().map(|(tag, item)| (tag.to_string(), item.clone())).collect(),
+            contents_diff: g
+                .contents_diff
+                .iter()
+                .map(|(tag, item)| (tag.to_string(), item.clone()))
+                .collect(),
             added: g.added.clone(),
             added_total: g.added_total as f64,
             removed: g.removed.clone(),
@@ -236,7 +244,12 @@ impl From<&Analysis> for AnalysisOut {
             suspects: a.suspects.iter().map(SuspectOut::from).collect(),
             before: a.comparison.before.clone(),
             after: a.comparison.after.clone(),
-            types: a.comparison.rows.iter().map(|r| TypeRowOut::from((r, series(&r.type_name)))).collect(),
+            types: a
+                .comparison
+                .rows
+                .iter()
+                .map(|r| TypeRowOut::from((r, series(&r.type_name))))
+                .collect(),
             new_groups: a.new_groups.iter().map(TypeGroupsOut::from).collect(),
             growing: a.growing.iter().map(GrowingOut::from).collect(),
         }
@@ -270,7 +283,13 @@ impl Workspace {
     pub fn analyze(&self, keys: Vec<u32>, top: usize) -> Result<JsValue, JsError> {
         let snaps: Vec<&Snapshot> = keys
             .iter()
-            .map(|k| self.snapshots.iter().find(|(key, _)| key == k).map(|(_, s)| s).ok_or_else(|| JsError::new("unknown snapshot key")))
+            .map(|k| {
+                self.snapshots
+                    .iter()
+                    .find(|(key, _)| key == k)
+                    .map(|(_, s)| s)
+                    .ok_or_else(|| JsError::new("unknown snapshot key"))
+            })
             .collect::<Result<_, _>>()?;
         if snaps.len() < 2 {
             return Err(JsError::new("the analysis needs two or more snapshots"));
@@ -284,7 +303,9 @@ fn counted(v: &[(String, u64)]) -> Vec<(String, f64)> {
 }
 
 fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
-    value.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(|e| JsError::new(&e.to_string()))
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| JsError::new(&e.to_string()))
 }
 
 /// The one place core errors become JS errors.

@@ -1,0 +1,323 @@
+//! Compact per-object number columns.
+//!
+//! A parsed snapshot must cost little more than its text, so numbers are stored small:
+//! sizes and lengths in two bytes (the rare large value in a side table), addresses as a
+//! 4-byte low half plus a 1-byte index into their few distinct high halves, and the type of
+//! each object as runs (lines are sorted by type).
+
+use std::ops::Range;
+
+/// Optional counts and sizes, two bytes each below [`ABSENT`]; larger values in a side table.
+#[derive(Debug, Default)]
+pub(crate) struct SmallNumbers {
+    small: Vec<u16>,
+    /// `(index, value)` of every value too large for `small`, by index.
+    large: Vec<(u32, u64)>,
+}
+
+/// Marks a missing value (`-`).
+const ABSENT: u16 = 0xFFFE;
+/// Marks a value kept in the side table.
+const LARGE: u16 = 0xFFFF;
+
+impl SmallNumbers {
+    pub(crate) fn with_capacity(n: usize) -> SmallNumbers {
+        SmallNumbers {
+            small: Vec::with_capacity(n),
+            large: Vec::new(),
+        }
+    }
+
+    #[inline]
+    pub(crate) fn push(&mut self, value: Option<u64>) {
+        let slot = match value {
+            None => ABSENT,
+            Some(v) if v < u64::from(ABSENT) => v as u16,
+            Some(v) => {
+                self.large.push((self.small.len() as u32, v));
+                LARGE
+            }
+        };
+        self.small.push(slot);
+    }
+
+    #[inline]
+    pub(crate) fn get(&self, index: usize) -> Option<u64> {
+        match self.small[index] {
+            ABSENT => None,
+            LARGE => {
+                let at = self
+                    .large
+                    .binary_search_by_key(&(index as u32), |&(i, _)| i)
+                    .expect("large value recorded");
+                Some(self.large[at].1)
+            }
+            v => Some(u64::from(v)),
+        }
+    }
+
+    /// Sum of the values in `range` (missing ones count as 0; saturates).
+    pub(crate) fn sum(&self, range: Range<usize>) -> u64 {
+        let mut total = 0u64;
+        let mut large_seen = false;
+        for &v in &self.small[range.clone()] {
+            if v < ABSENT {
+                total += u64::from(v);
+            } else if v == LARGE {
+                large_seen = true;
+            }
+        }
+        if large_seen {
+            let from = self
+                .large
+                .partition_point(|&(i, _)| (i as usize) < range.start);
+            for &(_, v) in self.large[from..]
+                .iter()
+                .take_while(|&&(i, _)| (i as usize) < range.end)
+            {
+                total = total.saturating_add(v);
+            }
+        }
+        total
+    }
+
+    pub(crate) fn heap_bytes(&self) -> usize {
+        self.small.capacity() * 2 + self.large.capacity() * 16
+    }
+
+    pub(crate) fn shrink_to_fit(&mut self) {
+        self.small.shrink_to_fit();
+        self.large.shrink_to_fit();
+    }
+}
+
+/// 64-bit addresses (object ids). CPython's heap lives in a few 4 GiB regions, so each is
+/// stored as its low 32 bits plus the index of its high 32 bits in a table; a snapshot with
+/// more than 256 regions falls back to plain `u64`s.
+#[derive(Debug)]
+pub(crate) enum Addresses {
+    /// Low halves, and indexes into `highs`.
+    Split {
+        low: Vec<u32>,
+        high_ix: Vec<u8>,
+        highs: Vec<u32>,
+    },
+    /// One `u64` per address.
+    Wide(Vec<u64>),
+}
+
+impl Addresses {
+    pub(crate) fn with_capacity(n: usize) -> Addresses {
+        Addresses::Split {
+            low: Vec::with_capacity(n),
+            high_ix: Vec::with_capacity(n),
+            highs: Vec::new(),
+        }
+    }
+
+    #[inline]
+    pub(crate) fn push(&mut self, value: u64) {
+        match self {
+            Addresses::Split {
+                low,
+                high_ix,
+                highs,
+            } => {
+                let high = (value >> 32) as u32;
+                let ix = match highs.iter().position(|&h| h == high) {
+                    Some(ix) => ix,
+                    None if highs.len() < 256 => {
+                        highs.push(high);
+                        highs.len() - 1
+                    }
+                    None => {
+                        let mut wide: Vec<u64> = (0..low.len()).map(|i| self.get(i)).collect();
+                        wide.push(value);
+                        *self = Addresses::Wide(wide);
+                        return;
+                    }
+                };
+                low.push(value as u32);
+                high_ix.push(ix as u8);
+            }
+            Addresses::Wide(v) => v.push(value),
+        }
+    }
+
+    #[inline]
+    pub(crate) fn get(&self, index: usize) -> u64 {
+        match self {
+            Addresses::Split {
+                low,
+                high_ix,
+                highs,
+            } => (u64::from(highs[usize::from(high_ix[index])]) << 32) | u64::from(low[index]),
+            Addresses::Wide(v) => v[index],
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        match self {
+            Addresses::Split { low, .. } => low.len(),
+            Addresses::Wide(v) => v.len(),
+        }
+    }
+
+    pub(crate) fn heap_bytes(&self) -> usize {
+        match self {
+            Addresses::Split {
+                low,
+                high_ix,
+                highs,
+            } => low.capacity() * 4 + high_ix.capacity() + highs.capacity() * 4,
+            Addresses::Wide(v) => v.capacity() * 8,
+        }
+    }
+
+    pub(crate) fn shrink_to_fit(&mut self) {
+        match self {
+            Addresses::Split {
+                low,
+                high_ix,
+                highs,
+            } => {
+                low.shrink_to_fit();
+                high_ix.shrink_to_fit();
+                highs.shrink_to_fit();
+            }
+            Addresses::Wide(v) => v.shrink_to_fit(),
+        }
+    }
+}
+
+/// The type of each object, as runs of consecutive objects of one type.
+#[derive(Debug, Default)]
+pub(crate) struct TypeRuns {
+    /// Index of the first object of each run, ascending.
+    first: Vec<u32>,
+    /// Type index of each run.
+    type_ix: Vec<u32>,
+    /// Number of objects.
+    len: usize,
+}
+
+impl TypeRuns {
+    #[inline]
+    pub(crate) fn push(&mut self, type_ix: u32) {
+        if self.type_ix.last() != Some(&type_ix) {
+            self.first.push(self.len as u32);
+            self.type_ix.push(type_ix);
+        }
+        self.len += 1;
+    }
+
+    /// Type index of object `index`.
+    #[inline]
+    pub(crate) fn get(&self, index: usize) -> u32 {
+        self.type_ix[self.run_of(index)]
+    }
+
+    /// Type index of object `index`, starting the search at run `*hint` (updated): near-constant
+    /// time when indexes come in ascending order.
+    #[inline]
+    pub(crate) fn get_near(&self, index: usize, hint: &mut usize) -> u32 {
+        let h = *hint;
+        if h < self.first.len()
+            && (self.first[h] as usize) <= index
+            && self.first.get(h + 1).is_none_or(|&f| index < f as usize)
+        {
+            return self.type_ix[h];
+        }
+        *hint = self.run_of(index);
+        self.type_ix[*hint]
+    }
+
+    fn run_of(&self, index: usize) -> usize {
+        debug_assert!(index < self.len);
+        self.first.partition_point(|&f| f as usize <= index) - 1
+    }
+
+    /// `(type index, object indexes)` of every run, in order.
+    pub(crate) fn runs(&self) -> impl Iterator<Item = (u32, Range<usize>)> + '_ {
+        (0..self.first.len()).map(move |r| {
+            let end = self.first.get(r + 1).map_or(self.len, |&f| f as usize);
+            (self.type_ix[r], self.first[r] as usize..end)
+        })
+    }
+
+    pub(crate) fn heap_bytes(&self) -> usize {
+        (self.first.capacity() + self.type_ix.capacity()) * 4
+    }
+
+    pub(crate) fn shrink_to_fit(&mut self) {
+        self.first.shrink_to_fit();
+        self.type_ix.shrink_to_fit();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn small_numbers_round_trip() {
+        let values = [
+            Some(0),
+            None,
+            Some(0xFFFD),
+            Some(0xFFFE),
+            Some(u64::MAX),
+            Some(7),
+            None,
+            Some(1 << 40),
+        ];
+        let mut col = SmallNumbers::with_capacity(0);
+        values.iter().for_each(|&v| col.push(v));
+        assert!((0..values.len()).all(|i| col.get(i) == values[i]));
+        let expect: u64 = values[1..6]
+            .iter()
+            .map(|v| v.unwrap_or(0))
+            .fold(0u64, |a, b| a.saturating_add(b));
+        assert_eq!(col.sum(1..6), expect);
+        assert_eq!(col.sum(0..2), 0);
+    }
+
+    #[test]
+    fn addresses_round_trip_and_widen() {
+        let mut col = Addresses::with_capacity(0);
+        let values: Vec<u64> = (0..300u64)
+            .map(|i| (i << 32) | (i * 16))
+            .chain([0, 0x7f00_0000_1000])
+            .collect();
+        values.iter().for_each(|&v| col.push(v));
+        assert!(matches!(col, Addresses::Wide(_)));
+        assert!((0..values.len()).all(|i| col.get(i) == values[i]));
+        let mut few = Addresses::with_capacity(0);
+        [0x55d0_0000_0010, 0, 0x7f12_3456_7890]
+            .iter()
+            .for_each(|&v| few.push(v));
+        assert!(matches!(few, Addresses::Split { .. }));
+        assert_eq!(
+            (few.get(0), few.get(1), few.get(2)),
+            (0x55d0_0000_0010, 0, 0x7f12_3456_7890)
+        );
+    }
+
+    #[test]
+    fn type_runs() {
+        let mut runs = TypeRuns::default();
+        [3, 3, 1, 1, 1, 3].iter().for_each(|&t| runs.push(t));
+        assert_eq!(
+            runs.runs().collect::<Vec<_>>(),
+            vec![(3, 0..2), (1, 2..5), (3, 5..6)]
+        );
+        let mut hint = 0;
+        assert_eq!(
+            (0..6)
+                .map(|i| runs.get_near(i, &mut hint))
+                .collect::<Vec<_>>(),
+            vec![3, 3, 1, 1, 1, 3]
+        );
+        assert_eq!(runs.get(4), 1);
+    }
+}

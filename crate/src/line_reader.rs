@@ -1,0 +1,410 @@
+//! Reading one object line: a fast path for well-formed lines, and a plain reference reader
+//! that is used when the fast path declines a line and says what is wrong with it.
+//!
+//! The fast path walks the line once: text fields are cut with a SIMD search for the next
+//! tab, newline or backslash, numbers are parsed byte by byte where they stand.
+
+use memchr::memchr3;
+
+use crate::error::ErrorKind;
+use crate::escape;
+
+/// What the reader does with each declared column.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Role {
+    Type,
+    Repr,
+    Size,
+    Len,
+    Id,
+    Parent,
+    Edge,
+    Site,
+    Ignored,
+}
+
+impl Role {
+    pub(crate) fn of(name: &str) -> Role {
+        match name {
+            "type" => Role::Type,
+            "repr" => Role::Repr,
+            "size" => Role::Size,
+            "len" => Role::Len,
+            "id" => Role::Id,
+            "parent" => Role::Parent,
+            "edge" => Role::Edge,
+            "site" => Role::Site,
+            _ => Role::Ignored,
+        }
+    }
+
+    fn is_text(self) -> bool {
+        matches!(
+            self,
+            Role::Type | Role::Repr | Role::Edge | Role::Site | Role::Ignored
+        )
+    }
+}
+
+/// The values of one object line.
+#[derive(Debug)]
+pub(crate) struct LineFields<'d> {
+    /// The type field, escaped.
+    pub type_name: &'d [u8],
+    pub size: u64,
+    pub len: Option<u64>,
+    pub id: u64,
+    /// `0` when absent (`-` or no column).
+    pub parent: u64,
+    /// Whether the type field holds a backslash (its escapes are not checked yet).
+    pub type_escaped: bool,
+}
+
+/// A line read by [`read_fast`]: its fields, where it ends (before `\r\n`/`\n`), and
+/// where the next line starts.
+pub(crate) struct ReadLine<'d> {
+    pub fields: LineFields<'d>,
+    pub end: usize,
+    pub next: usize,
+}
+
+/// Reads the well-formed object line starting at `pos`, or declines (`None`) when anything
+/// is unusual: a bad number or escape, a wrong column count, a missing newline.
+#[inline]
+pub(crate) fn read_fast<'d>(data: &'d [u8], pos: usize, roles: &[Role]) -> Option<ReadLine<'d>> {
+    let mut f = LineFields {
+        type_name: &[],
+        size: 0,
+        len: None,
+        id: 0,
+        parent: 0,
+        type_escaped: false,
+    };
+    let mut has_size = false;
+    let mut has_id = false;
+    let mut p = pos;
+    let last_col = roles.len() - 1;
+    for (col, &role) in roles.iter().enumerate() {
+        let last = col == last_col;
+        if role.is_text() {
+            let (start, mut escaped) = (p, false);
+            let end = loop {
+                let at = p + memchr3(b'\t', b'\n', b'\\', &data[p..])?;
+                match data[at] {
+                    b'\\' => {
+                        escaped = true;
+                        p = at + 1;
+                    }
+                    b'\t' if !last => {
+                        p = at + 1;
+                        break at;
+                    }
+                    b'\n' if last => {
+                        p = at + 1;
+                        break if at > start && data[at - 1] == b'\r' {
+                            at - 1
+                        } else {
+                            at
+                        };
+                    }
+                    _ => return None,
+                }
+            };
+            let field = &data[start..end];
+            if role == Role::Type {
+                f.type_name = field;
+                f.type_escaped = escaped;
+            } else if escaped && role != Role::Ignored && !escape::is_valid(field) {
+                return None;
+            }
+            if last {
+                return (has_size && has_id).then_some(ReadLine {
+                    fields: f,
+                    end,
+                    next: p,
+                });
+            }
+            continue;
+        }
+        let start = p;
+        let absent = matches!(role, Role::Len | Role::Parent) && data.get(p) == Some(&b'-');
+        if absent {
+            p += 1;
+        } else if role == Role::Id || role == Role::Parent {
+            let (v, q) = hex_at(data, p)?;
+            if role == Role::Id {
+                f.id = v;
+                has_id = true;
+            } else {
+                f.parent = v;
+            }
+            p = q;
+        } else {
+            let (v, q) = dec_at(data, p)?;
+            if role == Role::Size {
+                f.size = v;
+                has_size = true;
+            } else {
+                f.len = Some(v);
+            }
+            p = q;
+        }
+        debug_assert!(p > start);
+        if !last {
+            if data.get(p) != Some(&b'\t') {
+                return None;
+            }
+            p += 1;
+        } else {
+            let end = p;
+            match data.get(p) {
+                Some(b'\n') => p += 1,
+                Some(b'\r') if data.get(p + 1) == Some(&b'\n') => p += 2,
+                _ => return None,
+            }
+            return (has_size && has_id).then_some(ReadLine {
+                fields: f,
+                end,
+                next: p,
+            });
+        }
+    }
+    None
+}
+
+/// Reads one object line (without its newline or `\r`), checking everything and naming the
+/// first problem: a bad number or type escape (left to right), then the column count, then
+/// the escapes of the other text fields.
+pub(crate) fn read_checked<'d>(
+    line: &'d [u8],
+    roles: &[Role],
+) -> Result<LineFields<'d>, ErrorKind> {
+    let mut f = LineFields {
+        type_name: &[],
+        size: 0,
+        len: None,
+        id: 0,
+        parent: 0,
+        type_escaped: false,
+    };
+    let mut found = 0;
+    for (col, field) in line.split(|&b| b == b'\t').enumerate() {
+        found += 1;
+        match roles.get(col) {
+            Some(Role::Type) => {
+                check_escapes(field)?;
+                f.type_name = field;
+            }
+            Some(Role::Size) => {
+                f.size = parse_dec(field).ok_or(ErrorKind::BadNumber { column: "size" })?
+            }
+            Some(Role::Len) if field != b"-" => {
+                f.len = Some(parse_dec(field).ok_or(ErrorKind::BadNumber { column: "len" })?);
+            }
+            Some(Role::Id) => {
+                f.id = parse_hex(field).ok_or(ErrorKind::BadNumber { column: "id" })?
+            }
+            Some(Role::Parent) if field != b"-" => {
+                f.parent = parse_hex(field).ok_or(ErrorKind::BadNumber { column: "parent" })?;
+            }
+            _ => {}
+        }
+    }
+    if found != roles.len() {
+        return Err(ErrorKind::ColumnCount {
+            expected: roles.len(),
+            found,
+        });
+    }
+    for (role, field) in roles.iter().zip(line.split(|&b| b == b'\t')) {
+        if matches!(role, Role::Repr | Role::Edge | Role::Site) {
+            check_escapes(field)?;
+        }
+    }
+    Ok(f)
+}
+
+pub(crate) fn check_escapes(field: &[u8]) -> Result<(), ErrorKind> {
+    if escape::is_valid(field) {
+        Ok(())
+    } else {
+        Err(ErrorKind::BadEscape)
+    }
+}
+
+/// The decimal number at `data[p..]` (1 to 20 digits) and where it ends.
+#[inline]
+fn dec_at(data: &[u8], p: usize) -> Option<(u64, usize)> {
+    let mut v: u64 = 0;
+    let mut q = p;
+    while let Some(&b) = data.get(q) {
+        let d = b.wrapping_sub(b'0');
+        if d > 9 {
+            break;
+        }
+        v = v.checked_mul(10)?.checked_add(u64::from(d))?;
+        q += 1;
+    }
+    (q > p && q - p <= 20).then_some((v, q))
+}
+
+/// Value of each byte as a hexadecimal digit, or `0xFF`.
+const HEX_VALUE: [u8; 256] = {
+    let mut table = [0xFF; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = match b as u8 {
+            c @ b'0'..=b'9' => c - b'0',
+            c @ b'a'..=b'f' => c - b'a' + 10,
+            c @ b'A'..=b'F' => c - b'A' + 10,
+            _ => 0xFF,
+        };
+        b += 1;
+    }
+    table
+};
+
+/// The hexadecimal number at `data[p..]` (1 to 16 digits) and where it ends.
+#[inline]
+fn hex_at(data: &[u8], p: usize) -> Option<(u64, usize)> {
+    let digits = data.get(p..)?;
+    let mut v: u64 = 0;
+    let mut n = 0;
+    while n < digits.len() {
+        let d = HEX_VALUE[usize::from(digits[n])];
+        if d == 0xFF {
+            break;
+        }
+        v = (v << 4) | u64::from(d);
+        n += 1;
+    }
+    (n > 0 && n <= 16).then_some((v, p + n))
+}
+
+/// A whole field as a decimal number.
+pub(crate) fn parse_dec(field: &[u8]) -> Option<u64> {
+    dec_at(field, 0)
+        .filter(|&(_, end)| end == field.len())
+        .map(|(v, _)| v)
+}
+
+/// A whole field as a hexadecimal number.
+pub(crate) fn parse_hex(field: &[u8]) -> Option<u64> {
+    hex_at(field, 0)
+        .filter(|&(_, end)| end == field.len())
+        .map(|(v, _)| v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const ROLES: &[Role] = &[
+        Role::Type,
+        Role::Repr,
+        Role::Size,
+        Role::Len,
+        Role::Id,
+        Role::Parent,
+        Role::Edge,
+    ];
+
+    #[test]
+    fn numbers() {
+        assert_eq!(parse_dec(b"0"), Some(0));
+        assert_eq!(parse_dec(b"18446744073709551615"), Some(u64::MAX));
+        assert_eq!(parse_dec(b"18446744073709551616"), None);
+        assert_eq!(parse_dec(b"000000000000000000001"), None);
+        assert_eq!(parse_dec(b"1x"), None);
+        assert_eq!(parse_dec(b""), None);
+        assert_eq!(parse_hex(b"7fA0"), Some(0x7fa0));
+        assert_eq!(parse_hex(b"ffffffffffffffff"), Some(u64::MAX));
+        assert_eq!(parse_hex(b"1ffffffffffffffff"), None);
+        assert_eq!(parse_hex(b"g"), None);
+    }
+
+    #[test]
+    fn fast_and_checked_agree_on_good_lines() {
+        for line in [
+            &b"dict\t{'a': 1}\t64\t1\t7f0\t-\t-\n"[..],
+            b"str\t'\\t'\t50\t-\tab\t7f0\t.x\r\n",
+            b"t\t\t1\t2\t3\t4\t\n",
+        ] {
+            let fast = read_fast(line, 0, ROLES).expect("fast path reads it");
+            let body = &line[..fast.end];
+            let checked = read_checked(body, ROLES).unwrap();
+            assert_eq!(fast.next, line.len());
+            assert_eq!(
+                (
+                    fast.fields.type_name,
+                    fast.fields.size,
+                    fast.fields.len,
+                    fast.fields.id,
+                    fast.fields.parent
+                ),
+                (
+                    checked.type_name,
+                    checked.size,
+                    checked.len,
+                    checked.id,
+                    checked.parent
+                )
+            );
+        }
+    }
+
+    #[test]
+    fn fast_path_declines_bad_lines() {
+        for line in [
+            &b"dict\t{}\t64\t1\t7f0\t-\n"[..],
+            b"dict\t{}\t64\t1\t7f0\t-\t-\textra\n",
+            b"dict\t{}\tx\t1\t7f0\t-\t-\n",
+            b"dict\t{}\t64\t1\t7f0\t-\t\\q\n",
+            b"dict\t{}\t64\t1\t7f0\t-\t-",
+        ] {
+            assert!(
+                read_fast(line, 0, ROLES).is_none(),
+                "{}",
+                String::from_utf8_lossy(line)
+            );
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(3000))]
+        /// The fast path reads exactly the lines the reference reads, with the same values.
+        #[test]
+        fn fast_path_agrees_with_reference(
+            fields in proptest::collection::vec(
+                r"[0-9]{1,2}|[0-9]{1,2}|-|[0-9a-fA-F]{0,3}|[0-9]{19,21}|[a-z' ]{0,5}|[tx\\\r]{1,4}|[0-9a-f]{16,17}", 6..9),
+            crlf in any::<bool>(),
+        ) {
+            let mut line = fields.join("\t").into_bytes();
+            line.extend_from_slice(if crlf { b"\r\n" } else { b"\n" });
+            let end = line.len() - if crlf { 2 } else { 1 };
+            let content = &line[..end];
+            let checked = read_checked(content, ROLES);
+            match read_fast(&line, 0, ROLES) {
+                Some(fast) => {
+                    prop_assert_eq!(fast.next, line.len());
+                    let type_ok = !fast.fields.type_escaped || escape::is_valid(fast.fields.type_name);
+                    if type_ok {
+                        let c = checked.expect("reference reads what the fast path reads");
+                        prop_assert_eq!(fast.end, content.len());
+                        prop_assert_eq!(
+                            (fast.fields.type_name, fast.fields.size, fast.fields.len, fast.fields.id, fast.fields.parent),
+                            (c.type_name, c.size, c.len, c.id, c.parent)
+                        );
+                    } else {
+                        prop_assert!(matches!(checked, Err(ErrorKind::BadEscape)));
+                    }
+                }
+                None => {
+                    // A line ending in a bare `\r` is read by the reference with the `\r` kept.
+                    prop_assert!(checked.is_err() || content.ends_with(b"\r"), "fast path declined a good line");
+                }
+            }
+        }
+    }
+}
