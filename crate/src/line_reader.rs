@@ -382,8 +382,9 @@ mod tests {
         ) {
             let mut line = fields.join("\t").into_bytes();
             line.extend_from_slice(if crlf { b"\r\n" } else { b"\n" });
-            let end = line.len() - if crlf { 2 } else { 1 };
-            let content = &line[..end];
+            // What the snapshot reader hands the reference: the line without `\n` and one `\r`.
+            let content = &line[..line.len() - 1];
+            let content = content.strip_suffix(b"\r").unwrap_or(content);
             let checked = read_checked(content, ROLES);
             match read_fast(&line, 0, ROLES) {
                 Some(fast) => {
@@ -400,10 +401,7 @@ mod tests {
                         prop_assert!(matches!(checked, Err(ErrorKind::BadEscape)));
                     }
                 }
-                None => {
-                    // A line ending in a bare `\r` is read by the reference with the `\r` kept.
-                    prop_assert!(checked.is_err() || content.ends_with(b"\r"), "fast path declined a good line");
-                }
+                None => prop_assert!(checked.is_err(), "fast path declined a good line"),
             }
         }
     }
