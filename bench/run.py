@@ -123,7 +123,7 @@ def analyzer_bench(tmp, runs, scale):
         gnu / ours, comm / ours, ours))
     page = json.loads(subprocess.run(["node", os.path.join(HERE, "browser.mjs"), a, b], check=True,
                                      capture_output=True, text=True).stdout)
-    print("  page (headless Chromium, wasm): first suspect %.2f s after the files are given "
+    print("  page (headless Chromium, wasm): first suspect %.2f s after the page receives the files "
           "(target <= 1.0 s); %.1fx the native diff (target <= 1.6)" % (page["seconds"], page["seconds"] / ours))
     gzip_level_bench(plain[0])
     summary_rss = peak_rss_mib([CLI, "summary", plain[0]])

@@ -40,4 +40,16 @@ export class AnalyzerClient {
   remove(key) {
     return this.call('remove', { key });
   }
+
+  /** The snapshot text of gzip (or plain) file bytes, as a Uint8Array; `buffer` is transferred. */
+  inflate(name, buffer) {
+    return this.call('inflate', { name, buffer }, [buffer]);
+  }
+
+  /** Stops the worker; calls still pending fail with `reason`. */
+  terminate(reason = 'stopped') {
+    this.worker.terminate();
+    for (const call of this.pending.values()) call.reject(new Error(reason));
+    this.pending.clear();
+  }
 }

@@ -25,21 +25,85 @@ function saveView() {
 
 const $ = (id) => document.getElementById(id);
 
+// Gzip files inflate in short-lived decode workers, in parallel, then the analysis worker
+// parses the text. A decode worker is stopped when done, which frees its memory.
+const decodeSlots = Math.max(2, Math.min(4, navigator.hardwareConcurrency || 2));
+let decodersBusy = 0;
+const decodeQueue = [];
+let analyzerLoads = 0; // files sent to the analysis worker and not yet parsed
+
+async function inflateInWorker(entry, buffer) {
+  if (decodersBusy >= decodeSlots) await new Promise((resolve) => decodeQueue.push(resolve));
+  decodersBusy += 1;
+  const decoder = new AnalyzerClient(createWorker());
+  entry.cancel = () => decoder.terminate('cancelled');
+  try {
+    return await decoder.inflate(entry.name, buffer);
+  } finally {
+    decoder.terminate();
+    entry.cancel = null;
+    decodersBusy -= 1;
+    decodeQueue.shift()?.();
+  }
+}
+
+const isGzip = (buffer) => {
+  const head = new Uint8Array(buffer, 0, Math.min(2, buffer.byteLength));
+  return head[0] === 0x1f && head[1] === 0x8b;
+};
+
+// The stages of a file, in order, with what the progress bar shows for each.
+const STAGES = { reading: 0, inflating: 1, parsing: 2 };
+
+function setStage(entry, stage, bytes) {
+  entry.stage = stage;
+  entry.stageBytes = bytes;
+  renderFiles();
+}
+
 async function loadFile(name, bufferPromise) {
-  const entry = { key: nextKey++, name, state: 'loading' };
+  const entry = { key: nextKey++, name, state: 'loading', stage: 'reading' };
   files.push(entry);
   renderFiles();
   try {
-    const buffer = await bufferPromise;
-    entry.info = await analyzer.load(entry.key, name, buffer);
+    let buffer = await bufferPromise;
+    if (entry.cancelled) return;
+    // While the analysis worker is busy with another file, this one inflates alongside.
+    if (isGzip(buffer) && analyzerLoads > 0) {
+      setStage(entry, 'inflating', buffer.byteLength);
+      buffer = (await inflateInWorker(entry, buffer)).buffer;
+      if (entry.cancelled) return;
+    }
+    setStage(entry, 'parsing', buffer.byteLength);
+    analyzerLoads += 1;
+    try {
+      entry.info = await analyzer.load(entry.key, name, buffer);
+    } finally {
+      analyzerLoads -= 1;
+    }
+    if (entry.cancelled) {
+      analyzer.remove(entry.key);
+      return;
+    }
     entry.state = 'ready';
   } catch (error) {
+    if (entry.cancelled) return;
     entry.state = 'error';
     // Core errors start with the file name, which the list already shows.
     entry.error = error.message.startsWith(`${name}: `) ? error.message.slice(name.length + 2) : error.message;
   }
   renderFiles();
   await refreshAnalysis();
+}
+
+/** Stops loading `entry`, or forgets it once loaded; the analysis follows. */
+function removeFile(entry) {
+  entry.cancelled = true;
+  entry.cancel?.();
+  if (entry.state === 'ready') analyzer.remove(entry.key);
+  files.splice(files.indexOf(entry), 1);
+  renderFiles();
+  refreshAnalysis();
 }
 
 function readyFiles() {
@@ -55,7 +119,14 @@ function renderFiles() {
   for (const f of files) {
     const item = el('li', f.state);
     item.append(el('span', 'name', f.name));
-    if (f.state === 'loading') item.append(el('span', 'meta', 'reading…'));
+    if (f.state === 'loading') {
+      const bar = el('progress', 'stage');
+      bar.max = 3;
+      bar.value = STAGES[f.stage] + 0.5;
+      bar.setAttribute('aria-label', `${f.name}: ${f.stage}`);
+      const size = f.stageBytes ? ` ${fmt.bytes(f.stageBytes)}` : '';
+      item.append(bar, el('span', 'meta', `${f.stage}${size}…`));
+    }
     if (f.state === 'error') item.append(el('span', 'meta', f.error));
     if (f.state === 'ready') {
       const i = f.info;
@@ -64,6 +135,11 @@ function renderFiles() {
       if (i.pid) parts.push(`pid ${i.pid}`);
       item.append(el('span', 'meta', parts.join(' · ')));
     }
+    const remove = el('button', 'remove', '×');
+    remove.title = f.state === 'loading' ? 'Cancel' : 'Remove';
+    remove.setAttribute('aria-label', `${remove.title} ${f.name}`);
+    remove.addEventListener('click', () => removeFile(f));
+    item.append(remove);
     list.append(item);
   }
 }

@@ -10,6 +10,7 @@ export function serve(workspace, intercept = () => false) {
     load: (ws, { key, name, buffer }) => ws.load(key, name, new Uint8Array(buffer)),
     analyze: (ws, { keys, top }) => ws.analyze(Uint32Array.from(keys), top),
     remove: (ws, { key }) => ws.remove(key),
+    inflate: (ws, { name, buffer }) => ws.inflate(name, new Uint8Array(buffer)),
   };
   self.onmessage = async ({ data }) => {
     if (intercept(data)) return;
@@ -17,7 +18,9 @@ export function serve(workspace, intercept = () => false) {
       const ws = await workspace;
       const op = ops[data.op];
       if (!op) throw new Error(`unknown operation ${data.op}`);
-      self.postMessage({ id: data.id, ok: true, result: op(ws, data) ?? null });
+      const result = op(ws, data) ?? null;
+      // Bytes go back transferred, not copied.
+      self.postMessage({ id: data.id, ok: true, result }, result instanceof Uint8Array ? [result.buffer] : []);
     } catch (error) {
       self.postMessage({ id: data.id, ok: false, error: String(error?.message ?? error) });
     }

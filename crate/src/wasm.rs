@@ -7,8 +7,8 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use crate::{
-    analyze, Analysis, ContentGroup, GrowingContainer, Snapshot, SnapshotFacts, Suspect, TypeDelta,
-    TypeGroups, TypeSeries,
+    analyze, decompress, Analysis, ContentGroup, GrowingContainer, ReadOptions, Snapshot,
+    SnapshotFacts, Suspect, TypeDelta, TypeGroups, TypeSeries,
 };
 
 /// The snapshots loaded in this worker, by the page's keys.
@@ -272,6 +272,13 @@ impl Workspace {
         self.remove(key);
         self.snapshots.push((key, snapshot));
         info
+    }
+
+    /// The snapshot text in `bytes` (inflated when gzip, as it is otherwise), keeping nothing.
+    /// The page's decode workers call this so that files inflate in parallel before the
+    /// analysis worker parses them. Errors name the file.
+    pub fn inflate(&self, name: &str, bytes: Vec<u8>) -> Result<Vec<u8>, JsError> {
+        decompress(bytes, &ReadOptions::default()).map_err(|e| js_error(e.in_source(name)))
     }
 
     /// Forgets the snapshot under `key`.

@@ -35,10 +35,14 @@ export function watchErrors(page) {
 
 /** Drops files on the page with a synthetic drag-and-drop; `files` are {name, bytes: Buffer}. */
 export async function dropFiles(page, files) {
-  const payload = files.map((f) => ({ name: f.name, data: [...f.bytes] }));
+  const payload = files.map((f) => ({ name: f.name, data: f.bytes.toString('base64') }));
   await page.evaluate((list) => {
     const transfer = new DataTransfer();
-    for (const f of list) transfer.items.add(new File([new Uint8Array(f.data)], f.name));
+    for (const f of list) {
+      const binary = atob(f.data);
+      const bytes = Uint8Array.from(binary, (c) => c.charCodeAt(0));
+      transfer.items.add(new File([bytes], f.name));
+    }
     document.body.dispatchEvent(new DragEvent('dragenter', { dataTransfer: transfer, bubbles: true }));
     document.body.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
   }, payload);

@@ -149,6 +149,45 @@ test('a file that is not a snapshot shows an error naming file and line; the oth
   await page.close();
 });
 
+test('files show their stage while loading; one can be cancelled, a loaded one removed', async () => {
+  const { page, errors } = await openPage();
+  const good = (i) => ({ name: manifest.files[i], bytes: readFileSync(demoFiles[i]) });
+  // Three gzip files at once: the first parses in the analysis worker, the others inflate in
+  // decode workers meanwhile; a damaged one fails there with a message naming it.
+  const broken = { name: 'cut.hsnap.gz', bytes: readFileSync(demoFiles[1]).subarray(0, 2000) };
+  await dropFiles(page, [good(0), good(1), broken, good(2)]);
+  const stages = await page.locator('#file-list progress.stage').count();
+  assert.ok(stages >= 1, 'a loading file shows a progress bar');
+  await page.waitForFunction(() => document.querySelectorAll('#file-list li.ready').length === 3, null, { timeout: 20000 });
+  assert.match(await page.locator('#file-list li.error').textContent(), /cut\.hsnap\.gz.*gzip/);
+  assert.equal(await topRowType(page), 'dict');
+
+  await page.getByRole('button', { name: `Remove ${manifest.files[1]}` }).click();
+  await page.getByRole('button', { name: 'Remove cut.hsnap.gz' }).click();
+  assert.equal(await page.locator('#file-list li').count(), 2);
+  await page.waitForFunction(() => /leaky-1\.hsnap\.gz → leaky-3\.hsnap\.gz/.test(document.getElementById('comparison-caption').textContent));
+
+  // Cancel while loading: the file goes, nothing is left behind, the rest still compares.
+  // (Dropped and cancelled in one task, before the small file can finish.)
+  const cancelled = await page.evaluate(({ name, data }) => {
+    const transfer = new DataTransfer();
+    transfer.items.add(new File([Uint8Array.from(atob(data), (c) => c.charCodeAt(0))], name));
+    document.body.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+    const button = document.querySelector(`#file-list button[aria-label="Cancel ${name}"]`);
+    button?.click();
+    return Boolean(button);
+  }, { name: manifest.files[1], data: good(1).bytes.toString('base64') });
+  assert.ok(cancelled, 'a file being read has a Cancel button');
+  assert.equal(await page.locator('#file-list li').count(), 2);
+  await page.waitForTimeout(300);
+  assert.equal(await page.locator('#file-list li').count(), 2);
+  await page.getByRole('button', { name: `Remove ${manifest.files[2]}` }).click();
+  await page.waitForFunction(() => document.getElementById('comparison').hidden);
+  assert.match(await page.textContent('#status'), /Add a second snapshot/);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test('contents from a snapshot are shown as text, never run', async () => {
   const { page, errors } = await openPage();
   const head = '#heapsnap 1\n#columns\ttype\trepr\tsize\tlen\tid\n';

@@ -10,10 +10,14 @@ function bytesOf(id) {
   return bytes;
 }
 
+let compiled; // one compilation serves the analysis worker and every decode worker
+let workerUrl;
+
 export function createWorker() {
-  const source = document.getElementById('heapsnap-worker').textContent;
-  const worker = new Worker(URL.createObjectURL(new Blob([source], { type: 'text/javascript' })));
-  WebAssembly.compile(bytesOf('heapsnap-wasm')).then(
+  workerUrl ??= URL.createObjectURL(new Blob([document.getElementById('heapsnap-worker').textContent], { type: 'text/javascript' }));
+  const worker = new Worker(workerUrl);
+  compiled ??= WebAssembly.compile(bytesOf('heapsnap-wasm'));
+  compiled.then(
     (module) => worker.postMessage({ op: 'init', module }),
     (error) => worker.postMessage({ op: 'init-failed', error: String(error) }),
   );
