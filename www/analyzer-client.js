@@ -32,9 +32,12 @@ export class AnalyzerClient {
     return this.call('load', { key, name, buffer }, [buffer]);
   }
 
-  /** Suspects, comparison (oldest → newest) and per-type series of the snapshots under `keys`. */
-  analyze(keys, top = 20) {
-    return this.call('analyze', { keys, top });
+  /**
+   * Suspects, per-type series and a comparison of the snapshots under `keys`; the comparison
+   * runs from key `baseline` to key `current` (default: oldest to newest).
+   */
+  analyze(keys, { top = 20, baseline = null, current = null } = {}) {
+    return this.call('analyze', { keys, top, baseline, current });
   }
 
   remove(key) {

@@ -19,8 +19,11 @@ let lastAnalysis = null;
 const fromUrl = readHash();
 const loadedUrls = [];
 
+// The compared pair, by file name; null means the oldest (baseline) or the newest (current).
+const pair = { baseline: fromUrl.baseline, current: fromUrl.current };
+
 function saveView() {
-  writeHash({ ...viewState(), files: readyFiles().map((f) => f.name), urls: loadedUrls });
+  writeHash({ ...viewState(), ...pair, files: readyFiles().map((f) => f.name), urls: loadedUrls });
 }
 
 const $ = (id) => document.getElementById(id);
@@ -148,6 +151,7 @@ async function refreshAnalysis() {
   const ready = readyFiles();
   const token = ++analysisToken;
   if (ready.length < 2) {
+    $('pair-tools').hidden = true;
     $('comparison').hidden = true;
     $('comparison-tools').hidden = true;
     $('suspects-section').hidden = true;
@@ -155,8 +159,11 @@ async function refreshAnalysis() {
     return;
   }
   $('status').textContent = 'Analyzing…';
+  const baseline = ready.find((f) => f.name === pair.baseline) ?? ready[0];
+  const current = ready.find((f) => f.name === pair.current) ?? ready.at(-1);
+  renderPairTools(ready, baseline, current);
   try {
-    const analysis = await analyzer.analyze(ready.map((f) => f.key));
+    const analysis = await analyzer.analyze(ready.map((f) => f.key), { baseline: baseline.key, current: current.key });
     if (token !== analysisToken) return;
     lastAnalysis = analysis;
     saveView();
@@ -171,6 +178,31 @@ async function refreshAnalysis() {
   } catch (error) {
     $('status').textContent = `Analysis failed: ${error.message}`;
   }
+}
+
+function renderPairTools(ready, baseline, current) {
+  for (const [select, chosen] of [[$('baseline-select'), baseline], [$('current-select'), current]]) {
+    select.replaceChildren(...ready.map((f) => {
+      const option = el('option', '', f.name);
+      option.value = f.name;
+      option.selected = f === chosen;
+      return option;
+    }));
+  }
+  $('pair-tools').hidden = false;
+}
+
+function setUpPairTools() {
+  const changed = () => {
+    const ready = readyFiles();
+    const [b, c] = [$('baseline-select').value, $('current-select').value];
+    // The defaults stay implicit, so a new, newer file becomes the current one.
+    pair.baseline = b === ready[0]?.name ? null : b;
+    pair.current = c === ready.at(-1)?.name ? null : c;
+    refreshAnalysis();
+  };
+  $('baseline-select').addEventListener('change', changed);
+  $('current-select').addEventListener('change', changed);
 }
 
 function renderCoverage(analysis) {
@@ -245,6 +277,7 @@ async function loadFromUrls(urls) {
 }
 
 setUpDrop();
+setUpPairTools();
 setUpComparison(fromUrl, saveView);
 if (fromUrl.files.length) {
   $('status').textContent = `This link shows ${fromUrl.files.join(', ')}: drop those files to see it.`;

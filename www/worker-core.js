@@ -8,7 +8,8 @@
 export function serve(workspace, intercept = () => false) {
   const ops = {
     load: (ws, { key, name, buffer }) => ws.load(key, name, new Uint8Array(buffer)),
-    analyze: (ws, { keys, top }) => ws.analyze(Uint32Array.from(keys), top),
+    analyze: (ws, { keys, top, baseline, current }) =>
+      ws.analyze(Uint32Array.from(keys), top, baseline ?? undefined, current ?? undefined),
     remove: (ws, { key }) => ws.remove(key),
     inflate: (ws, { name, buffer }) => ws.inflate(name, new Uint8Array(buffer)),
   };

@@ -8,10 +8,6 @@ fn main() {
     for _ in 0..n {
         let t = Instant::now();
         let s = heapsnap::Snapshot::parse(&args[0], bytes.clone()).unwrap();
-        eprintln!(
-            "parse {:>8.3} s  {} objects",
-            t.elapsed().as_secs_f64(),
-            s.len()
-        );
+        eprintln!("parse {:>8.3} s  {} objects", t.elapsed().as_secs_f64(), s.len());
     }
 }

@@ -8,11 +8,7 @@ fn main() {
     let t = Instant::now();
     let raw = std::fs::read(&args[0]).unwrap();
     let text = heapsnap::decompress(raw, &heapsnap::ReadOptions::default()).unwrap();
-    eprintln!(
-        "inflate one     {:>8.3} s  {} bytes",
-        t.elapsed().as_secs_f64(),
-        text.len()
-    );
+    eprintln!("inflate one     {:>8.3} s  {} bytes", t.elapsed().as_secs_f64(), text.len());
     let t = Instant::now();
     let _ = Snapshot::parse(&args[0], text).unwrap();
     eprintln!("parse one plain {:>8.3} s", t.elapsed().as_secs_f64());
@@ -42,13 +38,6 @@ fn main() {
     eprintln!("growing         {:>8.3} s", t.elapsed().as_secs_f64());
     let t = Instant::now();
     let an = analyze(&[&a, &b], 10);
-    eprintln!(
-        "analyze (all)   {:>8.3} s  {} suspects",
-        t.elapsed().as_secs_f64(),
-        an.suspects.len()
-    );
-    eprintln!(
-        "model memory    {:>8.2}x text",
-        (a.memory_bytes() as f64) / a.text_len() as f64
-    );
+    eprintln!("analyze (all)   {:>8.3} s  {} suspects", t.elapsed().as_secs_f64(), an.suspects.len());
+    eprintln!("model memory    {:>8.2}x text", (a.memory_bytes() as f64) / a.text_len() as f64);
 }

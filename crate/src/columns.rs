@@ -22,10 +22,7 @@ const LARGE: u16 = 0xFFFF;
 
 impl SmallNumbers {
     pub(crate) fn with_capacity(n: usize) -> SmallNumbers {
-        SmallNumbers {
-            small: Vec::with_capacity(n),
-            large: Vec::new(),
-        }
+        SmallNumbers { small: Vec::with_capacity(n), large: Vec::new() }
     }
 
     #[inline]
@@ -46,10 +43,7 @@ impl SmallNumbers {
         match self.small[index] {
             ABSENT => None,
             LARGE => {
-                let at = self
-                    .large
-                    .binary_search_by_key(&(index as u32), |&(i, _)| i)
-                    .expect("large value recorded");
+                let at = self.large.binary_search_by_key(&(index as u32), |&(i, _)| i).expect("large value recorded");
                 Some(self.large[at].1)
             }
             v => Some(u64::from(v)),
@@ -68,13 +62,8 @@ impl SmallNumbers {
             }
         }
         if large_seen {
-            let from = self
-                .large
-                .partition_point(|&(i, _)| (i as usize) < range.start);
-            for &(_, v) in self.large[from..]
-                .iter()
-                .take_while(|&&(i, _)| (i as usize) < range.end)
-            {
+            let from = self.large.partition_point(|&(i, _)| (i as usize) < range.start);
+            for &(_, v) in self.large[from..].iter().take_while(|&&(i, _)| (i as usize) < range.end) {
                 total = total.saturating_add(v);
             }
         }
@@ -97,32 +86,20 @@ impl SmallNumbers {
 #[derive(Debug)]
 pub(crate) enum Addresses {
     /// Low halves, and indexes into `highs`.
-    Split {
-        low: Vec<u32>,
-        high_ix: Vec<u8>,
-        highs: Vec<u32>,
-    },
+    Split { low: Vec<u32>, high_ix: Vec<u8>, highs: Vec<u32> },
     /// One `u64` per address.
     Wide(Vec<u64>),
 }
 
 impl Addresses {
     pub(crate) fn with_capacity(n: usize) -> Addresses {
-        Addresses::Split {
-            low: Vec::with_capacity(n),
-            high_ix: Vec::with_capacity(n),
-            highs: Vec::new(),
-        }
+        Addresses::Split { low: Vec::with_capacity(n), high_ix: Vec::with_capacity(n), highs: Vec::new() }
     }
 
     #[inline]
     pub(crate) fn push(&mut self, value: u64) {
         match self {
-            Addresses::Split {
-                low,
-                high_ix,
-                highs,
-            } => {
+            Addresses::Split { low, high_ix, highs } => {
                 let high = (value >> 32) as u32;
                 let ix = match highs.iter().position(|&h| h == high) {
                     Some(ix) => ix,
@@ -147,11 +124,9 @@ impl Addresses {
     #[inline]
     pub(crate) fn get(&self, index: usize) -> u64 {
         match self {
-            Addresses::Split {
-                low,
-                high_ix,
-                highs,
-            } => (u64::from(highs[usize::from(high_ix[index])]) << 32) | u64::from(low[index]),
+            Addresses::Split { low, high_ix, highs } => {
+                (u64::from(highs[usize::from(high_ix[index])]) << 32) | u64::from(low[index])
+            }
             Addresses::Wide(v) => v[index],
         }
     }
@@ -165,22 +140,14 @@ impl Addresses {
 
     pub(crate) fn heap_bytes(&self) -> usize {
         match self {
-            Addresses::Split {
-                low,
-                high_ix,
-                highs,
-            } => low.capacity() * 4 + high_ix.capacity() + highs.capacity() * 4,
+            Addresses::Split { low, high_ix, highs } => low.capacity() * 4 + high_ix.capacity() + highs.capacity() * 4,
             Addresses::Wide(v) => v.capacity() * 8,
         }
     }
 
     pub(crate) fn shrink_to_fit(&mut self) {
         match self {
-            Addresses::Split {
-                low,
-                high_ix,
-                highs,
-            } => {
+            Addresses::Split { low, high_ix, highs } => {
                 low.shrink_to_fit();
                 high_ix.shrink_to_fit();
                 highs.shrink_to_fit();
@@ -261,23 +228,11 @@ mod tests {
 
     #[test]
     fn small_numbers_round_trip() {
-        let values = [
-            Some(0),
-            None,
-            Some(0xFFFD),
-            Some(0xFFFE),
-            Some(u64::MAX),
-            Some(7),
-            None,
-            Some(1 << 40),
-        ];
+        let values = [Some(0), None, Some(0xFFFD), Some(0xFFFE), Some(u64::MAX), Some(7), None, Some(1 << 40)];
         let mut col = SmallNumbers::with_capacity(0);
         values.iter().for_each(|&v| col.push(v));
         assert!((0..values.len()).all(|i| col.get(i) == values[i]));
-        let expect: u64 = values[1..6]
-            .iter()
-            .map(|v| v.unwrap_or(0))
-            .fold(0u64, |a, b| a.saturating_add(b));
+        let expect: u64 = values[1..6].iter().map(|v| v.unwrap_or(0)).fold(0u64, |a, b| a.saturating_add(b));
         assert_eq!(col.sum(1..6), expect);
         assert_eq!(col.sum(0..2), 0);
     }
@@ -285,39 +240,23 @@ mod tests {
     #[test]
     fn addresses_round_trip_and_widen() {
         let mut col = Addresses::with_capacity(0);
-        let values: Vec<u64> = (0..300u64)
-            .map(|i| (i << 32) | (i * 16))
-            .chain([0, 0x7f00_0000_1000])
-            .collect();
+        let values: Vec<u64> = (0..300u64).map(|i| (i << 32) | (i * 16)).chain([0, 0x7f00_0000_1000]).collect();
         values.iter().for_each(|&v| col.push(v));
         assert!(matches!(col, Addresses::Wide(_)));
         assert!((0..values.len()).all(|i| col.get(i) == values[i]));
         let mut few = Addresses::with_capacity(0);
-        [0x55d0_0000_0010, 0, 0x7f12_3456_7890]
-            .iter()
-            .for_each(|&v| few.push(v));
+        [0x55d0_0000_0010, 0, 0x7f12_3456_7890].iter().for_each(|&v| few.push(v));
         assert!(matches!(few, Addresses::Split { .. }));
-        assert_eq!(
-            (few.get(0), few.get(1), few.get(2)),
-            (0x55d0_0000_0010, 0, 0x7f12_3456_7890)
-        );
+        assert_eq!((few.get(0), few.get(1), few.get(2)), (0x55d0_0000_0010, 0, 0x7f12_3456_7890));
     }
 
     #[test]
     fn type_runs() {
         let mut runs = TypeRuns::default();
         [3, 3, 1, 1, 1, 3].iter().for_each(|&t| runs.push(t));
-        assert_eq!(
-            runs.runs().collect::<Vec<_>>(),
-            vec![(3, 0..2), (1, 2..5), (3, 5..6)]
-        );
+        assert_eq!(runs.runs().collect::<Vec<_>>(), vec![(3, 0..2), (1, 2..5), (3, 5..6)]);
         let mut hint = 0;
-        assert_eq!(
-            (0..6)
-                .map(|i| runs.get_near(i, &mut hint))
-                .collect::<Vec<_>>(),
-            vec![3, 3, 1, 1, 1, 3]
-        );
+        assert_eq!((0..6).map(|i| runs.get_near(i, &mut hint)).collect::<Vec<_>>(), vec![3, 3, 1, 1, 1, 3]);
         assert_eq!(runs.get(4), 1);
     }
 }

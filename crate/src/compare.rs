@@ -148,11 +148,7 @@ impl Comparison {
                 row.new_bytes += after.size(i);
             }
         }
-        let mut comparison = Comparison {
-            before: before.name().to_owned(),
-            after: after.name().to_owned(),
-            rows,
-        };
+        let mut comparison = Comparison { before: before.name().to_owned(), after: after.name().to_owned(), rows };
         comparison.sort_by(SortKey::BytesDelta, true);
         comparison
     }
@@ -169,11 +165,7 @@ impl Comparison {
                 SortKey::FreedBytes => a.freed_bytes.cmp(&b.freed_bytes),
                 SortKey::BytesDelta => a.bytes_delta().cmp(&b.bytes_delta()),
             };
-            let primary = if descending {
-                primary.reverse()
-            } else {
-                primary
-            };
+            let primary = if descending { primary.reverse() } else { primary };
             primary
                 .then(b.bytes_delta().cmp(&a.bytes_delta()))
                 .then(b.count_delta().cmp(&a.count_delta()))

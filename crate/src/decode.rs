@@ -17,9 +17,7 @@ pub struct ReadOptions {
 
 impl Default for ReadOptions {
     fn default() -> ReadOptions {
-        ReadOptions {
-            max_bytes: u64::from(u32::MAX),
-        }
+        ReadOptions { max_bytes: u64::from(u32::MAX) }
     }
 }
 
@@ -40,10 +38,7 @@ pub fn decompress(bytes: Vec<u8>, options: &ReadOptions) -> Result<Vec<u8>> {
     }
     let mut out = Vec::with_capacity(size_hint(&bytes, limit));
     let decoder = flate2::read::MultiGzDecoder::new(&bytes[..]);
-    decoder
-        .take(limit + 1)
-        .read_to_end(&mut out)
-        .map_err(|e| Error::new(ErrorKind::Gzip(e.to_string())))?;
+    decoder.take(limit + 1).read_to_end(&mut out).map_err(|e| Error::new(ErrorKind::Gzip(e.to_string())))?;
     if out.len() as u64 > limit {
         return Err(Error::new(ErrorKind::TooLarge { limit }));
     }
@@ -60,11 +55,7 @@ fn size_hint(bytes: &[u8], limit: u64) -> usize {
     };
     let isize = u32::from_le_bytes([tail[0], tail[1], tail[2], tail[3]]) as u64;
     // A trailer claiming less than the compressed size is from a multi-member or odd stream.
-    let guess = if isize < bytes.len() as u64 {
-        bytes.len() as u64 * 4
-    } else {
-        isize
-    };
+    let guess = if isize < bytes.len() as u64 { bytes.len() as u64 * 4 } else { isize };
     guess.min(limit).min(1 << 30) as usize
 }
 

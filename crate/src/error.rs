@@ -67,11 +67,7 @@ pub enum ErrorKind {
 impl Error {
     /// An error of `kind`, not yet tied to a file or line.
     pub fn new(kind: ErrorKind) -> Error {
-        Error(Box::new(Inner {
-            kind,
-            source: None,
-            line: None,
-        }))
+        Error(Box::new(Inner { kind, source: None, line: None }))
     }
 
     /// The same error, tied to the 1-based `line`.
@@ -111,10 +107,7 @@ impl fmt::Display for ErrorKind {
                 f.write_str("not a heapsnap snapshot (the first line is not '#heapsnap <version>')")
             }
             ErrorKind::UnsupportedVersion(v) => {
-                write!(
-                    f,
-                    "snapshot format version {v} is not supported (this reader knows 1)"
-                )
+                write!(f, "snapshot format version {v} is not supported (this reader knows 1)")
             }
             ErrorKind::BadHeader(what) => write!(f, "bad header: {what}"),
             ErrorKind::MissingColumn(c) => write!(f, "the header declares no '{c}' column"),
@@ -124,20 +117,12 @@ impl fmt::Display for ErrorKind {
             ErrorKind::BadNumber { column } => write!(f, "bad number in column {column}"),
             ErrorKind::BadEscape => f.write_str("bad backslash escape"),
             ErrorKind::NotUtf8 => f.write_str("not valid UTF-8"),
-            ErrorKind::Truncated => {
-                f.write_str("the file ends without its '#end' footer: it was cut short")
-            }
+            ErrorKind::Truncated => f.write_str("the file ends without its '#end' footer: it was cut short"),
             ErrorKind::CountMismatch { footer, found } => {
-                write!(
-                    f,
-                    "the footer counts {footer} objects but {found} lines were read"
-                )
+                write!(f, "the footer counts {footer} objects but {found} lines were read")
             }
             ErrorKind::TooLarge { limit } => {
-                write!(
-                    f,
-                    "larger than the limit of {limit} bytes once decompressed"
-                )
+                write!(f, "larger than the limit of {limit} bytes once decompressed")
             }
         }
     }
@@ -185,9 +170,7 @@ mod tests {
 
     #[test]
     fn display_names_source_and_line() {
-        let e = Error::new(ErrorKind::BadNumber { column: "size" })
-            .at_line(12)
-            .in_source("a.hsnap");
+        let e = Error::new(ErrorKind::BadNumber { column: "size" }).at_line(12).in_source("a.hsnap");
         assert_eq!(e.to_string(), "a.hsnap: line 12: bad number in column size");
     }
 }

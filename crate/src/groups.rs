@@ -25,10 +25,7 @@ pub struct ContentGroup {
 
 /// Groups the objects at `indices` of `snap` by type and shape, largest total bytes first
 /// (then count, then shape).
-pub fn group_by_shape(
-    snap: &Snapshot,
-    indices: impl IntoIterator<Item = usize>,
-) -> Vec<ContentGroup> {
+pub fn group_by_shape(snap: &Snapshot, indices: impl IntoIterator<Item = usize>) -> Vec<ContentGroup> {
     let mut groups: FxHashMap<(u32, String), ContentGroup> = FxHashMap::default();
     let mut sites: FxHashMap<(u32, String), FxHashMap<String, u64>> = FxHashMap::default();
     for i in indices {
@@ -49,11 +46,7 @@ pub fn group_by_shape(
             group.examples.push(repr.into_owned());
         }
         if let Some(site) = obj.site() {
-            *sites
-                .entry(key)
-                .or_default()
-                .entry(site.into_owned())
-                .or_insert(0) += 1;
+            *sites.entry(key).or_default().entry(site.into_owned()).or_insert(0) += 1;
         }
     }
     let mut out: Vec<ContentGroup> = groups

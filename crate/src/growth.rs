@@ -66,22 +66,13 @@ pub fn new_object_groups(
     top_types: usize,
     top_groups: usize,
 ) -> Vec<TypeGroups> {
-    let mut rows: Vec<&crate::TypeDelta> =
-        comparison.rows.iter().filter(|r| r.new_count > 0).collect();
-    rows.sort_by(|a, b| {
-        b.new_bytes
-            .cmp(&a.new_bytes)
-            .then_with(|| a.type_name.cmp(&b.type_name))
-    });
+    let mut rows: Vec<&crate::TypeDelta> = comparison.rows.iter().filter(|r| r.new_count > 0).collect();
+    rows.sort_by(|a, b| b.new_bytes.cmp(&a.new_bytes).then_with(|| a.type_name.cmp(&b.type_name)));
     rows.truncate(top_types);
     // One pass over the objects: the new ones of each kept type, in file order.
     let mut slot_of_type: Vec<Option<usize>> = vec![None; after.type_names().len()];
     for (slot, row) in rows.iter().enumerate() {
-        if let Some(t) = after
-            .type_names()
-            .iter()
-            .position(|n| **n == *row.type_name)
-        {
+        if let Some(t) = after.type_names().iter().position(|n| **n == *row.type_name) {
             slot_of_type[t] = Some(slot);
         }
     }
@@ -96,10 +87,7 @@ pub fn new_object_groups(
         .map(|(row, indices)| {
             let mut groups = group_by_shape(after, indices);
             groups.truncate(top_groups);
-            TypeGroups {
-                type_name: row.type_name.clone(),
-                groups,
-            }
+            TypeGroups { type_name: row.type_name.clone(), groups }
         })
         .collect()
 }
@@ -125,14 +113,8 @@ pub fn growing_containers(
         .collect();
     grown.sort_by(|x, y| y.0.cmp(&x.0).then(y.1.cmp(&x.1)).then(x.3.cmp(&y.3)));
     grown.truncate(top);
-    let before_ids: Vec<u64> = grown
-        .iter()
-        .map(|&(_, _, ia, _)| before.object(ia).id())
-        .collect();
-    let after_ids: Vec<u64> = grown
-        .iter()
-        .map(|&(_, _, _, ib)| after.object(ib).id())
-        .collect();
+    let before_ids: Vec<u64> = grown.iter().map(|&(_, _, ia, _)| before.object(ia).id()).collect();
+    let after_ids: Vec<u64> = grown.iter().map(|&(_, _, _, ib)| after.object(ib).id()).collect();
     let (old_entries, new_entries) = (entries(before, &before_ids), entries(after, &after_ids));
     grown
         .into_iter()
@@ -144,8 +126,7 @@ pub fn growing_containers(
             let contents_diff = diff_items(&contents_before, &contents_after);
             GrowingContainer {
                 type_name: b.type_name().to_owned(),
-                path: holder_path(after, ib)
-                    .unwrap_or_else(|| format!("{} at 0x{:x}", b.type_name(), b.id())),
+                path: holder_path(after, ib).unwrap_or_else(|| format!("{} at 0x{:x}", b.type_name(), b.id())),
                 len_before: a.length().unwrap_or(0),
                 len_after: b.length().unwrap_or(0),
                 size_before: a.size(),
@@ -165,8 +146,7 @@ pub fn growing_containers(
 /// Added and removed entries of two sorted lists (listed up to `MAX_LISTED`, all counted):
 /// a linear merge, since containers can hold millions of entries.
 fn diff_sorted(old: &[String], new: &[String]) -> (Vec<String>, u64, Vec<String>, u64) {
-    let (mut added, mut removed, mut added_total, mut removed_total) =
-        (Vec::new(), Vec::new(), 0, 0);
+    let (mut added, mut removed, mut added_total, mut removed_total) = (Vec::new(), Vec::new(), 0, 0);
     let (mut i, mut j) = (0, 0);
     while i < old.len() || j < new.len() {
         let order = match (old.get(i), new.get(j)) {
@@ -204,41 +184,18 @@ fn diff_items(before: &str, after: &str) -> Vec<(char, String)> {
     let mut out = Vec::new();
     for op in capture_diff_slices(Algorithm::Myers, &old, &new) {
         match op {
-            DiffOp::Equal { old_index, len, .. } => out.extend(
-                old[old_index..old_index + len]
-                    .iter()
-                    .map(|s| ('=', s.to_string())),
-            ),
-            DiffOp::Delete {
-                old_index, old_len, ..
-            } => out.extend(
-                old[old_index..old_index + old_len]
-                    .iter()
-                    .map(|s| ('-', s.to_string())),
-            ),
-            DiffOp::Insert {
-                new_index, new_len, ..
-            } => out.extend(
-                new[new_index..new_index + new_len]
-                    .iter()
-                    .map(|s| ('+', s.to_string())),
-            ),
-            DiffOp::Replace {
-                old_index,
-                old_len,
-                new_index,
-                new_len,
-            } => {
-                out.extend(
-                    old[old_index..old_index + old_len]
-                        .iter()
-                        .map(|s| ('-', s.to_string())),
-                );
-                out.extend(
-                    new[new_index..new_index + new_len]
-                        .iter()
-                        .map(|s| ('+', s.to_string())),
-                );
+            DiffOp::Equal { old_index, len, .. } => {
+                out.extend(old[old_index..old_index + len].iter().map(|s| ('=', s.to_string())))
+            }
+            DiffOp::Delete { old_index, old_len, .. } => {
+                out.extend(old[old_index..old_index + old_len].iter().map(|s| ('-', s.to_string())))
+            }
+            DiffOp::Insert { new_index, new_len, .. } => {
+                out.extend(new[new_index..new_index + new_len].iter().map(|s| ('+', s.to_string())))
+            }
+            DiffOp::Replace { old_index, old_len, new_index, new_len } => {
+                out.extend(old[old_index..old_index + old_len].iter().map(|s| ('-', s.to_string())));
+                out.extend(new[new_index..new_index + new_len].iter().map(|s| ('+', s.to_string())));
             }
         }
     }
@@ -253,16 +210,10 @@ fn items(contents: &str) -> Vec<&str> {
             "[" => ']',
             _ => ')',
         };
-        contents
-            .rfind(close)
-            .filter(|&end| end > open)
-            .map(|end| &contents[open + 1..end])
+        contents.rfind(close).filter(|&end| end > open).map(|end| &contents[open + 1..end])
     });
     match inner {
-        Some(inner) if !inner.trim().is_empty() => split_top_level(inner, ',')
-            .into_iter()
-            .map(str::trim)
-            .collect(),
+        Some(inner) if !inner.trim().is_empty() => split_top_level(inner, ',').into_iter().map(str::trim).collect(),
         _ => vec![contents],
     }
 }
@@ -291,8 +242,5 @@ fn entries(snap: &Snapshot, ids: &[u64]) -> Vec<Vec<String>> {
 
 /// Numeric order for `[12]`-style labels, so list entries diff in index order.
 fn index_order(edge: &str) -> u64 {
-    edge.strip_prefix('[')
-        .and_then(|e| e.strip_suffix(']'))
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(u64::MAX)
+    edge.strip_prefix('[').and_then(|e| e.strip_suffix(']')).and_then(|n| n.parse().ok()).unwrap_or(u64::MAX)
 }

@@ -21,10 +21,7 @@ pub struct Header {
 impl Header {
     /// The value of header line `key`, if present.
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.fields
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
+        self.fields.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
     }
 
     /// The value of header line `key` as an integer, if present and numeric.
@@ -61,14 +58,10 @@ impl Header {
             line_no += 1;
             let line = raw.trim_end_matches('\n').trim_end_matches('\r');
             if line_no == 1 {
-                let version = line
-                    .strip_prefix("#heapsnap ")
-                    .ok_or_else(|| Error::new(ErrorKind::NotASnapshot).at_line(1))?;
+                let version =
+                    line.strip_prefix("#heapsnap ").ok_or_else(|| Error::new(ErrorKind::NotASnapshot).at_line(1))?;
                 if !SUPPORTED_VERSIONS.contains(&version.trim()) {
-                    return Err(Error::new(ErrorKind::UnsupportedVersion(
-                        version.trim().to_owned(),
-                    ))
-                    .at_line(1));
+                    return Err(Error::new(ErrorKind::UnsupportedVersion(version.trim().to_owned())).at_line(1));
                 }
                 header.version = version.trim().to_owned();
             } else if !line.starts_with('#') || line.starts_with("#end\t") {
@@ -87,9 +80,7 @@ impl Header {
             return Err(Error::new(ErrorKind::NotASnapshot).at_line(1));
         }
         if header.columns.is_empty() {
-            return Err(
-                Error::new(ErrorKind::BadHeader("no '#columns' line".into())).at_line(line_no),
-            );
+            return Err(Error::new(ErrorKind::BadHeader("no '#columns' line".into())).at_line(line_no));
         }
         Ok((header, offset))
     }

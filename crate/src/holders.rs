@@ -80,27 +80,15 @@ impl Attribution {
             g.freed_bytes += before.size(i);
         }
         let mut holders: Vec<HolderGrowth> = by_holder.into_values().collect();
-        holders.sort_by(|a, b| {
-            b.net_bytes()
-                .cmp(&a.net_bytes())
-                .then(a.holder.cmp(&b.holder))
-        });
-        Attribution {
-            holders,
-            holder_of_new,
-        }
+        holders.sort_by(|a, b| b.net_bytes().cmp(&a.net_bytes()).then(a.holder.cmp(&b.holder)));
+        Attribution { holders, holder_of_new }
     }
 
     /// Indices of the new objects charged to `holder`, and of those it holds directly.
     pub fn new_of(&self, after: &Snapshot, holder: usize) -> (Vec<usize>, Vec<usize>) {
-        let charged: Vec<usize> = (0..self.holder_of_new.len())
-            .filter(|&i| self.holder_of_new[i] == holder as u32)
-            .collect();
-        let direct = charged
-            .iter()
-            .copied()
-            .filter(|&i| after.parent_index(i) == Some(holder))
-            .collect();
+        let charged: Vec<usize> =
+            (0..self.holder_of_new.len()).filter(|&i| self.holder_of_new[i] == holder as u32).collect();
+        let direct = charged.iter().copied().filter(|&i| after.parent_index(i) == Some(holder)).collect();
         (charged, direct)
     }
 }

@@ -11,18 +11,8 @@ use std::cmp::Ordering;
 use crate::snapshot::Snapshot;
 
 /// Types whose objects never change contents.
-const IMMUTABLE_TYPES: &[&str] = &[
-    "str",
-    "int",
-    "float",
-    "bytes",
-    "tuple",
-    "frozenset",
-    "complex",
-    "bool",
-    "range",
-    "code",
-];
+const IMMUTABLE_TYPES: &[&str] =
+    &["str", "int", "float", "bytes", "tuple", "frozenset", "complex", "bool", "range", "code"];
 
 /// No counterpart in the other snapshot.
 pub const NONE: u32 = u32::MAX;
@@ -43,10 +33,7 @@ impl Matching {
     /// checked in file order, where both texts are read nearly sequentially (an unchanged
     /// object sits at about the same place in both sorted files).
     pub fn new(before: &Snapshot, after: &Snapshot) -> Matching {
-        let mut m = Matching {
-            before_of_after: vec![NONE; after.len()],
-            after_of_before: vec![NONE; before.len()],
-        };
+        let mut m = Matching { before_of_after: vec![NONE; after.len()], after_of_before: vec![NONE; before.len()] };
         let (order_a, order_b) = (before.by_id(), after.by_id());
         let (mut i, mut j) = (0, 0);
         while i < order_a.len() && j < order_b.len() {
@@ -61,22 +48,12 @@ impl Matching {
                 }
             }
         }
-        let immutable_a: Vec<bool> = before
-            .type_names()
-            .iter()
-            .map(|t| IMMUTABLE_TYPES.contains(&&**t))
-            .collect();
+        let immutable_a: Vec<bool> = before.type_names().iter().map(|t| IMMUTABLE_TYPES.contains(&&**t)).collect();
         // Type index in `after` of each type of `before`, so types compare as integers.
         let type_in_after: Vec<u32> = before
             .type_names()
             .iter()
-            .map(|t| {
-                after
-                    .type_names()
-                    .iter()
-                    .position(|u| u == t)
-                    .map_or(NONE, |i| i as u32)
-            })
+            .map(|t| after.type_names().iter().position(|u| u == t).map_or(NONE, |i| i as u32))
             .collect();
         let same_parent = before.has_paths() && after.has_paths();
         let mut hint = 0;

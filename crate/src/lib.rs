@@ -63,4 +63,4 @@ pub use paths::holder_path;
 pub use shape::shape_of;
 pub use snapshot::{ObjectRef, Snapshot};
 pub use summary::{Summary, TypeTotal};
-pub use suspects::{analyze, Analysis, SnapshotFacts, Suspect, TypeSeries};
+pub use suspects::{analyze, analyze_between, Analysis, SnapshotFacts, Suspect, TypeSeries};

@@ -39,10 +39,7 @@ impl Role {
     }
 
     fn is_text(self) -> bool {
-        matches!(
-            self,
-            Role::Type | Role::Repr | Role::Edge | Role::Site | Role::Ignored
-        )
+        matches!(self, Role::Type | Role::Repr | Role::Edge | Role::Site | Role::Ignored)
     }
 }
 
@@ -72,14 +69,7 @@ pub(crate) struct ReadLine<'d> {
 /// is unusual: a bad number or escape, a wrong column count, a missing newline.
 #[inline]
 pub(crate) fn read_fast<'d>(data: &'d [u8], pos: usize, roles: &[Role]) -> Option<ReadLine<'d>> {
-    let mut f = LineFields {
-        type_name: &[],
-        size: 0,
-        len: None,
-        id: 0,
-        parent: 0,
-        type_escaped: false,
-    };
+    let mut f = LineFields { type_name: &[], size: 0, len: None, id: 0, parent: 0, type_escaped: false };
     let mut has_size = false;
     let mut has_id = false;
     let mut p = pos;
@@ -101,11 +91,7 @@ pub(crate) fn read_fast<'d>(data: &'d [u8], pos: usize, roles: &[Role]) -> Optio
                     }
                     b'\n' if last => {
                         p = at + 1;
-                        break if at > start && data[at - 1] == b'\r' {
-                            at - 1
-                        } else {
-                            at
-                        };
+                        break if at > start && data[at - 1] == b'\r' { at - 1 } else { at };
                     }
                     _ => return None,
                 }
@@ -118,11 +104,7 @@ pub(crate) fn read_fast<'d>(data: &'d [u8], pos: usize, roles: &[Role]) -> Optio
                 return None;
             }
             if last {
-                return (has_size && has_id).then_some(ReadLine {
-                    fields: f,
-                    end,
-                    next: p,
-                });
+                return (has_size && has_id).then_some(ReadLine { fields: f, end, next: p });
             }
             continue;
         }
@@ -162,11 +144,7 @@ pub(crate) fn read_fast<'d>(data: &'d [u8], pos: usize, roles: &[Role]) -> Optio
                 Some(b'\r') if data.get(p + 1) == Some(&b'\n') => p += 2,
                 _ => return None,
             }
-            return (has_size && has_id).then_some(ReadLine {
-                fields: f,
-                end,
-                next: p,
-            });
+            return (has_size && has_id).then_some(ReadLine { fields: f, end, next: p });
         }
     }
     None
@@ -175,18 +153,8 @@ pub(crate) fn read_fast<'d>(data: &'d [u8], pos: usize, roles: &[Role]) -> Optio
 /// Reads one object line (without its newline or `\r`), checking everything and naming the
 /// first problem: a bad number or type escape (left to right), then the column count, then
 /// the escapes of the other text fields.
-pub(crate) fn read_checked<'d>(
-    line: &'d [u8],
-    roles: &[Role],
-) -> Result<LineFields<'d>, ErrorKind> {
-    let mut f = LineFields {
-        type_name: &[],
-        size: 0,
-        len: None,
-        id: 0,
-        parent: 0,
-        type_escaped: false,
-    };
+pub(crate) fn read_checked<'d>(line: &'d [u8], roles: &[Role]) -> Result<LineFields<'d>, ErrorKind> {
+    let mut f = LineFields { type_name: &[], size: 0, len: None, id: 0, parent: 0, type_escaped: false };
     let mut found = 0;
     for (col, field) in line.split(|&b| b == b'\t').enumerate() {
         found += 1;
@@ -195,15 +163,11 @@ pub(crate) fn read_checked<'d>(
                 check_escapes(field)?;
                 f.type_name = field;
             }
-            Some(Role::Size) => {
-                f.size = parse_dec(field).ok_or(ErrorKind::BadNumber { column: "size" })?
-            }
+            Some(Role::Size) => f.size = parse_dec(field).ok_or(ErrorKind::BadNumber { column: "size" })?,
             Some(Role::Len) if field != b"-" => {
                 f.len = Some(parse_dec(field).ok_or(ErrorKind::BadNumber { column: "len" })?);
             }
-            Some(Role::Id) => {
-                f.id = parse_hex(field).ok_or(ErrorKind::BadNumber { column: "id" })?
-            }
+            Some(Role::Id) => f.id = parse_hex(field).ok_or(ErrorKind::BadNumber { column: "id" })?,
             Some(Role::Parent) if field != b"-" => {
                 f.parent = parse_hex(field).ok_or(ErrorKind::BadNumber { column: "parent" })?;
             }
@@ -211,10 +175,7 @@ pub(crate) fn read_checked<'d>(
         }
     }
     if found != roles.len() {
-        return Err(ErrorKind::ColumnCount {
-            expected: roles.len(),
-            found,
-        });
+        return Err(ErrorKind::ColumnCount { expected: roles.len(), found });
     }
     for (role, field) in roles.iter().zip(line.split(|&b| b == b'\t')) {
         if matches!(role, Role::Repr | Role::Edge | Role::Site) {
@@ -283,16 +244,12 @@ fn hex_at(data: &[u8], p: usize) -> Option<(u64, usize)> {
 
 /// A whole field as a decimal number.
 pub(crate) fn parse_dec(field: &[u8]) -> Option<u64> {
-    dec_at(field, 0)
-        .filter(|&(_, end)| end == field.len())
-        .map(|(v, _)| v)
+    dec_at(field, 0).filter(|&(_, end)| end == field.len()).map(|(v, _)| v)
 }
 
 /// A whole field as a hexadecimal number.
 pub(crate) fn parse_hex(field: &[u8]) -> Option<u64> {
-    hex_at(field, 0)
-        .filter(|&(_, end)| end == field.len())
-        .map(|(v, _)| v)
+    hex_at(field, 0).filter(|&(_, end)| end == field.len()).map(|(v, _)| v)
 }
 
 #[cfg(test)]
@@ -300,15 +257,7 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    const ROLES: &[Role] = &[
-        Role::Type,
-        Role::Repr,
-        Role::Size,
-        Role::Len,
-        Role::Id,
-        Role::Parent,
-        Role::Edge,
-    ];
+    const ROLES: &[Role] = &[Role::Type, Role::Repr, Role::Size, Role::Len, Role::Id, Role::Parent, Role::Edge];
 
     #[test]
     fn numbers() {
@@ -326,30 +275,16 @@ mod tests {
 
     #[test]
     fn fast_and_checked_agree_on_good_lines() {
-        for line in [
-            &b"dict\t{'a': 1}\t64\t1\t7f0\t-\t-\n"[..],
-            b"str\t'\\t'\t50\t-\tab\t7f0\t.x\r\n",
-            b"t\t\t1\t2\t3\t4\t\n",
-        ] {
+        for line in
+            [&b"dict\t{'a': 1}\t64\t1\t7f0\t-\t-\n"[..], b"str\t'\\t'\t50\t-\tab\t7f0\t.x\r\n", b"t\t\t1\t2\t3\t4\t\n"]
+        {
             let fast = read_fast(line, 0, ROLES).expect("fast path reads it");
             let body = &line[..fast.end];
             let checked = read_checked(body, ROLES).unwrap();
             assert_eq!(fast.next, line.len());
             assert_eq!(
-                (
-                    fast.fields.type_name,
-                    fast.fields.size,
-                    fast.fields.len,
-                    fast.fields.id,
-                    fast.fields.parent
-                ),
-                (
-                    checked.type_name,
-                    checked.size,
-                    checked.len,
-                    checked.id,
-                    checked.parent
-                )
+                (fast.fields.type_name, fast.fields.size, fast.fields.len, fast.fields.id, fast.fields.parent),
+                (checked.type_name, checked.size, checked.len, checked.id, checked.parent)
             );
         }
     }
@@ -363,11 +298,7 @@ mod tests {
             b"dict\t{}\t64\t1\t7f0\t-\t\\q\n",
             b"dict\t{}\t64\t1\t7f0\t-\t-",
         ] {
-            assert!(
-                read_fast(line, 0, ROLES).is_none(),
-                "{}",
-                String::from_utf8_lossy(line)
-            );
+            assert!(read_fast(line, 0, ROLES).is_none(), "{}", String::from_utf8_lossy(line));
         }
     }
 

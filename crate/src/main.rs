@@ -39,9 +39,7 @@ macro_rules! put {
 fn emit(text: &str) {
     use std::io::Write;
     let mut stdout = std::io::stdout().lock();
-    let _ = stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush());
+    let _ = stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush());
 }
 
 /// Parsed command-line options.
@@ -84,35 +82,21 @@ fn run(args: &[String]) -> Result<Outcome, String> {
         "diff" => {
             let opts = parse_options(rest)?;
             if opts.files.len() < 2 {
-                return Err(format!(
-                    "diff takes two or more snapshot files, got {}\n\n{USAGE}",
-                    opts.files.len()
-                ));
+                return Err(format!("diff takes two or more snapshot files, got {}\n\n{USAGE}", opts.files.len()));
             }
             let snaps = load_all(&opts.files)?;
             let refs: Vec<&Snapshot> = snaps.iter().collect();
             let mut analysis = analyze(&refs, opts.top.map_or(10, limit));
-            analysis
-                .comparison
-                .sort_by(opts.sort, opts.sort != SortKey::TypeName);
+            analysis.comparison.sort_by(opts.sort, opts.sort != SortKey::TypeName);
             if opts.json {
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&analysis).map_err(|e| e.to_string())?
-                );
+                println!("{}", serde_json::to_string_pretty(&analysis).map_err(|e| e.to_string())?);
             } else {
                 let mut out = String::new();
                 print_analysis(&mut out, &analysis, opts.top);
                 emit(&out);
             }
-            let over = opts
-                .fail_on_growth
-                .is_some_and(|t| analysis.suspects.iter().any(|s| s.net_bytes >= t));
-            Ok(if over {
-                Outcome::GrowthOverThreshold
-            } else {
-                Outcome::Clean
-            })
+            let over = opts.fail_on_growth.is_some_and(|t| analysis.suspects.iter().any(|s| s.net_bytes >= t));
+            Ok(if over { Outcome::GrowthOverThreshold } else { Outcome::Clean })
         }
         "summary" => {
             let opts = parse_options(rest)?;
@@ -121,10 +105,7 @@ fn run(args: &[String]) -> Result<Outcome, String> {
             };
             let summary = Summary::of(&load(file)?);
             if opts.json {
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&summary).map_err(|e| e.to_string())?
-                );
+                println!("{}", serde_json::to_string_pretty(&summary).map_err(|e| e.to_string())?);
             } else {
                 let mut out = String::new();
                 print_summary(&mut out, &summary, opts.top.unwrap_or(25));
@@ -137,34 +118,25 @@ fn run(args: &[String]) -> Result<Outcome, String> {
 }
 
 fn parse_options(args: &[String]) -> Result<Options, String> {
-    let mut opts = Options {
-        top: None,
-        fail_on_growth: None,
-        sort: SortKey::BytesDelta,
-        json: false,
-        files: Vec::new(),
-    };
+    let mut opts =
+        Options { top: None, fail_on_growth: None, sort: SortKey::BytesDelta, json: false, files: Vec::new() };
     let mut it = args.iter();
     while let Some(arg) = it.next() {
         match arg.as_str() {
             "--top" => {
                 let v = it.next().ok_or("--top needs a number")?;
-                opts.top = Some(
-                    v.parse()
-                        .map_err(|_| format!("--top needs a number, got '{v}'"))?,
-                );
+                opts.top = Some(v.parse().map_err(|_| format!("--top needs a number, got '{v}'"))?);
             }
             "--sort" => {
                 let v = it.next().ok_or("--sort needs a column name")?;
-                opts.sort =
-                    SortKey::from_name(v).ok_or_else(|| format!("unknown sort column '{v}'"))?;
+                opts.sort = SortKey::from_name(v).ok_or_else(|| format!("unknown sort column '{v}'"))?;
             }
             "--json" => opts.json = true,
             "--fail-on-growth" => {
                 let v = it.next().ok_or("--fail-on-growth needs a size")?;
-                opts.fail_on_growth = Some(parse_size(v).ok_or_else(|| {
-                    format!("--fail-on-growth needs a size like 500k or 2M, got '{v}'")
-                })?);
+                opts.fail_on_growth = Some(
+                    parse_size(v).ok_or_else(|| format!("--fail-on-growth needs a size like 500k or 2M, got '{v}'"))?,
+                );
             }
             flag if flag.starts_with("--") => return Err(format!("unknown option '{flag}'")),
             file => opts.files.push(file.to_owned()),
@@ -206,10 +178,7 @@ fn load_all(paths: &[String]) -> Result<Vec<Snapshot>, String> {
                     })
                 })
                 .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().expect("parser thread"))
-                .collect()
+            handles.into_iter().map(|h| h.join().expect("parser thread")).collect()
         });
         for snap in loaded {
             out.push(snap?);
@@ -233,9 +202,7 @@ fn limit(top: usize) -> usize {
 
 /// The file name of a path, for tables.
 fn base_name(path: &str) -> String {
-    std::path::Path::new(path)
-        .file_name()
-        .map_or_else(|| path.to_owned(), |n| n.to_string_lossy().into_owned())
+    std::path::Path::new(path).file_name().map_or_else(|| path.to_owned(), |n| n.to_string_lossy().into_owned())
 }
 
 /// Shortens `s` to `width` characters, marking the cut with `…`.
@@ -251,16 +218,10 @@ fn fit(s: &str, width: usize) -> String {
 fn print_analysis(out: &mut String, a: &Analysis, top: Option<usize>) {
     put!(out, "Snapshots, oldest first:");
     for s in &a.snapshots {
-        let coverage = s.rss_coverage.map_or(String::new(), |c| {
-            format!(
-                "; {:.0}% of RSS {}",
-                c * 100.0,
-                bytes(s.rss.unwrap_or(0) as i64)
-            )
-        });
-        let time = s.time.as_deref().map_or("(no time)".to_owned(), |t| {
-            t.replace('T', " ").chars().take(19).collect()
-        });
+        let coverage = s
+            .rss_coverage
+            .map_or(String::new(), |c| format!("; {:.0}% of RSS {}", c * 100.0, bytes(s.rss.unwrap_or(0) as i64)));
+        let time = s.time.as_deref().map_or("(no time)".to_owned(), |t| t.replace('T', " ").chars().take(19).collect());
         let name = base_name(&s.name);
         put!(
             out,
@@ -293,10 +254,7 @@ fn print_analysis(out: &mut String, a: &Analysis, top: Option<usize>) {
     }
     if !a.growing.is_empty() {
         put!(out, "");
-        put!(
-            out,
-            "Growing containers (in both the oldest and the newest snapshot):"
-        );
+        put!(out, "Growing containers (in both the oldest and the newest snapshot):");
         for g in a.growing.iter().take(top.map_or(5, limit)) {
             put!(
                 out,
@@ -308,22 +266,12 @@ fn print_analysis(out: &mut String, a: &Analysis, top: Option<usize>) {
             );
             if !g.added.is_empty() {
                 let more = g.added_total.saturating_sub(g.added.len() as u64);
-                let listed = g
-                    .added
-                    .iter()
-                    .take(4)
-                    .cloned()
-                    .collect::<Vec<_>>()
-                    .join(" ");
+                let listed = g.added.iter().take(4).cloned().collect::<Vec<_>>().join(" ");
                 put!(
                     out,
                     "     + {}{}",
                     fit(&listed, 80),
-                    if more > 0 {
-                        format!(" (+{} more)", thousands(more as i64))
-                    } else {
-                        String::new()
-                    }
+                    if more > 0 { format!(" (+{} more)", thousands(more as i64)) } else { String::new() }
                 );
             }
         }
@@ -369,12 +317,7 @@ fn print_wrapped(out: &mut String, lead: &str, text: &str) {
 }
 
 fn print_comparison(out: &mut String, c: &Comparison, top: usize) {
-    put!(
-        out,
-        "Types, {} → {}",
-        fit(&base_name(&c.before), 45),
-        fit(&base_name(&c.after), 45)
-    );
+    put!(out, "Types, {} → {}", fit(&base_name(&c.before), 45), fit(&base_name(&c.after), 45));
     put!(
         out,
         "{:<34} {:>10} {:>10} {:>11} {:>14} {:>14}",
@@ -385,12 +328,7 @@ fn print_comparison(out: &mut String, c: &Comparison, top: usize) {
         "Δbytes",
         "bytes after"
     );
-    for row in c
-        .rows
-        .iter()
-        .filter(|r| r.new_count > 0 || r.deleted_count > 0)
-        .take(limit(top))
-    {
+    for row in c.rows.iter().filter(|r| r.new_count > 0 || r.deleted_count > 0).take(limit(top)) {
         put!(
             out,
             "{:<34} {:>10} {:>10} {:>11} {:>14} {:>14}",
@@ -402,29 +340,15 @@ fn print_comparison(out: &mut String, c: &Comparison, top: usize) {
             bytes(row.bytes_after as i64),
         );
     }
-    let (dc, db): (i64, i64) = c
-        .rows
-        .iter()
-        .map(|r| (r.count_delta(), r.bytes_delta()))
-        .fold((0, 0), |s, x| (s.0 + x.0, s.1 + x.1));
+    let (dc, db): (i64, i64) =
+        c.rows.iter().map(|r| (r.count_delta(), r.bytes_delta())).fold((0, 0), |s, x| (s.0 + x.0, s.1 + x.1));
     put!(out, "total: {} objects, {}", signed(dc), signed_bytes(db));
 }
 
 fn print_summary(out: &mut String, s: &Summary, top: usize) {
-    put!(
-        out,
-        "{}: {} objects, {}",
-        s.name,
-        thousands(s.objects as i64),
-        bytes(s.bytes as i64)
-    );
+    put!(out, "{}: {} objects, {}", s.name, thousands(s.objects as i64), bytes(s.bytes as i64));
     if let Some(rss) = s.rss.filter(|&r| r > 0) {
-        put!(
-            out,
-            "Python objects explain {:.0}% of RSS ({})",
-            100.0 * s.bytes as f64 / rss as f64,
-            bytes(rss as i64)
-        );
+        put!(out, "Python objects explain {:.0}% of RSS ({})", 100.0 * s.bytes as f64 / rss as f64, bytes(rss as i64));
     }
     put!(out, "{:<50} {:>12} {:>14}", "type", "count", "bytes");
     for row in s.types.iter().take(limit(top)) {

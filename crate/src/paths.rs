@@ -32,11 +32,7 @@ pub fn holder_path(snap: &Snapshot, index: usize) -> Option<String> {
             break;
         }
         let obj = snap.object(i);
-        edges.push(
-            obj.edge()
-                .map(|e| e.into_owned())
-                .unwrap_or_else(|| "?".to_owned()),
-        );
+        edges.push(obj.edge().map(|e| e.into_owned()).unwrap_or_else(|| "?".to_owned()));
         at = snap.parent_index(i);
         if at.is_none() && obj.parent().is_some() {
             edges.push("<gone>".to_owned());
@@ -59,10 +55,7 @@ fn push_segment(out: &mut String, edge: &str) {
             return;
         }
     }
-    let starts_word = edge
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_alphabetic() || c == '_' || c == '<');
+    let starts_word = edge.chars().next().is_some_and(|c| c.is_alphabetic() || c == '_' || c == '<');
     if !out.is_empty() && !out.ends_with('…') && starts_word {
         out.push(' ');
     }
@@ -74,8 +67,7 @@ fn dict_key_as_attribute(edge: &str) -> Option<&str> {
     let name = edge.strip_prefix("['")?.strip_suffix("']")?;
     let mut chars = name.chars();
     let first = chars.next()?;
-    ((first.is_alphabetic() || first == '_') && chars.all(|c| c.is_alphanumeric() || c == '_'))
-        .then_some(name)
+    ((first.is_alphabetic() || first == '_') && chars.all(|c| c.is_alphanumeric() || c == '_')).then_some(name)
 }
 
 #[cfg(test)]
@@ -93,28 +85,15 @@ mod tests {
     #[test]
     fn segments_read_as_python() {
         assert_eq!(
-            join(&[
-                "app",
-                ".__dict__",
-                "['cache']",
-                ".__dict__",
-                "['_store']",
-                "['k']"
-            ]),
+            join(&["app", ".__dict__", "['cache']", ".__dict__", "['_store']", "['k']"]),
             "app.cache._store['k']"
         );
         assert_eq!(
             join(&["<thread worker-1> handle()", "locals['batch']", "[0]"]),
             "<thread worker-1> handle() locals['batch'][0]"
         );
-        assert_eq!(
-            join(&["app", ".__dict__", "['not an identifier']"]),
-            "app.__dict__['not an identifier']"
-        );
-        assert_eq!(
-            join(&["<unreached>", "<referent>", "[3]"]),
-            "<unreached> <referent>[3]"
-        );
+        assert_eq!(join(&["app", ".__dict__", "['not an identifier']"]), "app.__dict__['not an identifier']");
+        assert_eq!(join(&["<unreached>", "<referent>", "[3]"]), "<unreached> <referent>[3]");
         assert_eq!(join(&["m", ".__dict__", "[42]"]), "m.__dict__[42]");
     }
 }

@@ -43,8 +43,7 @@ fn unquote_identifier(key: &str) -> Option<&str> {
     let inner = key.strip_prefix('\'').and_then(|k| k.strip_suffix('\''))?;
     let mut chars = inner.chars();
     let first = chars.next()?;
-    ((first.is_alphabetic() || first == '_') && chars.all(|c| c.is_alphanumeric() || c == '_'))
-        .then_some(inner)
+    ((first.is_alphabetic() || first == '_') && chars.all(|c| c.is_alphanumeric() || c == '_')).then_some(inner)
 }
 
 /// Splits on `sep` outside brackets and quotes.
@@ -112,16 +111,10 @@ mod tests {
     #[test]
     fn shapes() {
         assert_eq!(shape_of("{}"), "{}");
-        assert_eq!(
-            shape_of("{'a:b': 1, 2: 'x, y', 'k': {'n': 1}}"),
-            "{'a:b', #, k}"
-        );
+        assert_eq!(shape_of("{'a:b': 1, 2: 'x, y', 'k': {'n': 1}}"), "{'a:b', #, k}");
         assert_eq!(shape_of("{'q': 'it\\'s, ok', 'r': 1}"), "{q, r}");
         assert_eq!(shape_of("[1, 22, 333]"), "[#, #, #]");
         assert_eq!(shape_of("{1, 2}"), "{#, #}");
-        assert_eq!(
-            shape_of("<function f at a.py:12>"),
-            "<function f at a.py:#>"
-        );
+        assert_eq!(shape_of("<function f at a.py:12>"), "<function f at a.py:#>");
     }
 }

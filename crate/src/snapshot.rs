@@ -93,10 +93,7 @@ impl Snapshot {
         // The format requires byte order; a file that breaks it (edited, concatenated) is
         // sorted here so every later step can rely on it.
         let sorted_text = sort_body(&text, body, &snap.starts);
-        let (header, roles) = (
-            std::mem::take(&mut snap.header),
-            std::mem::take(&mut snap.roles),
-        );
+        let (header, roles) = (std::mem::take(&mut snap.header), std::mem::take(&mut snap.roles));
         drop(snap);
         drop(text);
         let mut snap = Snapshot::empty(name, header, roles, &sorted_text);
@@ -148,11 +145,7 @@ impl Snapshot {
                 };
                 let line = &data[pos..pos + nl];
                 self.starts.push(pos as u32);
-                break self.read_footer(
-                    line.strip_suffix(b"\r").unwrap_or(line),
-                    line_no,
-                    &data[pos + nl + 1..],
-                );
+                break self.read_footer(line.strip_suffix(b"\r").unwrap_or(line), line_no, &data[pos + nl + 1..]);
             }
             let (fields, end, next) = match read_fast(data, pos, &roles) {
                 Some(read) => (read.fields, read.end, read.next),
@@ -232,10 +225,7 @@ impl Snapshot {
             return Err(at(ErrorKind::CountMismatch { footer, found }));
         }
         if rest.iter().any(|b| !b.is_ascii_whitespace()) {
-            return Err(
-                Error::new(ErrorKind::BadHeader("text after the '#end' footer".into()))
-                    .at_line(line_no + 1),
-            );
+            return Err(Error::new(ErrorKind::BadHeader("text after the '#end' footer".into())).at_line(line_no + 1));
         }
         Ok(())
     }
@@ -322,9 +312,7 @@ impl Snapshot {
     /// Object indexes ordered by id (ids are unique in a well-formed snapshot; ties by index).
     pub fn by_id(&self) -> &[u32] {
         self.by_id.get_or_init(|| {
-            let mut pairs: Vec<(u64, u32)> = (0..self.len())
-                .map(|i| (self.id.get(i), i as u32))
-                .collect();
+            let mut pairs: Vec<(u64, u32)> = (0..self.len()).map(|i| (self.id.get(i), i as u32)).collect();
             pairs.sort_unstable();
             pairs.into_iter().map(|(_, i)| i).collect()
         })
@@ -334,10 +322,7 @@ impl Snapshot {
     pub fn index_of(&self, id: u64) -> Option<usize> {
         let order = self.by_id();
         let at = order.partition_point(|&i| self.id.get(i as usize) < id);
-        order
-            .get(at)
-            .map(|&i| i as usize)
-            .filter(|&i| self.id.get(i) == id)
+        order.get(at).map(|&i| i as usize).filter(|&i| self.id.get(i) == id)
     }
 
     /// Index of the object's parent, when the parent is in the snapshot.
@@ -435,18 +420,12 @@ impl<'a> ObjectRef<'a> {
 
     /// The edge label from the parent (`['key']`, `.attr`, `[3]` …), unescaped.
     pub fn edge(&self) -> Option<Cow<'a, str>> {
-        self.snap
-            .field(self.index, Role::Edge)
-            .filter(|e| *e != "-")
-            .map(escape::unescape)
+        self.snap.field(self.index, Role::Edge).filter(|e| *e != "-").map(escape::unescape)
     }
 
     /// Allocation site (`file:line`), when the capture ran under tracemalloc.
     pub fn site(&self) -> Option<Cow<'a, str>> {
-        self.snap
-            .field(self.index, Role::Site)
-            .filter(|e| *e != "-")
-            .map(escape::unescape)
+        self.snap.field(self.index, Role::Site).filter(|e| *e != "-").map(escape::unescape)
     }
 
     /// The whole line as written in the file.
@@ -459,11 +438,7 @@ impl<'a> ObjectRef<'a> {
 fn sort_body(text: &str, body: usize, starts: &[u32]) -> String {
     let footer = *starts.last().expect("footer start") as usize;
     let mut lines: Vec<&str> = (0..starts.len() - 1)
-        .map(|i| {
-            text[starts[i] as usize..starts[i + 1] as usize]
-                .trim_end_matches('\n')
-                .trim_end_matches('\r')
-        })
+        .map(|i| text[starts[i] as usize..starts[i + 1] as usize].trim_end_matches('\n').trim_end_matches('\r'))
         .collect();
     lines.sort_unstable();
     let mut out = String::with_capacity(text.len());

@@ -43,25 +43,15 @@ impl Summary {
     /// assert_eq!((s.types[0].count, s.types[0].bytes), (2, 100));
     /// ```
     pub fn of(snap: &Snapshot) -> Summary {
-        let mut rows: Vec<TypeTotal> = snap
-            .type_names()
-            .iter()
-            .map(|t| TypeTotal {
-                type_name: t.to_string(),
-                count: 0,
-                bytes: 0,
-            })
-            .collect();
+        let mut rows: Vec<TypeTotal> =
+            snap.type_names().iter().map(|t| TypeTotal { type_name: t.to_string(), count: 0, bytes: 0 }).collect();
         for (t, range) in snap.type_runs() {
             let row = &mut rows[t as usize];
             row.count += range.len() as u64;
             row.bytes += snap.size_sum(range);
         }
         rows.sort_by(|a, b| {
-            b.bytes
-                .cmp(&a.bytes)
-                .then(b.count.cmp(&a.count))
-                .then_with(|| a.type_name.cmp(&b.type_name))
+            b.bytes.cmp(&a.bytes).then(b.count.cmp(&a.count)).then_with(|| a.type_name.cmp(&b.type_name))
         });
         Summary {
             name: snap.name().to_owned(),

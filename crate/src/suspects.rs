@@ -87,13 +87,14 @@ pub struct Analysis {
     pub snapshots: Vec<SnapshotFacts>,
     /// Ranked suspects, most likely leak first.
     pub suspects: Vec<Suspect>,
-    /// Per-type comparison of the oldest and the newest snapshot.
+    /// Per-type comparison of the baseline and the current snapshot (oldest and newest unless
+    /// chosen with [`analyze_between`]).
     pub comparison: Comparison,
     /// Per-type series, in the comparison's row order.
     pub types: Vec<TypeSeries>,
-    /// The new objects (oldest → newest) of the types that gained most, grouped by shape.
+    /// The new objects (baseline → current) of the types that gained most, grouped by shape.
     pub new_groups: Vec<TypeGroups>,
-    /// Containers in both the oldest and the newest snapshot whose length grew most.
+    /// Containers in both the baseline and the current snapshot whose length grew most.
     pub growing: Vec<GrowingContainer>,
 }
 
@@ -123,19 +124,24 @@ struct Track {
 /// assert_eq!(top.net_bytes, 4 * 640);
 /// ```
 pub fn analyze(snapshots: &[&Snapshot], top: usize) -> Analysis {
+    analyze_between(snapshots, top, None)
+}
+
+/// Like [`analyze`], with the comparison, new-object groups and growing containers computed
+/// from `snapshots[baseline]` to `snapshots[current]` (indexes into `snapshots`) instead of
+/// from the oldest to the newest; suspects and series still cover every snapshot.
+///
+/// # Panics
+/// When there are fewer than two snapshots, or an index is out of range.
+pub fn analyze_between(snapshots: &[&Snapshot], top: usize, pair: Option<(usize, usize)>) -> Analysis {
     assert!(snapshots.len() >= 2, "analyze needs at least two snapshots");
+    if let Some((b, c)) = pair {
+        assert!(b < snapshots.len() && c < snapshots.len(), "baseline or current out of range");
+    }
     let mut snaps: Vec<&Snapshot> = snapshots.to_vec();
-    snaps.sort_by(|a, b| {
-        a.header()
-            .time()
-            .cmp(&b.header().time())
-            .then_with(|| a.name().cmp(b.name()))
-    });
+    snaps.sort_by(|a, b| a.header().time().cmp(&b.header().time()).then_with(|| a.name().cmp(b.name())));
     let intervals = snaps.len() - 1;
-    let matchings: Vec<Matching> = snaps
-        .windows(2)
-        .map(|w| Matching::new(w[0], w[1]))
-        .collect();
+    let matchings: Vec<Matching> = snaps.windows(2).map(|w| Matching::new(w[0], w[1])).collect();
     let mut tracks: FxHashMap<u32, Track> = FxHashMap::default();
     let mut attributions: Vec<Attribution> = Vec::with_capacity(intervals);
     for (k, pair) in snaps.windows(2).enumerate() {
@@ -143,24 +149,17 @@ pub fn analyze(snapshots: &[&Snapshot], top: usize) -> Analysis {
         // Re-key the holders followed so far from snapshot k to snapshot k + 1.
         tracks = tracks
             .into_iter()
-            .filter_map(|(h, t)| {
-                Some(matching.after_of_before[h as usize])
-                    .filter(|&n| n != NONE)
-                    .map(|n| (n, t))
-            })
+            .filter_map(|(h, t)| Some(matching.after_of_before[h as usize]).filter(|&n| n != NONE).map(|n| (n, t)))
             .collect();
         let attribution = Attribution::new(pair[0], pair[1], matching);
         for g in &attribution.holders {
-            let track = tracks.entry(g.holder as u32).or_insert_with(|| Track {
-                net_bytes: vec![0; intervals],
-                net_count: 0,
-            });
+            let track =
+                tracks.entry(g.holder as u32).or_insert_with(|| Track { net_bytes: vec![0; intervals], net_count: 0 });
             track.net_bytes[k] += g.net_bytes();
             track.net_count += g.net_count();
         }
         attributions.push(attribution);
     }
-    let last = *snaps.last().expect("at least two snapshots");
 
     let mut scored: Vec<(f64, u32, Track)> = tracks
         .into_iter()
@@ -182,29 +181,20 @@ pub fn analyze(snapshots: &[&Snapshot], top: usize) -> Analysis {
 
     let suspects = scored
         .into_iter()
-        .map(|(score, h, track)| {
-            suspect(&snaps, &matchings, &attributions, h as usize, track, score)
-        })
+        .map(|(score, h, track)| suspect(&snaps, &matchings, &attributions, h as usize, track, score))
         .collect();
 
-    let first_to_last = if snaps.len() == 2 {
-        None
-    } else {
-        Some(Matching::new(snaps[0], last))
-    };
-    let whole = first_to_last.as_ref().unwrap_or(&matchings[0]);
-    let comparison = Comparison::from_matching(snaps[0], last, whole);
+    // The compared pair, by position in time order; oldest and newest unless chosen.
+    let position = |i: usize| snaps.iter().position(|s| std::ptr::eq(*s, snapshots[i])).expect("input snapshot");
+    let (b, c) = pair.map_or((0, snaps.len() - 1), |(b, c)| (position(b), position(c)));
+    let (baseline, current) = (snaps[b], snaps[c]);
+    let computed = if c == b + 1 { None } else { Some(Matching::new(baseline, current)) };
+    let whole = computed.as_ref().unwrap_or_else(|| &matchings[b]);
+    let comparison = Comparison::from_matching(baseline, current, whole);
     let types = type_series(&snaps, &comparison);
-    let new_groups = new_object_groups(last, whole, &comparison, top, 5);
-    let growing = growing_containers(snaps[0], last, whole, top);
-    Analysis {
-        snapshots: snaps.iter().map(|s| facts(s)).collect(),
-        suspects,
-        comparison,
-        types,
-        new_groups,
-        growing,
-    }
+    let new_groups = new_object_groups(current, whole, &comparison, top, 5);
+    let growing = growing_containers(baseline, current, whole, top);
+    Analysis { snapshots: snaps.iter().map(|s| facts(s)).collect(), suspects, comparison, types, new_groups, growing }
 }
 
 fn suspect(
@@ -221,35 +211,17 @@ fn suspect(
     let mut index_in = vec![None; snaps.len()];
     index_in[snaps.len() - 1] = Some(holder);
     for k in (1..snaps.len()).rev() {
-        index_in[k - 1] = index_in[k]
-            .map(|i| matchings[k - 1].before_of_after[i])
-            .filter(|&p| p != NONE)
-            .map(|p| p as usize);
+        index_in[k - 1] =
+            index_in[k].map(|i| matchings[k - 1].before_of_after[i]).filter(|&p| p != NONE).map(|p| p as usize);
     }
-    let lens: Vec<Option<u64>> = index_in
-        .iter()
-        .enumerate()
-        .map(|(k, i)| i.and_then(|i| snaps[k].object(i).length()))
-        .collect();
+    let lens: Vec<Option<u64>> =
+        index_in.iter().enumerate().map(|(k, i)| i.and_then(|i| snaps[k].object(i).length())).collect();
     // What it gained in the last interval in which it grew.
-    let k = track
-        .net_bytes
-        .iter()
-        .rposition(|&b| b > 0)
-        .unwrap_or(track.net_bytes.len() - 1);
+    let k = track.net_bytes.iter().rposition(|&b| b > 0).unwrap_or(track.net_bytes.len() - 1);
     let (grown, at) = (snaps[k + 1], index_in[k + 1].unwrap_or(holder));
     let (charged, direct) = attributions[k].new_of(grown, at);
-    let entries: Vec<ContentGroup> = group_by_shape(
-        grown,
-        if direct.is_empty() {
-            charged.clone()
-        } else {
-            direct
-        },
-    )
-    .into_iter()
-    .take(3)
-    .collect();
+    let entries: Vec<ContentGroup> =
+        group_by_shape(grown, if direct.is_empty() { charged.clone() } else { direct }).into_iter().take(3).collect();
     // Where its entries were made; else where anything it gained was made.
     let sites = match entries.first() {
         Some(g) if !g.sites.is_empty() => g.sites.clone(),
@@ -263,8 +235,7 @@ fn suspect(
             ranked(counts, 5)
         }
     };
-    let path = holder_path(last, holder)
-        .unwrap_or_else(|| format!("{} at 0x{:x}", obj.type_name(), obj.id()));
+    let path = holder_path(last, holder).unwrap_or_else(|| format!("{} at 0x{:x}", obj.type_name(), obj.id()));
     let unreached = path.starts_with("<unreached>");
     let net_bytes: i64 = track.net_bytes.iter().sum();
     let growing_intervals = track.net_bytes.iter().filter(|&&b| b > 0).count();
@@ -300,21 +271,11 @@ fn sentence(s: &Suspect, snapshots: usize) -> String {
                 signed_bytes(s.net_bytes)
             )
         }
-        _ => {
-            out += &format!(
-                " gained {} objects ({})",
-                thousands(s.net_count),
-                signed_bytes(s.net_bytes)
-            )
-        }
+        _ => out += &format!(" gained {} objects ({})", thousands(s.net_count), signed_bytes(s.net_bytes)),
     }
     out += &format!(" over {snapshots} snapshots");
     if s.growing_intervals < snapshots - 1 {
-        out += &format!(
-            ", growing in {} of {} intervals",
-            s.growing_intervals,
-            snapshots - 1
-        );
+        out += &format!(", growing in {} of {} intervals", s.growing_intervals, snapshots - 1);
     }
     if let Some(g) = s.entries.first() {
         out += &format!("; new entries look like {}", short(&g.shape, 80));
@@ -341,10 +302,7 @@ fn short(s: &str, width: usize) -> String {
     if s.chars().count() <= width {
         s.to_owned()
     } else {
-        s.chars()
-            .take(width - 1)
-            .chain(std::iter::once('…'))
-            .collect()
+        s.chars().take(width - 1).chain(std::iter::once('…')).collect()
     }
 }
 
@@ -365,16 +323,10 @@ fn facts(s: &Snapshot) -> SnapshotFacts {
 fn notes(s: &Snapshot) -> Vec<String> {
     let mut notes = Vec::new();
     if !s.was_sorted() {
-        notes.push(format!(
-            "{}: lines were not in byte order (edited or concatenated?); sorted on reading",
-            s.name()
-        ));
+        notes.push(format!("{}: lines were not in byte order (edited or concatenated?); sorted on reading", s.name()));
     }
     if !s.has_paths() {
-        notes.push(format!(
-            "{}: no parent/edge columns, so no holder paths or suspects",
-            s.name()
-        ));
+        notes.push(format!("{}: no parent/edge columns, so no holder paths or suspects", s.name()));
     }
     notes
 }
@@ -387,19 +339,11 @@ fn type_series(snaps: &[&Snapshot], comparison: &Comparison) -> Vec<TypeSeries> 
         .enumerate()
         .map(|(i, r)| {
             row_of.insert(&r.type_name, i);
-            TypeSeries {
-                type_name: r.type_name.clone(),
-                counts: vec![0; snaps.len()],
-                bytes: vec![0; snaps.len()],
-            }
+            TypeSeries { type_name: r.type_name.clone(), counts: vec![0; snaps.len()], bytes: vec![0; snaps.len()] }
         })
         .collect();
     for (k, snap) in snaps.iter().enumerate() {
-        let rows: Vec<Option<usize>> = snap
-            .type_names()
-            .iter()
-            .map(|t| row_of.get(&**t).copied())
-            .collect();
+        let rows: Vec<Option<usize>> = snap.type_names().iter().map(|t| row_of.get(&**t).copied()).collect();
         for (t, range) in snap.type_runs() {
             if let Some(r) = rows[t as usize] {
                 series[r].counts[k] += range.len() as u64;

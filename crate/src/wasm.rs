@@ -7,8 +7,8 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use crate::{
-    analyze, decompress, Analysis, ContentGroup, GrowingContainer, ReadOptions, Snapshot,
-    SnapshotFacts, Suspect, TypeDelta, TypeGroups, TypeSeries,
+    analyze_between, decompress, Analysis, ContentGroup, GrowingContainer, ReadOptions, Snapshot, SnapshotFacts,
+    Suspect, TypeDelta, TypeGroups, TypeSeries,
 };
 
 /// The snapshots loaded in this worker, by the page's keys.
@@ -179,10 +179,7 @@ struct TypeGroupsOut {
 
 impl From<&TypeGroups> for TypeGroupsOut {
     fn from(t: &TypeGroups) -> TypeGroupsOut {
-        TypeGroupsOut {
-            type_name: t.type_name.clone(),
-            groups: t.groups.iter().map(GroupOut::from).collect(),
-        }
+        TypeGroupsOut { type_name: t.type_name.clone(), groups: t.groups.iter().map(GroupOut::from).collect() }
     }
 }
 
@@ -211,11 +208,7 @@ impl From<&GrowingContainer> for GrowingOut {
             len_after: g.len_after as f64,
             size_before: g.size_before as f64,
             size_after: g.size_after as f64,
-            contents_diff: g
-                .contents_diff
-                .iter()
-                .map(|(tag, item)| (tag.to_string(), item.clone()))
-                .collect(),
+            contents_diff: g.contents_diff.iter().map(|(tag, item)| (tag.to_string(), item.clone())).collect(),
             added: g.added.clone(),
             added_total: g.added_total as f64,
             removed: g.removed.clone(),
@@ -244,12 +237,7 @@ impl From<&Analysis> for AnalysisOut {
             suspects: a.suspects.iter().map(SuspectOut::from).collect(),
             before: a.comparison.before.clone(),
             after: a.comparison.after.clone(),
-            types: a
-                .comparison
-                .rows
-                .iter()
-                .map(|r| TypeRowOut::from((r, series(&r.type_name))))
-                .collect(),
+            types: a.comparison.rows.iter().map(|r| TypeRowOut::from((r, series(&r.type_name)))).collect(),
             new_groups: a.new_groups.iter().map(TypeGroupsOut::from).collect(),
             growing: a.growing.iter().map(GrowingOut::from).collect(),
         }
@@ -287,7 +275,15 @@ impl Workspace {
     }
 
     /// Suspects, comparison and per-type series of the snapshots under `keys` (two or more).
-    pub fn analyze(&self, keys: Vec<u32>, top: usize) -> Result<JsValue, JsError> {
+    /// The comparison runs from `baseline` to `current` (keys among `keys`), by default from
+    /// the oldest to the newest.
+    pub fn analyze(
+        &self,
+        keys: Vec<u32>,
+        top: usize,
+        baseline: Option<u32>,
+        current: Option<u32>,
+    ) -> Result<JsValue, JsError> {
         let snaps: Vec<&Snapshot> = keys
             .iter()
             .map(|k| {
@@ -301,7 +297,13 @@ impl Workspace {
         if snaps.len() < 2 {
             return Err(JsError::new("the analysis needs two or more snapshots"));
         }
-        to_js(&AnalysisOut::from(&analyze(&snaps, top)))
+        let position =
+            |key: u32| keys.iter().position(|&k| k == key).ok_or_else(|| JsError::new("unknown snapshot key"));
+        let pair = match (baseline, current) {
+            (Some(b), Some(c)) => Some((position(b)?, position(c)?)),
+            _ => None,
+        };
+        to_js(&AnalysisOut::from(&analyze_between(&snaps, top, pair)))
     }
 }
 
@@ -310,9 +312,7 @@ fn counted(v: &[(String, u64)]) -> Vec<(String, f64)> {
 }
 
 fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
-    value
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(|e| JsError::new(&e.to_string()))
+    value.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(|e| JsError::new(&e.to_string()))
 }
 
 /// The one place core errors become JS errors.

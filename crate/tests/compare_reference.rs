@@ -17,26 +17,13 @@ fn text(objects: &[Obj]) -> String {
         .iter()
         .filter(|o| seen.insert(o.0))
         .map(|&(id, t, c, parent)| {
-            let parent = parent
-                .filter(|&p| p != id)
-                .map_or("-".to_owned(), |p| format!("{:x}", 0x1000 + p * 16));
-            format!(
-                "{}\tv{}\t{}\t-\t{:x}\t{}\t[{}]",
-                TYPES[t],
-                c,
-                16 + c as u64,
-                0x1000 + id * 16,
-                parent,
-                c
-            )
+            let parent = parent.filter(|&p| p != id).map_or("-".to_owned(), |p| format!("{:x}", 0x1000 + p * 16));
+            format!("{}\tv{}\t{}\t-\t{:x}\t{}\t[{}]", TYPES[t], c, 16 + c as u64, 0x1000 + id * 16, parent, c)
         })
         .collect();
     lines.sort();
     let body: String = lines.iter().map(|l| format!("{l}\n")).collect();
-    format!(
-        "#heapsnap 1\n#columns\ttype\trepr\tsize\tlen\tid\tparent\tedge\n{body}#end\t{}\n",
-        lines.len()
-    )
+    format!("#heapsnap 1\n#columns\ttype\trepr\tsize\tlen\tid\tparent\tedge\n{body}#end\t{}\n", lines.len())
 }
 
 fn snapshot(name: &str, objects: &[Obj]) -> Snapshot {
@@ -44,10 +31,7 @@ fn snapshot(name: &str, objects: &[Obj]) -> Snapshot {
 }
 
 fn objects() -> impl Strategy<Value = Vec<Obj>> {
-    prop::collection::vec(
-        (0u64..40, 0..TYPES.len(), 0u8..4, prop::option::of(0u64..40)),
-        0..60,
-    )
+    prop::collection::vec((0u64..40, 0..TYPES.len(), 0u8..4, prop::option::of(0u64..40)), 0..60)
 }
 
 /// The reference: same id, same type, same parent, and for immutable types same contents.

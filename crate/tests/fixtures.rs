@@ -5,13 +5,8 @@ use std::path::PathBuf;
 use heapsnap::{Comparison, ErrorKind, ReadOptions, Snapshot, Summary};
 
 fn fixture(name: &str) -> (String, Vec<u8>) {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(name);
-    (
-        name.to_owned(),
-        std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())),
-    )
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name);
+    (name.to_owned(), std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())))
 }
 
 fn parse(name: &str) -> heapsnap::Result<Snapshot> {
@@ -46,21 +41,14 @@ fn minimal_plain_gzip_and_crlf_read_the_same() {
 fn truncated_file_names_the_line_where_it_ends() {
     let e = error("truncated.hsnap");
     assert!(matches!(e.kind(), ErrorKind::Truncated), "{e}");
-    assert_eq!(
-        e.to_string(),
-        "truncated.hsnap: line 6: the file ends without its '#end' footer: it was cut short"
-    );
+    assert_eq!(e.to_string(), "truncated.hsnap: line 6: the file ends without its '#end' footer: it was cut short");
 }
 
 #[test]
 fn truncated_gzip_is_a_gzip_error() {
     let e = error("truncated-gzip.hsnap.gz");
     assert!(matches!(e.kind(), ErrorKind::Gzip(_)), "{e}");
-    assert!(
-        e.to_string()
-            .starts_with("truncated-gzip.hsnap.gz: damaged gzip data"),
-        "{e}"
-    );
+    assert!(e.to_string().starts_with("truncated-gzip.hsnap.gz: damaged gzip data"), "{e}");
 }
 
 #[test]
@@ -76,43 +64,18 @@ fn garbage_and_empty_are_not_snapshots() {
 fn each_damage_is_named_with_its_line() {
     let cases: &[(&str, u64, fn(&ErrorKind) -> bool)] = &[
         ("bad-escape.hsnap", 5, |k| matches!(k, ErrorKind::BadEscape)),
-        ("column-count.hsnap", 5, |k| {
-            matches!(
-                k,
-                ErrorKind::ColumnCount {
-                    expected: 8,
-                    found: 5
-                }
-            )
-        }),
-        (
-            "future-version.hsnap",
-            1,
-            |k| matches!(k, ErrorKind::UnsupportedVersion(v) if v == "9"),
-        ),
+        ("column-count.hsnap", 5, |k| matches!(k, ErrorKind::ColumnCount { expected: 8, found: 5 })),
+        ("future-version.hsnap", 1, |k| matches!(k, ErrorKind::UnsupportedVersion(v) if v == "9")),
         ("not-utf8.hsnap", 5, |k| matches!(k, ErrorKind::NotUtf8)),
-        ("bad-number.hsnap", 5, |k| {
-            matches!(k, ErrorKind::BadNumber { column: "size" })
-        }),
-        ("count-mismatch.hsnap", 6, |k| {
-            matches!(
-                k,
-                ErrorKind::CountMismatch {
-                    footer: 2,
-                    found: 1
-                }
-            )
-        }),
+        ("bad-number.hsnap", 5, |k| matches!(k, ErrorKind::BadNumber { column: "size" })),
+        ("count-mismatch.hsnap", 6, |k| matches!(k, ErrorKind::CountMismatch { footer: 2, found: 1 })),
     ];
     for &(name, line, is_kind) in cases {
         let e = error(name);
         assert!(is_kind(e.kind()), "{name}: {e}");
         assert_eq!(e.line(), Some(line), "{name}: {e}");
         assert_eq!(e.source_name(), Some(name));
-        assert!(
-            e.to_string().starts_with(&format!("{name}: line {line}: ")),
-            "{e}"
-        );
+        assert!(e.to_string().starts_with(&format!("{name}: line {line}: ")), "{e}");
     }
 }
 
@@ -137,16 +100,12 @@ fn unknown_columns_are_ignored() {
 fn gzip_bomb_is_refused() {
     use std::io::Write;
     let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-    enc.write_all(b"#heapsnap 1\n#columns\ttype\trepr\tsize\tlen\tid\n")
-        .unwrap();
+    enc.write_all(b"#heapsnap 1\n#columns\ttype\trepr\tsize\tlen\tid\n").unwrap();
     enc.write_all(&vec![b'x'; 8 << 20]).unwrap();
     let bomb = enc.finish().unwrap();
     assert!(bomb.len() < 64 << 10);
     let e = Snapshot::parse_with("bomb.gz", bomb, &ReadOptions { max_bytes: 1 << 20 }).unwrap_err();
-    assert!(
-        matches!(e.kind(), ErrorKind::TooLarge { limit: 1048576 }),
-        "{e}"
-    );
+    assert!(matches!(e.kind(), ErrorKind::TooLarge { limit: 1048576 }), "{e}");
     assert!(e.to_string().starts_with("bomb.gz: "));
 }
 
@@ -159,23 +118,14 @@ fn real_capture_round_trips() {
         assert!(snap.was_sorted());
         assert!(snap.has_paths());
         assert_eq!(Some(snap.len() as u64), snap.header().objects());
-        assert!(
-            snap.len() > 10_000,
-            "a whole interpreter, untracked objects included"
-        );
+        assert!(snap.len() > 10_000, "a whole interpreter, untracked objects included");
         let summary = Summary::of(snap);
-        assert!(summary
-            .types
-            .iter()
-            .any(|t| t.type_name == "str" && t.count > 5_000));
+        assert!(summary.types.iter().any(|t| t.type_name == "str" && t.count > 5_000));
     }
     let c = Comparison::new(&before, &after);
     let top = &c.rows[0];
     assert_eq!(top.type_name, "dict");
     assert!(top.new_count >= 500 && top.new_count < 520, "{top:?}");
-    let leaked = after
-        .objects()
-        .filter(|o| o.type_name() == "dict" && o.repr().starts_with("{'id': "))
-        .count();
+    let leaked = after.objects().filter(|o| o.type_name() == "dict" && o.repr().starts_with("{'id': ")).count();
     assert_eq!(leaked, 500);
 }

@@ -4,8 +4,7 @@
 use heapsnap::{analyze, Snapshot};
 use proptest::prelude::*;
 
-const VALID: &str =
-    "#heapsnap 1\n#columns\ttype\trepr\tsize\tlen\tid\tparent\tedge\tsite\n#time\tt\n\
+const VALID: &str = "#heapsnap 1\n#columns\ttype\trepr\tsize\tlen\tid\tparent\tedge\tsite\n#time\tt\n\
 dict\t{'a': 1}\t232\t1\t10\t-\tapp\t-\n\
 int\t1\t28\t-\t20\t10\t['a']\ta.py:1\n\
 str\t'a\\\\tb'\t50\t3\t30\t10\t<key>\t-\n#end\t3\n";
@@ -14,14 +13,7 @@ fn check(bytes: Vec<u8>) {
     match Snapshot::parse("fuzz", bytes) {
         Ok(snap) => {
             for o in snap.objects() {
-                let _ = (
-                    o.repr(),
-                    o.edge(),
-                    o.site(),
-                    o.length(),
-                    o.parent(),
-                    o.raw_line(),
-                );
+                let _ = (o.repr(), o.edge(), o.site(), o.length(), o.parent(), o.raw_line());
                 let _ = heapsnap::holder_path(&snap, o.index());
             }
             let _ = analyze(&[&snap, &snap], 5);

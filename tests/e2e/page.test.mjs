@@ -188,6 +188,32 @@ test('files show their stage while loading; one can be cancelled, a loaded one r
   await page.close();
 });
 
+test('baseline and current are selectable; the view and the link follow', async () => {
+  const { page, errors } = await openPage();
+  await page.setInputFiles('#file-input', demoFiles);
+  await page.waitForFunction(() => /leaky-1\.hsnap\.gz → leaky-3\.hsnap\.gz/.test(document.getElementById('comparison-caption').textContent));
+  assert.deepEqual(await page.locator('#baseline-select option').allTextContents(), manifest.files);
+  await page.selectOption('#baseline-select', manifest.files[1]);
+  await page.waitForFunction(() => /leaky-2\.hsnap\.gz → leaky-3\.hsnap\.gz/.test(document.getElementById('comparison-caption').textContent));
+  assert.match(await page.evaluate(() => location.hash), /base=leaky-2\.hsnap\.gz/);
+  assert.equal(await topRowType(page), 'dict');
+  // The trend still spans all three snapshots.
+  assert.deepEqual(await page.locator('#trend svg text.tick title').allTextContents().then((t) => t.map((s) => s.split(' — ')[0])),
+    manifest.files);
+  await page.screenshot({ path: join(shots, 'pair.png'), fullPage: false });
+
+  // A link with the pair reproduces it once the same files are loaded.
+  const link = await page.evaluate(() => location.hash);
+  const again = await browser.context.newPage();
+  await again.goto(url + link);
+  await again.setInputFiles('#file-input', demoFiles);
+  await again.waitForFunction(() => /leaky-2\.hsnap\.gz → leaky-3\.hsnap\.gz/.test(document.getElementById('comparison-caption').textContent));
+  assert.equal(await again.locator('#baseline-select').inputValue(), manifest.files[1]);
+  await again.close();
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test('contents from a snapshot are shown as text, never run', async () => {
   const { page, errors } = await openPage();
   const head = '#heapsnap 1\n#columns\ttype\trepr\tsize\tlen\tid\n';
