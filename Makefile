@@ -12,7 +12,7 @@ PORT ?= 8000
 PYTHON ?= python3
 
 .PHONY: help build wasm native demo demo-data serve test test-rust test-python test-e2e bench dist fuzz clean \
-	tools-wasm tools-node tools-python tools-browser
+	tools-wasm tools-node tools-python tools-browser tools-debugger
 
 help:
 	@echo "make demo   build, write demo snapshots from a leaking process, serve the page on 127.0.0.1:$(PORT)"
@@ -38,6 +38,10 @@ tools-node: node_modules/.package-lock.json
 
 tools-python:
 	@$(PYTHON) -m pytest --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --disable-pip-version-check pytest
+	@$(PYTHON) -c "import waitress" 2>/dev/null || $(PYTHON) -m pip install --quiet --disable-pip-version-check waitress
+
+tools-debugger:
+	@command -v lldb >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq lldb gdb >/dev/null; }
 
 tools-browser:
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; }
@@ -84,7 +88,7 @@ test-rust:
 	cargo test --all-targets
 	cargo test --doc
 
-test-python: tools-python native
+test-python: tools-python tools-debugger native
 	$(PYTHON) -m pytest -q tests/python
 
 test-e2e: wasm dist demo-data tools-browser tools-node
@@ -101,7 +105,7 @@ fuzz:
 
 # --- benchmarks --------------------------------------------------------------
 
-bench: native tools-node
+bench: native tools-node tools-debugger
 	$(PYTHON) bench/run.py
 
 clean:

@@ -2,12 +2,15 @@
 """A synthetic application heap of about 1.5M live objects, then one capture method, measured.
 
     python3 bench/heap_app.py METHOD OUT [--scale S] [--then OUT2]
+    python3 bench/heap_app.py target - [--scale S]     (a service to attach to; see below)
 
 METHOD is `heapsnap` (capture-script/heapsnap.py) or `seed` (the blog post's method:
 pympler's muppy.get_objects(), str(type(o)) + ' ' + str(o) for each, sorted, written).
 Prints one JSON line: {"method", "objects", "seconds", "extra_rss_mib", "out_bytes"}.
 Extra memory is the peak RSS during the capture above the RSS before it (VmHWM, reset
-through /proc/self/clear_refs). With --then, the heap then grows (new records kept in a
+through /proc/self/clear_refs). METHOD `target` never imports heapsnap: it builds the heap,
+prints "ready", runs a thread that ticks every millisecond, and answers each stdin line with
+JSON {"extra_rss_mib", "longest_stall_ms"} since the last answer — for `heapsnap.py attach`. With --then, the heap then grows (new records kept in a
 module-level list) and a second heapsnap capture goes to OUT2: a pair from one process.
 """
 
@@ -96,13 +99,40 @@ def heapsnap_method(path):
     return int(tail.rsplit(b"#end\t", 1)[1])
 
 
+def serve_as_target(heap):
+    import threading
+    stall = [0.0]
+
+    def tick():
+        last = time.perf_counter()
+        while True:
+            time.sleep(0.001)
+            now = time.perf_counter()
+            stall[0] = max(stall[0], now - last)
+            last = now
+
+    gc.collect()
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")
+    before = rss_kib("VmRSS")
+    threading.Thread(target=tick, daemon=True).start()
+    print("ready", flush=True)
+    for _ in sys.stdin:
+        print(json.dumps({"extra_rss_mib": round((rss_kib("VmHWM") - before) / 1024, 1),
+                          "longest_stall_ms": round(stall[0] * 1000, 1)}), flush=True)
+        stall[0] = 0.0
+    del heap
+
+
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("method", choices=["heapsnap", "seed"])
+    parser.add_argument("method", choices=["heapsnap", "seed", "target"])
     parser.add_argument("out")
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--then", metavar="OUT2", help="grow the heap, then capture again to OUT2")
     args = parser.parse_args()
+    if args.method == "target":
+        return serve_as_target(build(args.scale))
     import heapsnap  # noqa: F401  (imported before measuring, as a service would have it)
     if args.method == "seed":
         from pympler import muppy  # noqa: F401

@@ -93,6 +93,37 @@ def gzip_level_bench(plain_path):
     print("  level 6 / level 1: time %.2fx, size %.2fx" % (results[6][0] / results[1][0], results[6][1] / results[1][1]))
 
 
+def attach_bench(tmp, scale):
+    """heapsnap.py attach on a running ~1.5M-object process that never imported heapsnap."""
+    sys.path.insert(0, os.path.join(ROOT, "capture-script"))
+    import heapsnap
+    print("== attach: heapsnap.py attach PID on a running process (never imported heapsnap)")
+    target = subprocess.Popen([sys.executable, os.path.join(HERE, "heap_app.py"), "target", "-", "--scale", str(scale)],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert target.stdout.readline() == "ready\n"
+        ask = lambda: (target.stdin.write("?\n"), target.stdin.flush(), json.loads(target.stdout.readline()))[2]
+        idle = ask()
+        t0 = time.perf_counter()
+        try:
+            path = heapsnap.attach(target.pid, tmp)
+        except heapsnap.AttachError as e:
+            print("  skipped: %s" % e)
+            return
+        seconds = time.perf_counter() - t0
+        after = ask()
+        with gzip.open(path, "rt") as f:
+            header = dict(line[1:].rstrip("\n").split("\t", 1) for line in f if line.startswith("#") and "\t" in line
+                          and not line.startswith("#end"))
+        print("  %s objects; attach to snapshot written %.2f s (capture %s s inside the target)" % (
+            "{:,}".format(int(header["objects"])), seconds, header["duration"]))
+        print("  target: longest stall of a thread ticking every 1 ms %.0f ms (idle: %.0f ms); "
+              "peak extra RSS +%.1f MiB" % (after["longest_stall_ms"], idle["longest_stall_ms"], after["extra_rss_mib"]))
+    finally:
+        target.kill()
+        target.wait()
+
+
 def two_snapshots(tmp, tag, scale):
     """Two captures of one process by the real capture script, gzip and plain; object count."""
     a, b = os.path.join(tmp, tag + "-a.hsnap.gz"), os.path.join(tmp, tag + "-b.hsnap.gz")
@@ -159,6 +190,7 @@ def main():
     with tempfile.TemporaryDirectory(prefix="heapsnap-bench-") as tmp:
         if args.only != "analyzer":
             capture_bench(tmp, args.runs, args.scale)
+            attach_bench(tmp, args.scale)
         if args.only != "capture":
             analyzer_bench(tmp, args.runs, args.analyzer_scale)
             if args.big_scale > 0:

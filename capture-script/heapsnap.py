@@ -40,7 +40,7 @@ import types
 
 __version__ = "0.1.0"
 __all__ = ["capture", "CaptureOptions", "FORMAT_VERSION", "COLUMNS", "install_signal_handler", "start_periodic",
-           "Periodic", "watch", "snapshot_path"]
+           "Periodic", "watch", "snapshot_path", "attach", "AttachError"]
 
 #: Snapshot format version written by this module.
 FORMAT_VERSION = "1"
@@ -95,6 +95,7 @@ SECRET_VALUES = re.compile(
     r"|eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.|[Bb]earer\s+[A-Za-z0-9._~+/=-]{8,}")
 _REDACTED = "<redacted>"
 _MIN_SECRET = 15  # no credential shape matches a shorter string
+_CHECK_EVERY = 4096  # lines between budget checks
 
 
 class CaptureOptions:
@@ -111,10 +112,10 @@ class CaptureOptions:
     """
 
     __slots__ = ("max_repr", "max_items", "max_depth", "compresslevel", "run_lines", "redact", "secret_keys",
-                 "contents")
+                 "contents", "max_seconds", "max_objects")
 
     def __init__(self, max_repr=200, max_items=8, max_depth=2, compresslevel=1, run_lines=200000, redact=True,
-                 secret_keys=DEFAULT_SECRET_KEYS, contents="full"):
+                 secret_keys=DEFAULT_SECRET_KEYS, contents="full", max_seconds=None, max_objects=None):
         for name, value, low in (("max_repr", max_repr, 16), ("max_items", max_items, 0),
                                  ("max_depth", max_depth, 0), ("compresslevel", compresslevel, 0),
                                  ("run_lines", run_lines, 1000)):
@@ -137,11 +138,24 @@ class CaptureOptions:
             raise ValueError("secret_keys must be a regular expression: %s" % e) from None
         self.redact = redact
         self.contents = contents
+        # Past either budget, the capture drops contents for the rest: a production process
+        # gets a complete but cheaper snapshot rather than a long pause.
+        if max_seconds is not None and (type(max_seconds) not in (int, float) or not max_seconds > 0):
+            raise ValueError("max_seconds must be a number > 0 or None, got %r" % (max_seconds,))
+        if max_objects is not None and (type(max_objects) is not int or max_objects < 1):
+            raise ValueError("max_objects must be an int >= 1 or None, got %r" % (max_objects,))
+        self.max_seconds = max_seconds
+        self.max_objects = max_objects
 
     def describe(self):
         """The options as written in the ``#options`` header line."""
-        return "max_repr=%d max_items=%d max_depth=%d contents=%s" % (
+        text = "max_repr=%d max_items=%d max_depth=%d contents=%s" % (
             self.max_repr, self.max_items, self.max_depth, self.contents)
+        if self.max_seconds is not None:
+            text += " max_seconds=%g" % self.max_seconds
+        if self.max_objects is not None:
+            text += " max_objects=%d" % self.max_objects
+        return text
 
     def describe_redaction(self):
         """What redaction ran, as written in the ``#redaction`` header line."""
@@ -196,6 +210,11 @@ class _Capture:
         self.max_repr = options.max_repr
         self.nested_repr = max(16, options.max_repr // 4)
         self.run_lines = options.run_lines
+        # Lines are counted on the way in; at check_at, checkpoint() flushes a full run and
+        # looks at the budgets, so the per-object cost is the one comparison emit already had.
+        self.check_at = min(self.run_lines, _CHECK_EVERY)
+        self.deadline = None
+        self.degraded = None  # why contents were dropped, once they are
         self.unreached = 0
         self.changed = 0
         self.type_info = {}
@@ -232,6 +251,8 @@ class _Capture:
         frames.clear()
         del frames, frame
         self.start_sites()
+        if self.options.max_seconds is not None:
+            self.deadline = t0 + self.options.max_seconds
         try:
             self.walk(stacks, tracked)
         finally:
@@ -407,8 +428,8 @@ class _Capture:
         if self.info(type(o)).expandable:
             self.redacted.add(id(o))
         self.lines.append(self.line(o, parent, edge, _REDACTED))
-        if len(self.lines) >= self.run_lines:
-            self.flush_run()
+        if len(self.lines) >= self.check_at:
+            self.checkpoint()
 
     def key_label(self, k):
         """The escaped edge label of a dict value under key ``k``: ``['name']``."""
@@ -445,8 +466,8 @@ class _Capture:
             line = self.line(o, parent, edge)
         lines = self.lines
         lines.append(line)
-        if _len(lines) >= self.run_lines:
-            self.flush_run()
+        if _len(lines) >= self.check_at:
+            self.checkpoint()
 
     def line(self, o, parent, edge, rep=None):
         """The line of any object (the general, slower path of :meth:`emit`); ``rep``
@@ -643,6 +664,22 @@ class _Capture:
 
     # --- output ------------------------------------------------------------
 
+    def checkpoint(self):
+        """Every few thousand lines: flush a full run, and drop contents once over budget."""
+        if len(self.lines) >= self.run_lines:
+            self.flush_run()
+        if self.degraded is None:
+            opts = self.options
+            if opts.max_objects is not None and self.total() >= opts.max_objects:
+                self.degrade("max_objects=%d reached" % opts.max_objects)
+            elif self.deadline is not None and time.perf_counter() >= self.deadline:
+                self.degrade("max_seconds=%g reached" % opts.max_seconds)
+        self.check_at = min(self.run_lines, len(self.lines) + _CHECK_EVERY)
+
+    def degrade(self, reason):
+        self.degraded = "%s after %d objects: contents dropped for the rest" % (reason, self.total())
+        self.no_contents = True
+
     def flush_run(self):
         lines = self.lines
         lines.sort()
@@ -674,6 +711,8 @@ class _Capture:
             ("redaction", self.options.describe_redaction()),
             ("writer", "heapsnap.py@" + __version__),
         ]
+        if self.degraded is not None:
+            fields.append(("degraded", self.degraded))
         out = ["#heapsnap %s\n" % FORMAT_VERSION, "#columns\t%s\n" % "\t".join(COLUMNS)]
         out.extend("#%s\t%s\n" % (k, _esc(v)) for k, v in fields)
         return "".join(out)
@@ -930,8 +969,9 @@ def _fsync_dir(directory):
 
 # --- triggers ---------------------------------------------------------------
 
-def snapshot_path(out_dir, label=""):
-    """A new snapshot file name in ``out_dir``: ``heapsnap-<pid>-<UTC time><label>.hsnap.gz``.
+def snapshot_path(out_dir, label="", pid=None):
+    """A new snapshot file name in ``out_dir``: ``heapsnap-<pid>-<UTC time><label>.hsnap.gz``
+    (``pid`` defaults to this process's).
 
     Example::
 
@@ -940,7 +980,7 @@ def snapshot_path(out_dir, label=""):
     """
     now = time.time()
     stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime(now)) + ".%06dZ" % int((now % 1) * 1e6)
-    return os.path.join(out_dir, "heapsnap-%d-%s%s.hsnap.gz" % (os.getpid(), stamp, label))
+    return os.path.join(out_dir, "heapsnap-%d-%s%s.hsnap.gz" % (os.getpid() if pid is None else pid, stamp, label))
 
 
 def _ready_dir(out_dir):
@@ -1066,6 +1106,241 @@ class watch:
         return False
 
 
+# --- attach: make a running process capture itself ----------------------------
+
+# Run inside the target (by sys.remote_exec, or a debugger's PyRun_SimpleString, in a fresh
+# namespace): loads this file as a module and starts the capture in a thread, so the target is
+# stopped only for as long as that takes. The result goes to a status file.
+_ATTACH_SCRIPT = """\
+def _heapsnap_attach():
+    import importlib.util, sys, threading
+    module = sys.modules.get("heapsnap")
+    if type(module) is not type(sys) or module.__dict__.get("__file__") != {source!r}:
+        spec = importlib.util.spec_from_file_location("heapsnap", {source!r})
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        sys.modules.setdefault("heapsnap", module)
+    threading.Thread(target=module._attached_capture, args=({path!r}, {options!r}, {status!r}),
+                     name="heapsnap-attach", daemon=True).start()
+_heapsnap_attach()
+"""
+
+
+class AttachError(RuntimeError):
+    """The snapshot could not be taken from the other process; the message says why and what to do."""
+
+
+def attach(pid, out_dir=".", options=None, timeout=600.0, debugger=None):
+    """Make the running CPython process ``pid`` write a snapshot of itself into ``out_dir``.
+
+    The process does not need to have imported heapsnap. On CPython 3.14+ this uses
+    ``sys.remote_exec``; before, a debugger (gdb or lldb) calls into the interpreter with
+    the GIL held, starts the capture in a thread and detaches at once: the target is stopped
+    for milliseconds, then captures while it keeps running. The snapshot is written by the
+    target, as its own user, so ``out_dir`` must be writable by it. Returns the path.
+
+    ``options`` is a :class:`CaptureOptions` or a dict of its arguments; ``debugger`` is
+    ``"gdb"``, ``"lldb"`` or None (whichever is installed, lldb first).
+
+    Example::
+
+        >>> attach(4242, "/var/tmp/snaps")           # doctest: +SKIP
+        '/var/tmp/snaps/heapsnap-4242-20261125T140102.123456Z.hsnap.gz'
+    """
+    if type(pid) is not int or pid <= 0:
+        raise ValueError("pid must be an int > 0, got %r" % (pid,))
+    if isinstance(options, CaptureOptions):
+        options = _options_dict(options)
+    options = dict(options or {})
+    CaptureOptions(**options)  # refuse bad options here, not inside the target
+    if debugger not in (None, "gdb", "lldb"):
+        raise ValueError("debugger must be 'gdb', 'lldb' or None, got %r" % (debugger,))
+    out_dir = os.path.abspath(_ready_dir(out_dir))
+    version = _target_python(pid)
+    path = snapshot_path(out_dir, "", pid)
+    status = path + ".status"
+    work = _private_dir()
+    script = os.path.join(work, "attach.py")
+    with open(script, "w") as f:
+        f.write(_ATTACH_SCRIPT.format(source=os.path.abspath(__file__), path=path, status=status,
+                                      options=options))
+    os.chmod(work, 0o755)  # the target may run as another user: it must read the script
+    os.chmod(script, 0o644)
+    try:
+        if version >= (3, 14) and hasattr(sys, "remote_exec"):
+            sys.remote_exec(pid, script)
+        else:
+            _inject_with_debugger(pid, script, debugger)
+        return _wait_for_status(pid, path, status, timeout)
+    finally:
+        for leftover in (script, work):
+            try:
+                (os.rmdir if leftover == work else os.unlink)(leftover)
+            except OSError:
+                pass
+
+
+def _attached_capture(path, options, status):
+    """The capture thread that :func:`attach` starts inside the target; reports to ``status``."""
+    try:
+        result = "ok\t" + capture(path, CaptureOptions(**options))
+    except BaseException as e:  # reported to the attaching side, never raised in the target
+        result = "error\t%s: %s" % (type(e).__name__, e)
+    fd = os.open(status, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(result)
+
+
+def _options_dict(options):
+    keys = ("max_repr", "max_items", "max_depth", "compresslevel", "run_lines", "redact", "contents",
+            "max_seconds", "max_objects")
+    out = {k: getattr(options, k) for k in keys}
+    out["secret_keys"] = options.secret_keys.pattern
+    return out
+
+
+def _private_dir():
+    import tempfile
+    return tempfile.mkdtemp(prefix="heapsnap-attach-")
+
+
+def _target_python(pid):
+    """(major, minor) of the CPython that process ``pid`` runs; AttachError if it is none."""
+    try:
+        with open("/proc/%d/maps" % pid) as f:
+            maps = f.read()
+        exe = os.path.basename(os.readlink("/proc/%d/exe" % pid))
+    except FileNotFoundError:
+        raise AttachError("no process %d" % pid) from None
+    except PermissionError:
+        raise AttachError("cannot read /proc/%d: not allowed to inspect that process (run as its user, or "
+                          "as root)" % pid) from None
+    found = re.search(r"libpython(\d)\.(\d+)", maps) or re.search(r"^python(\d)\.(\d+)", exe)
+    if found:
+        return int(found.group(1)), int(found.group(2))
+    if exe.startswith("python"):
+        return sys.version_info[:2]  # a static python3 binary: assume the version we run
+    raise AttachError("process %d (%s) is not a CPython interpreter" % (pid, exe))
+
+
+def _debugger_command(tool, pid, script):
+    code = 'exec(open(\\"%s\\").read(), {\\"__name__\\": \\"__heapsnap_attach__\\"})' % script
+    if tool == "gdb":
+        return ["gdb", "-p", str(pid), "-batch", "-nx", "-q",
+                "-ex", "call (int)PyGILState_Ensure()",
+                "-ex", 'call (int)PyRun_SimpleString("%s")' % code,
+                "-ex", "call (void)PyGILState_Release($1)",
+                "-ex", "detach"]
+    return ["lldb", "--batch", "--no-lldbinit", "-p", str(pid),
+            "-o", "expr -- (int)((int(*)(void))PyGILState_Ensure)()",
+            "-o", 'expr -- (int)((int(*)(const char*))PyRun_SimpleString)("%s")' % code,
+            "-o", "expr -- (void)((void(*)(int))PyGILState_Release)($0)",
+            "-o", "process detach"]
+
+
+def _inject_with_debugger(pid, script, choice):
+    """Runs ``script`` in process ``pid`` through gdb or lldb; AttachError when that fails."""
+    import shutil
+    import subprocess
+    tools = [choice] if choice else ["lldb", "gdb"]
+    available = [t for t in tools if shutil.which(t)]
+    if not available:
+        raise AttachError("attaching to a running process needs %s on PATH (Debian/Ubuntu: apt-get install %s); "
+                          "or add heapsnap.install_signal_handler() to the program" % (
+                              " or ".join(tools), " ".join(tools)))
+    failures = []
+    for tool in available:
+        try:
+            done = subprocess.run(_debugger_command(tool, pid, script), stdin=subprocess.DEVNULL,
+                                  capture_output=True, text=True, timeout=60)
+        except subprocess.TimeoutExpired:
+            raise AttachError("%s did not finish within 60 s; the process may be stuck in native code "
+                              "holding a lock (try again, or use a signal handler)" % tool) from None
+        out = done.stdout + done.stderr
+        # The values of the calls, in order: PyGILState_Ensure's, then PyRun_SimpleString's.
+        values = [int(v) for v in re.findall(r"^(?:\(int\) )?\$\d+ = (-?\d+)\s*$", out, re.MULTILINE)]
+        if len(values) >= 2 and values[1] == 0:
+            return
+        if len(values) >= 2:
+            raise AttachError("the injected code raised inside process %d (its traceback is on that process's "
+                              "stderr)" % pid)
+        failures.append((tool, out))
+        if values:
+            break  # something ran in the target: never try again with another tool
+    raise AttachError(_explain_failure(pid, failures))
+
+
+def _explain_failure(pid, failures):
+    tool, out = failures[-1]
+    text = "\n".join(out for _, out in failures)
+    if re.search(r"Operation not permitted|ptrace: |attach failed|not permitted", text, re.IGNORECASE):
+        scope = None
+        try:
+            with open("/proc/sys/kernel/yama/ptrace_scope") as f:
+                scope = f.read().strip()
+        except OSError:
+            pass
+        hint = "run as root or as the process's user"
+        if scope and scope != "0":
+            hint = ("kernel.yama.ptrace_scope is %s: run as root, or 'sysctl kernel.yama.ptrace_scope=0'" % scope)
+        return ("%s may not trace process %d (%s; in a container, add the SYS_PTRACE capability)" % (tool, pid, hint))
+    if re.search(r"No symbol|undeclared identifier|undefined symbol", text):
+        return "process %d has no CPython symbols (PyGILState_Ensure): not a CPython process" % pid
+    if "Couldn't write extended state" in text:
+        return ("gdb cannot call functions in process %d on this machine (a gdb bug with the CPU's extended "
+                "register state); install lldb and try again" % pid)
+    last = [line for line in out.strip().splitlines() if line.strip()][-3:]
+    return "%s could not run code in process %d: %s" % (tool, pid, " | ".join(last) or "no output")
+
+
+def _wait_for_status(pid, path, status, timeout):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if os.path.exists(status):
+            with open(status) as f:
+                result = f.read()
+            if result:
+                os.unlink(status)
+                kind, _, detail = result.partition("\t")
+                if kind == "ok":
+                    return detail
+                raise AttachError("the capture failed inside process %d: %s" % (pid, detail))
+        if not os.path.exists("/proc/%d" % pid):
+            raise AttachError("process %d ended before the snapshot was written" % pid)
+        time.sleep(0.05)
+    raise AttachError("no snapshot from process %d after %g s; it keeps capturing in the background and "
+                      "will write %s" % (pid, timeout, path))
+
+
+
+def _attach_command(argv):
+    """``attach PID [--out DIR] [--max-seconds S] [--max-objects N] [--contents none] …``."""
+    if not argv or not argv[0].isdigit():
+        raise ValueError("attach needs a process id")
+    pid = int(argv.pop(0))
+    out_dir, debugger, timeout, options = ".", None, 600.0, {}
+    while argv:
+        flag = argv.pop(0)
+        if not argv:
+            raise ValueError("%s needs a value" % flag)
+        value = argv.pop(0)
+        if flag == "--out":
+            out_dir = value
+        elif flag == "--debugger":
+            debugger = value
+        elif flag == "--timeout":
+            timeout = float(value)
+        elif flag == "--max-seconds":
+            options["max_seconds"] = float(value)
+        elif flag == "--max-objects":
+            options["max_objects"] = int(value)
+        elif flag == "--contents":
+            options["contents"] = value
+        else:
+            raise ValueError("unknown option %s" % flag)
+    return attach(pid, out_dir, options, timeout, debugger)
+
+
 def _run(argv):
     """``run [--every D] [--out DIR] [--keep N] script.py args…``: the script as __main__."""
     import runpy
@@ -1100,7 +1375,11 @@ def _run(argv):
 
 
 _USAGE = """\
-usage: heapsnap.py run [--every 60s] [--out DIR] [--keep 10] script.py [args…]
+usage: heapsnap.py attach PID [--out DIR] [--max-seconds S] [--max-objects N] [--contents none]
+                              [--debugger gdb|lldb] [--timeout S]
+                                      make running CPython process PID write a snapshot of
+                                      itself into DIR (needs gdb or lldb before Python 3.14)
+       heapsnap.py run [--every 60s] [--out DIR] [--keep 10] script.py [args…]
                                       run a script with a snapshot every 60s (and on SIGUSR2)
        heapsnap.py capture OUT        write a snapshot of this (fresh) interpreter to OUT
        heapsnap.py --version
@@ -1129,6 +1408,16 @@ def main(argv=None):
     if argv[0] == "capture" and len(argv) == 2:
         print(capture(argv[1]))
         return 0
+    if argv[0] == "attach":
+        try:
+            print(_attach_command(list(argv[1:])))
+            return 0
+        except ValueError as e:
+            sys.stderr.write("heapsnap.py attach: %s\n\n%s" % (e, _USAGE))
+            return 2
+        except AttachError as e:
+            sys.stderr.write("heapsnap.py attach: %s\n" % e)
+            return 1
     if argv[0] == "run":
         try:
             return _run(list(argv[1:]))
