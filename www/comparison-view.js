@@ -1,10 +1,13 @@
 // The per-type comparison table (Chrome DevTools "Comparison" semantics), with a sparkline
 // of each type's bytes across all loaded snapshots; sortable columns and a type filter.
+// Virtualized: only the rows near the viewport are in the DOM, so 100k+ types scroll
+// smoothly. Keyboard: arrows move between rows, Enter opens a type's groups, / filters.
 import { el } from './dom.js';
 import * as fmt from './format.js';
 import { sparkline } from './sparkline.js';
 
-const MAX_ROWS = 500;
+const ROW_HEIGHT = 31; // first guess of a row's height; rendered rows are measured
+const OVERSCAN = 600; // px rendered above and below the viewport
 
 const COLUMNS = [
   { key: 'typeName', label: 'type', numeric: false },
@@ -15,7 +18,11 @@ const COLUMNS = [
   { key: 'bytesAfter', label: 'bytes after', numeric: true },
 ];
 
-const state = { analysis: null, sortKey: 'bytesDelta', descending: true, filter: '', expanded: new Set() };
+const state = { analysis: null, sortKey: 'bytesDelta', descending: true, filter: '', expanded: new Set(), focus: null };
+let items = []; // what the table shows, in order: {key, kind: 'type' | 'groups', row, groups?}
+let typeCount = 0;
+const heights = new Map(); // measured height of each item, by key
+let frame = 0;
 let onChange = () => {};
 
 /** The table's view (sort and filter), for the URL. */
@@ -49,6 +56,19 @@ export function setUpComparison(initial, changed) {
     renderBody();
     onChange();
   });
+  filter.addEventListener('keydown', (e) => {
+    if (e.key === 'ArrowDown' && items.length) {
+      e.preventDefault();
+      focusItem(0);
+    }
+  });
+  const body = document.getElementById('comparison-body');
+  body.addEventListener('keydown', onRowKey);
+  const schedule = () => {
+    if (!frame && state.analysis) frame = requestAnimationFrame(() => { frame = 0; renderWindow(); });
+  };
+  window.addEventListener('scroll', schedule, { passive: true });
+  window.addEventListener('resize', schedule);
   document.addEventListener('keydown', (e) => {
     if (e.key === '/' && document.activeElement !== filter && !document.getElementById('comparison').hidden) {
       e.preventDefault();
@@ -98,47 +118,161 @@ function renderHead() {
 
 function renderBody() {
   const rows = visibleRows();
-  const body = [];
-  for (const r of rows.slice(0, MAX_ROWS)) {
-    const tr = el('tr');
-    const trend = el('td', 'trend');
-    trend.append(sparkline(r.bytes, `bytes: ${r.bytes.map(fmt.bytes).join(' → ')}`));
+  items = [];
+  for (const [n, r] of rows.entries()) {
+    items.push({ key: `t:${r.typeName}`, kind: 'type', row: r, n });
     const groups = state.groups.get(r.typeName);
-    const typeCell = el('td', 'type');
-    if (groups?.length) {
-      const open = state.expanded.has(r.typeName);
-      const toggle = el('button', 'expand', `${open ? '▾' : '▸'} ${r.typeName}`);
-      toggle.type = 'button';
-      toggle.setAttribute('aria-expanded', String(open));
-      toggle.addEventListener('click', () => {
-        if (open) state.expanded.delete(r.typeName);
-        else state.expanded.add(r.typeName);
-        renderBody();
-      });
-      typeCell.append(toggle);
-    } else {
-      typeCell.textContent = r.typeName;
-    }
-    tr.append(
-      typeCell,
-      el('td', 'num', fmt.count(r.newCount)),
-      el('td', 'num', fmt.count(r.deletedCount)),
-      el('td', `num ${tone(r.countDelta)}`, fmt.signedCount(r.countDelta)),
-      el('td', `num ${tone(r.bytesDelta)}`, fmt.signedBytes(r.bytesDelta)),
-      el('td', 'num', fmt.bytes(r.bytesAfter)),
-      trend,
-    );
-    body.push(tr);
-    if (groups?.length && state.expanded.has(r.typeName)) body.push(groupsRow(groups));
+    if (groups?.length && state.expanded.has(r.typeName)) items.push({ key: `g:${r.typeName}`, kind: 'groups', row: r, groups });
   }
-  document.getElementById('comparison-body').replaceChildren(...body);
-  document.getElementById('comparison-count').textContent =
-    rows.length > MAX_ROWS ? `showing ${MAX_ROWS} of ${fmt.count(rows.length)} types` : `${fmt.count(rows.length)} types`;
+  typeCount = rows.length;
+  document.getElementById('comparison').setAttribute('aria-rowcount', String(rows.length + 1));
+  document.getElementById('comparison-count').textContent = `${fmt.count(rows.length)} types`;
+  renderWindow();
+}
+
+/** Top offset of every item (and the total height), from measured or guessed heights. */
+function offsets() {
+  const at = new Float64Array(items.length + 1);
+  for (let i = 0; i < items.length; i++) at[i + 1] = at[i] + (heights.get(items[i].key) ?? ROW_HEIGHT);
+  return at;
+}
+
+/** Renders the items near the viewport between two spacer rows, then measures them. */
+function renderWindow(again = true) {
+  const body = document.getElementById('comparison-body');
+  if (!state.analysis) return;
+  const hadFocus = body.contains(document.activeElement); // replacing the rows would drop it
+  const at = offsets();
+  const top = -body.getBoundingClientRect().top;
+  const from = Math.max(0, top - OVERSCAN);
+  // At least a screenful from the top, so the table's start is there before it scrolls into view.
+  const to = Math.max(top + window.innerHeight + OVERSCAN, window.innerHeight);
+  let first = upperBound(at, from) - 1;
+  first = Math.max(0, Math.min(first, items.length - 1));
+  let last = first;
+  while (last < items.length && at[last] < to) last++;
+  const rendered = [spacer(at[first])];
+  for (let i = first; i < last; i++) rendered.push(render(items[i]));
+  rendered.push(spacer(at[items.length] - at[last]));
+  body.replaceChildren(...rendered);
+  let changed = false;
+  for (let i = first; i < last; i++) {
+    const height = rendered[i - first + 1].getBoundingClientRect().height;
+    if (height && Math.abs((heights.get(items[i].key) ?? ROW_HEIGHT) - height) > 0.5) {
+      heights.set(items[i].key, height);
+      changed = true;
+    }
+  }
+  const focused = state.focus && body.querySelector(`tr[data-key="${CSS.escape(state.focus)}"]`);
+  if (hadFocus && focused) focused.focus({ preventScroll: true });
+  if (changed && again) renderWindow(false);
+}
+
+function upperBound(sorted, value) {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid] <= value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function spacer(height) {
+  const tr = el('tr', 'spacer');
+  tr.setAttribute('aria-hidden', 'true');
+  const td = el('td');
+  td.colSpan = COLUMNS.length + 1;
+  td.style.height = `${height}px`;
+  tr.append(td);
+  return tr;
+}
+
+function render(item) {
+  if (item.kind === 'groups') return groupsRow(item.groups, item.key);
+  const r = item.row;
+  const tr = el('tr');
+  tr.dataset.key = item.key;
+  tr.tabIndex = item.key === (state.focus ?? items[0]?.key) ? 0 : -1;
+  tr.setAttribute('aria-rowindex', String(item.n + 2));
+  const trend = el('td', 'trend');
+  trend.append(sparkline(r.bytes, `bytes: ${r.bytes.map(fmt.bytes).join(' → ')}`));
+  const groups = state.groups.get(r.typeName);
+  const typeCell = el('td', 'type');
+  if (groups?.length) {
+    const open = state.expanded.has(r.typeName);
+    const toggle = el('button', 'expand', `${open ? '▾' : '▸'} ${r.typeName}`);
+    toggle.type = 'button';
+    toggle.tabIndex = -1;
+    toggle.setAttribute('aria-expanded', String(open));
+    toggle.addEventListener('click', () => toggleGroups(r.typeName, item.key));
+    typeCell.append(toggle);
+  } else {
+    typeCell.textContent = r.typeName;
+  }
+  tr.append(
+    typeCell,
+    el('td', 'num', fmt.count(r.newCount)),
+    el('td', 'num', fmt.count(r.deletedCount)),
+    el('td', `num ${tone(r.countDelta)}`, fmt.signedCount(r.countDelta)),
+    el('td', `num ${tone(r.bytesDelta)}`, fmt.signedBytes(r.bytesDelta)),
+    el('td', 'num', fmt.bytes(r.bytesAfter)),
+    trend,
+  );
+  tr.addEventListener('focus', () => { state.focus = item.key; });
+  return tr;
+}
+
+function toggleGroups(typeName, key) {
+  if (state.expanded.has(typeName)) state.expanded.delete(typeName);
+  else state.expanded.add(typeName);
+  state.focus = key;
+  renderBody();
+}
+
+/** Arrow keys move between type rows, Home/End jump, Enter or Space opens a type's groups. */
+function onRowKey(e) {
+  const row = e.target.closest?.('tr[data-key]');
+  if (!row) return;
+  const typeItems = items.filter((i) => i.kind === 'type');
+  const at = items.find((i) => i.key === row.dataset.key)?.n ?? 0;
+  const moves = { ArrowDown: at + 1, ArrowUp: at - 1, Home: 0, End: typeItems.length - 1, PageDown: at + 10, PageUp: at - 10 };
+  if (e.key in moves) {
+    e.preventDefault();
+    focusItem(Math.max(0, Math.min(typeItems.length - 1, moves[e.key])));
+  } else if (e.key === 'Enter' || e.key === ' ') {
+    const item = typeItems[at];
+    if (state.groups.get(item.row.typeName)?.length) {
+      e.preventDefault();
+      toggleGroups(item.row.typeName, item.key);
+    }
+  }
+}
+
+/** Focuses the `n`th type row, scrolling it into view first. */
+function focusItem(n) {
+  const typeItems = items.filter((i) => i.kind === 'type');
+  const item = typeItems[n];
+  if (!item) return;
+  state.focus = item.key;
+  const at = offsets();
+  const index = items.indexOf(item);
+  const body = document.getElementById('comparison-body');
+  const bodyTop = body.getBoundingClientRect().top + window.scrollY;
+  const rowTop = bodyTop + at[index];
+  const rowBottom = bodyTop + at[index + 1];
+  const header = document.getElementById('comparison-head').getBoundingClientRect().height;
+  if (rowTop < window.scrollY + header) window.scrollTo(0, rowTop - header - 8);
+  else if (rowBottom > window.scrollY + window.innerHeight) window.scrollTo(0, rowBottom - window.innerHeight + 8);
+  renderWindow();
+  body.querySelector(`tr[data-key="${CSS.escape(item.key)}"]`)?.focus({ preventScroll: true });
 }
 
 /** The new objects of a type, grouped by shape: a row spanning the table. */
-function groupsRow(groups) {
+function groupsRow(groups, key) {
   const tr = el('tr', 'groups-row');
+  tr.dataset.groups = key;
   const td = el('td');
   td.colSpan = COLUMNS.length + 1;
   for (const g of groups) {

@@ -101,7 +101,10 @@ impl Addresses {
         match self {
             Addresses::Split { low, high_ix, highs } => {
                 let high = (value >> 32) as u32;
-                let ix = match highs.iter().position(|&h| h == high) {
+                // Consecutive objects mostly share a region: try the last one first.
+                let last = high_ix.last().map(|&i| usize::from(i));
+                let known = last.filter(|&i| highs[i] == high).or_else(|| highs.iter().position(|&h| h == high));
+                let ix = match known {
                     Some(ix) => ix,
                     None if highs.len() < 256 => {
                         highs.push(high);

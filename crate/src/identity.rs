@@ -8,6 +8,8 @@
 
 use std::cmp::Ordering;
 
+use rustc_hash::FxHashMap;
+
 use crate::snapshot::Snapshot;
 
 /// Types whose objects never change contents.
@@ -50,11 +52,10 @@ impl Matching {
         }
         let immutable_a: Vec<bool> = before.type_names().iter().map(|t| IMMUTABLE_TYPES.contains(&&**t)).collect();
         // Type index in `after` of each type of `before`, so types compare as integers.
-        let type_in_after: Vec<u32> = before
-            .type_names()
-            .iter()
-            .map(|t| after.type_names().iter().position(|u| u == t).map_or(NONE, |i| i as u32))
-            .collect();
+        let after_types: FxHashMap<&str, u32> =
+            after.type_names().iter().enumerate().map(|(i, t)| (&**t, i as u32)).collect();
+        let type_in_after: Vec<u32> =
+            before.type_names().iter().map(|t| after_types.get(&**t).copied().unwrap_or(NONE)).collect();
         let same_parent = before.has_paths() && after.has_paths();
         let mut hint = 0;
         for (tb, range) in after.type_runs() {

@@ -231,13 +231,20 @@ struct AnalysisOut {
 
 impl From<&Analysis> for AnalysisOut {
     fn from(a: &Analysis) -> AnalysisOut {
-        let series = |name: &str| a.types.iter().find(|t| t.type_name == name);
+        // The core keeps the series in the comparison's row order.
+        debug_assert!(a.comparison.rows.iter().zip(&a.types).all(|(r, t)| r.type_name == t.type_name));
         AnalysisOut {
             snapshots: a.snapshots.iter().map(FactsOut::from).collect(),
             suspects: a.suspects.iter().map(SuspectOut::from).collect(),
             before: a.comparison.before.clone(),
             after: a.comparison.after.clone(),
-            types: a.comparison.rows.iter().map(|r| TypeRowOut::from((r, series(&r.type_name)))).collect(),
+            types: a
+                .comparison
+                .rows
+                .iter()
+                .zip(a.types.iter().map(Some).chain(std::iter::repeat(None)))
+                .map(TypeRowOut::from)
+                .collect(),
             new_groups: a.new_groups.iter().map(TypeGroupsOut::from).collect(),
             growing: a.growing.iter().map(GrowingOut::from).collect(),
         }

@@ -38,8 +38,8 @@ async function openPage() {
 }
 
 async function topRowType(page) {
-  await page.waitForSelector('#comparison:not([hidden]) #comparison-body tr', { timeout: 20000 });
-  const text = await page.locator('#comparison-body tr').first().locator('td').first().textContent();
+  await page.waitForSelector('#comparison:not([hidden]) #comparison-body tr[data-key]', { timeout: 20000 });
+  const text = await page.locator('#comparison-body tr[data-key]').first().locator('td').first().textContent();
   return text.replace(/^[▸▾] /, ''); // expandable rows start with a disclosure mark
 }
 
@@ -210,6 +210,82 @@ test('baseline and current are selectable; the view and the link follow', async 
   await again.waitForFunction(() => /leaky-2\.hsnap\.gz → leaky-3\.hsnap\.gz/.test(document.getElementById('comparison-caption').textContent));
   assert.equal(await again.locator('#baseline-select').inputValue(), manifest.files[1]);
   await again.close();
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+/** Two snapshots with `n` types: one object each before, two after (so every type grew). */
+function manyTypes(n) {
+  const head = '#heapsnap 1\n#columns\ttype\trepr\tsize\tlen\tid\tparent\tedge\n';
+  const name = (i) => `m.T${String(i).padStart(6, '0')}`;
+  const before = [];
+  const after = [];
+  for (let i = 0; i < n; i++) {
+    const id = (0x100000 + i * 2).toString(16);
+    before.push(`${name(i)}\t${name(i)}(x=1)\t${48 + (i % 7) * 8}\t-\t${id}\t-\t-`);
+    after.push(`${name(i)}\t${name(i)}(x=1)\t${48 + (i % 7) * 8}\t-\t${id}\t-\t-`);
+    after.push(`${name(i)}\t${name(i)}(x=2)\t56\t-\t${(0x100001 + i * 2).toString(16)}\t-\t-`);
+  }
+  const file = (lines, t) => Buffer.from(`${head}#time\t${t}\n${lines.join('\n')}\n#end\t${lines.length}\n`);
+  return [{ name: 'many-1.hsnap', bytes: file(before, '2026-01-01T00:00:00Z') },
+    { name: 'many-2.hsnap', bytes: file(after, '2026-01-01T00:01:00Z') }];
+}
+
+test('100,000 types: the table is virtualized, scrolls without long tasks, and arrows move between rows', async () => {
+  const { page, errors } = await openPage();
+  await dropFiles(page, manyTypes(100000));
+  await page.waitForFunction(() => document.getElementById('comparison-count').textContent === '100,000 types', null, { timeout: 60000 });
+  const inDom = await page.locator('#comparison-body tr[data-key]').count();
+  assert.ok(inDom > 10 && inDom < 300, `only the rows near the viewport are rendered (${inDom})`);
+  assert.equal(await page.getAttribute('#comparison', 'aria-rowcount'), '100001');
+
+  await page.evaluate(() => {
+    window.__longTasks = [];
+    new PerformanceObserver((list) => window.__longTasks.push(...list.getEntries().map((e) => e.duration)))
+      .observe({ type: 'longtask' });
+  });
+  const height = await page.evaluate(() => document.documentElement.scrollHeight);
+  for (let y = 0; y < height; y += Math.ceil(height / 40)) {
+    await page.evaluate((top) => window.scrollTo(0, top), y);
+    await page.waitForTimeout(16);
+  }
+  const longTasks = await page.evaluate(() => window.__longTasks);
+  console.log('long tasks while scrolling 100k rows:', longTasks.map(Math.round), 'ms');
+  assert.ok(longTasks.every((d) => d < 100), `scrolling stays responsive: ${longTasks}`);
+
+  // Keyboard: / focuses the filter, ArrowDown enters the table, arrows move, End jumps.
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.keyboard.press('/');
+  await page.keyboard.press('ArrowDown');
+  const focusedKey = () => page.evaluate(() => document.activeElement?.dataset?.key ?? null);
+  const first = await focusedKey();
+  await page.keyboard.press('ArrowDown');
+  const second = await focusedKey();
+  assert.ok(first && second && first !== second, `${first} then ${second}`);
+  await page.keyboard.press('End');
+  const last = await focusedKey();
+  const rows = await page.evaluate(() => Number(document.getElementById('comparison').getAttribute('aria-rowcount')));
+  assert.equal(await page.evaluate(() => document.activeElement.getAttribute('aria-rowindex')), String(rows));
+  assert.ok(last !== second);
+  const box = await page.evaluate(() => { const r = document.activeElement.getBoundingClientRect(); return [r.top, r.bottom, innerHeight]; });
+  assert.ok(box[0] >= 0 && box[1] <= box[2], `the focused last row is in view: ${box}`);
+  await page.keyboard.press('Home');
+  assert.equal(await focusedKey(), first);
+  await page.screenshot({ path: join(shots, 'many-types.png') });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('Enter on a focused type row opens its new-object groups', async () => {
+  const { page, errors } = await openPage();
+  await page.setInputFiles('#file-input', [demoFiles[0], demoFiles.at(-1)]);
+  assert.equal(await topRowType(page), 'dict');
+  await page.locator('#comparison-body tr[data-key]').first().focus();
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('#comparison-body tr.groups-row');
+  assert.match(await page.textContent('#comparison-body tr.groups-row'), /×/);
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => !document.querySelector('#comparison-body tr.groups-row'));
   assert.deepEqual(errors, []);
   await page.close();
 });
