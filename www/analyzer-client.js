@@ -40,6 +40,11 @@ export class AnalyzerClient {
     return this.call('analyze', { keys, top, baseline, current });
   }
 
+  /** The raw lines of `typeName` in two snapshots, side by side (changed regions, or `all`). */
+  raw(before, after, typeName, all = false) {
+    return this.call('raw', { before, after, typeName, all });
+  }
+
   remove(key) {
     return this.call('remove', { key });
   }

@@ -6,6 +6,7 @@ import { setUpExport } from './export.js';
 import { el } from './dom.js';
 import * as fmt from './format.js';
 import { renderGrowing, renderNewGroups } from './growth-view.js';
+import { renderRaw } from './raw-view.js';
 import { renderSuspects } from './suspects-view.js';
 import { renderTrend } from './trend-chart.js';
 import { readHash, writeHash } from './url-state.js';
@@ -16,6 +17,7 @@ const files = []; // {key, name, state: 'loading' | 'ready' | 'error', info?, er
 let nextKey = 1;
 let analysisToken = 0;
 let lastAnalysis = null;
+let comparedPair = null; // the baseline and current entries of the shown analysis
 const fromUrl = readHash();
 const loadedUrls = [];
 
@@ -119,6 +121,7 @@ function readyFiles() {
 function renderFiles() {
   const list = $('file-list');
   list.replaceChildren();
+  $('howto').hidden = files.length > 0; // the how-to belongs to the empty page
   for (const f of files) {
     const item = el('li', f.state);
     item.append(el('span', 'name', f.name));
@@ -152,6 +155,7 @@ async function refreshAnalysis() {
   const token = ++analysisToken;
   if (ready.length < 2) {
     $('pair-tools').hidden = true;
+    $('raw').hidden = true;
     $('comparison').hidden = true;
     $('comparison-tools').hidden = true;
     $('suspects-section').hidden = true;
@@ -166,6 +170,8 @@ async function refreshAnalysis() {
     const analysis = await analyzer.analyze(ready.map((f) => f.key), { baseline: baseline.key, current: current.key });
     if (token !== analysisToken) return;
     lastAnalysis = analysis;
+    comparedPair = [baseline, current];
+    $('raw').hidden = true;
     saveView();
     renderCoverage(analysis);
     renderSuspects($('suspects'), analysis);
@@ -203,6 +209,19 @@ function setUpPairTools() {
   };
   $('baseline-select').addEventListener('change', changed);
   $('current-select').addEventListener('change', changed);
+}
+
+async function showRaw(typeName, all) {
+  if (!comparedPair) return;
+  const [a, b] = comparedPair;
+  $('status').textContent = `Reading the raw lines of ${typeName}…`;
+  try {
+    const diff = await analyzer.raw(a.key, b.key, typeName, all);
+    renderRaw($('raw'), diff, [a.name, b.name], all, (everyLine) => showRaw(typeName, everyLine));
+    $('status').textContent = '';
+  } catch (error) {
+    $('status').textContent = `Raw view failed: ${error.message}`;
+  }
 }
 
 function renderCoverage(analysis) {
@@ -278,7 +297,7 @@ async function loadFromUrls(urls) {
 
 setUpDrop();
 setUpPairTools();
-setUpComparison(fromUrl, saveView);
+setUpComparison(fromUrl, saveView, (typeName) => showRaw(typeName, false));
 if (fromUrl.files.length) {
   $('status').textContent = `This link shows ${fromUrl.files.join(', ')}: drop those files to see it.`;
 }

@@ -24,6 +24,7 @@ let typeCount = 0;
 const heights = new Map(); // measured height of each item, by key
 let frame = 0;
 let onChange = () => {};
+let onRaw = () => {};
 
 /** The table's view (sort and filter), for the URL. */
 export function viewState() {
@@ -41,9 +42,13 @@ export function renderComparison(analysis) {
   document.getElementById('comparison').hidden = false;
 }
 
-/** Wires the filter box; `initial` restores a view from the URL, `changed` hears of edits. */
-export function setUpComparison(initial, changed) {
+/**
+ * Wires the filter box; `initial` restores a view from the URL, `changed` hears of edits,
+ * `openRaw(typeName)` shows a type's raw lines.
+ */
+export function setUpComparison(initial, changed, openRaw) {
   onChange = changed;
+  onRaw = openRaw;
   const filter = document.getElementById('type-filter');
   if (initial.sortKey && COLUMNS.some((c) => c.key === initial.sortKey)) {
     state.sortKey = initial.sortKey;
@@ -122,7 +127,7 @@ function renderBody() {
   for (const [n, r] of rows.entries()) {
     items.push({ key: `t:${r.typeName}`, kind: 'type', row: r, n });
     const groups = state.groups.get(r.typeName);
-    if (groups?.length && state.expanded.has(r.typeName)) items.push({ key: `g:${r.typeName}`, kind: 'groups', row: r, groups });
+    if (state.expanded.has(r.typeName)) items.push({ key: `g:${r.typeName}`, kind: 'groups', row: r, groups: groups ?? [] });
   }
   typeCount = rows.length;
   document.getElementById('comparison').setAttribute('aria-rowcount', String(rows.length + 1));
@@ -190,7 +195,7 @@ function spacer(height) {
 }
 
 function render(item) {
-  if (item.kind === 'groups') return groupsRow(item.groups, item.key);
+  if (item.kind === 'groups') return groupsRow(item.groups, item.key, item.row);
   const r = item.row;
   const tr = el('tr');
   tr.dataset.key = item.key;
@@ -198,9 +203,8 @@ function render(item) {
   tr.setAttribute('aria-rowindex', String(item.n + 2));
   const trend = el('td', 'trend');
   trend.append(sparkline(r.bytes, `bytes: ${r.bytes.map(fmt.bytes).join(' → ')}`));
-  const groups = state.groups.get(r.typeName);
   const typeCell = el('td', 'type');
-  if (groups?.length) {
+  {
     const open = state.expanded.has(r.typeName);
     const toggle = el('button', 'expand', `${open ? '▾' : '▸'} ${r.typeName}`);
     toggle.type = 'button';
@@ -208,8 +212,6 @@ function render(item) {
     toggle.setAttribute('aria-expanded', String(open));
     toggle.addEventListener('click', () => toggleGroups(r.typeName, item.key));
     typeCell.append(toggle);
-  } else {
-    typeCell.textContent = r.typeName;
   }
   tr.append(
     typeCell,
@@ -243,10 +245,8 @@ function onRowKey(e) {
     focusItem(Math.max(0, Math.min(typeItems.length - 1, moves[e.key])));
   } else if (e.key === 'Enter' || e.key === ' ') {
     const item = typeItems[at];
-    if (state.groups.get(item.row.typeName)?.length) {
-      e.preventDefault();
-      toggleGroups(item.row.typeName, item.key);
-    }
+    e.preventDefault();
+    toggleGroups(item.row.typeName, item.key);
   }
 }
 
@@ -270,11 +270,15 @@ function focusItem(n) {
 }
 
 /** The new objects of a type, grouped by shape: a row spanning the table. */
-function groupsRow(groups, key) {
+function groupsRow(groups, key, row) {
   const tr = el('tr', 'groups-row');
   tr.dataset.groups = key;
   const td = el('td');
   td.colSpan = COLUMNS.length + 1;
+  if (!groups.length) {
+    td.append(el('div', 'muted', row.newCount ? 'new objects of this type are not grouped (only the types that gained most are)'
+      : `no new objects; ${fmt.count(row.deletedCount)} deleted`));
+  }
   for (const g of groups) {
     const line = el('div', 'group-line');
     line.append(
@@ -286,6 +290,10 @@ function groupsRow(groups, key) {
     for (const [site, count] of g.sites.slice(0, 2)) line.append(el('div', 'mono muted', `${site} × ${fmt.count(count)}`));
     td.append(line);
   }
+  const raw = el('button', 'button raw-open', 'raw lines side by side');
+  raw.type = 'button';
+  raw.addEventListener('click', () => onRaw(row.typeName));
+  td.append(raw);
   tr.append(td);
   return tr;
 }

@@ -28,6 +28,10 @@
 //! contents grow ([`Attribution`] charges each new object to the container it was added to),
 //! with their path from a root ([`holder_path`]), what their new entries look like
 //! ([`group_by_shape`], [`shape_of`]), where those were allocated, and one sentence that says it.
+//!
+//! # Look at the raw lines
+//! [`raw_diff`] puts the sorted lines of one type in two snapshots side by side, changed
+//! regions with context — the `vimdiff` of sorted dumps this tool grew from.
 #![warn(missing_docs)]
 
 mod columns;
@@ -43,6 +47,7 @@ pub mod humanize;
 mod identity;
 mod line_reader;
 mod paths;
+mod raw;
 mod shape;
 mod snapshot;
 mod summary;
@@ -60,6 +65,7 @@ pub use header::Header;
 pub use holders::{Attribution, HolderGrowth};
 pub use identity::{Matching, NONE};
 pub use paths::holder_path;
+pub use raw::{raw_diff, RawDiff, RawKind, RawOptions, RawRow};
 pub use shape::shape_of;
 pub use snapshot::{ObjectRef, Snapshot};
 pub use summary::{Summary, TypeTotal};

@@ -7,8 +7,8 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use crate::{
-    analyze_between, decompress, Analysis, ContentGroup, GrowingContainer, ReadOptions, Snapshot, SnapshotFacts,
-    Suspect, TypeDelta, TypeGroups, TypeSeries,
+    analyze_between, decompress, raw_diff, Analysis, ContentGroup, GrowingContainer, RawDiff, RawOptions, ReadOptions,
+    Snapshot, SnapshotFacts, Suspect, TypeDelta, TypeGroups, TypeSeries,
 };
 
 /// The snapshots loaded in this worker, by the page's keys.
@@ -251,6 +251,40 @@ impl From<&Analysis> for AnalysisOut {
     }
 }
 
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RawOut {
+    type_name: String,
+    lines: (f64, f64),
+    changed: (f64, f64),
+    /// `[kind, left, right, count]` per row: compact for 100k rows.
+    rows: Vec<(&'static str, Option<String>, Option<String>, f64)>,
+    truncated: bool,
+}
+
+impl From<RawDiff> for RawOut {
+    fn from(d: RawDiff) -> RawOut {
+        RawOut {
+            type_name: d.type_name,
+            lines: (d.lines.0 as f64, d.lines.1 as f64),
+            changed: (d.changed.0 as f64, d.changed.1 as f64),
+            rows: d
+                .rows
+                .into_iter()
+                .map(|r| {
+                    let kind = match r.kind {
+                        crate::RawKind::Same => "same",
+                        crate::RawKind::Changed => "changed",
+                        crate::RawKind::Skipped => "skipped",
+                    };
+                    (kind, r.left, r.right, r.count as f64)
+                })
+                .collect(),
+            truncated: d.truncated,
+        }
+    }
+}
+
 #[wasm_bindgen]
 impl Workspace {
     /// An empty workspace.
@@ -274,6 +308,22 @@ impl Workspace {
     /// analysis worker parses them. Errors name the file.
     pub fn inflate(&self, name: &str, bytes: Vec<u8>) -> Result<Vec<u8>, JsError> {
         decompress(bytes, &ReadOptions::default()).map_err(|e| js_error(e.in_source(name)))
+    }
+
+    /// The raw lines of `type_name` in the snapshots under `before` and `after`, side by side:
+    /// changed regions with context, or every line when `all`.
+    pub fn raw(&self, before: u32, after: u32, type_name: &str, all: bool) -> Result<JsValue, JsError> {
+        let (a, b) = (self.get(before)?, self.get(after)?);
+        let options = RawOptions { context: if all { None } else { Some(3) }, ..RawOptions::default() };
+        to_js(&RawOut::from(raw_diff(a, b, type_name, &options)))
+    }
+
+    fn get(&self, key: u32) -> Result<&Snapshot, JsError> {
+        self.snapshots
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, s)| s)
+            .ok_or_else(|| JsError::new("unknown snapshot key"))
     }
 
     /// Forgets the snapshot under `key`.

@@ -290,6 +290,35 @@ test('Enter on a focused type row opens its new-object groups', async () => {
   await page.close();
 });
 
+test('raw view: a type\'s sorted lines side by side, changed regions only, virtualized', async () => {
+  const { page, errors } = await openPage();
+  await page.setInputFiles('#file-input', [demoFiles[0], demoFiles.at(-1)]);
+  assert.equal(await topRowType(page), 'dict');
+  await page.click('#comparison-body button.expand:has-text("dict")');
+  await page.click('#comparison-body .groups-row button.raw-open');
+  await page.waitForSelector('#raw:not([hidden]) .raw-row.changed');
+  assert.match(await page.textContent('#raw .raw-head'), /Raw lines of dict/);
+  // Lines are the snapshot's own (tab-separated, escaped), only in the later file on the right.
+  const added = await page.locator('#raw .raw-row.changed .right.added').allTextContents();
+  assert.ok(added.length && added.every((line) => line.startsWith('dict\t')));
+  assert.ok(added.some((line) => /^dict\t\{'id': \d+, 'user'/.test(line)), 'the leaking records are among the added lines');
+  assert.ok(await page.locator('#raw .raw-row.skipped').count() > 0, 'unchanged stretches are folded');
+  const rendered = await page.locator('#raw .raw-row.changed, #raw .raw-row.same').count();
+  assert.ok(rendered < 200, `virtualized: ${rendered} rows in the DOM`);
+  await page.locator('#raw .raw-scroll').evaluate((s) => { s.scrollTop = s.scrollHeight; });
+  await page.waitForTimeout(100);
+  assert.ok(await page.locator('#raw .raw-row').count() > 0);
+  await page.locator('#raw .raw-scroll').evaluate((s) => { s.scrollTop = 0; });
+  await page.screenshot({ path: join(shots, 'raw.png') });
+  // Every line: no folding left.
+  await page.uncheck('#raw .raw-toggle input');
+  await page.waitForFunction(() => !document.querySelector('#raw .raw-row.skipped') && document.querySelector('#raw .raw-row.same'));
+  await page.click('#raw .raw-head button');
+  assert.equal(await page.isHidden('#raw'), true);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test('contents from a snapshot are shown as text, never run', async () => {
   const { page, errors } = await openPage();
   const head = '#heapsnap 1\n#columns\ttype\trepr\tsize\tlen\tid\n';
