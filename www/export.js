@@ -1,5 +1,7 @@
-// Downloads of the current comparison as CSV and JSON, made in the page: nothing is sent.
-import { visibleRows } from './comparison-view.js';
+// Downloads of the current comparison as CSV and JSON, and an HTML report of the view, made
+// in the page: nothing is sent.
+import { viewState, visibleRows } from './comparison-view.js';
+import { reportHtml } from './report.js';
 
 const FIELDS = ['typeName', 'newCount', 'deletedCount', 'countDelta', 'newBytes', 'freedBytes', 'bytesDelta', 'bytesAfter'];
 
@@ -26,5 +28,8 @@ export function setUpExport(getAnalysis) {
   });
   document.getElementById('export-json').addEventListener('click', () => {
     download('heapsnap-analysis.json', 'application/json', JSON.stringify(getAnalysis(), null, 2));
+  });
+  document.getElementById('export-report').addEventListener('click', () => {
+    download('heapsnap-report.html', 'text/html', reportHtml(getAnalysis(), visibleRows(), viewState()));
   });
 }

@@ -105,6 +105,15 @@ test('the type table sorts, filters and exports what it shows', async () => {
   const csv = readFileSync(await download.path(), 'utf8').trim().split('\n');
   assert.equal(csv[0], 'typeName,newCount,deletedCount,countDelta,newBytes,freedBytes,bytesDelta,bytesAfter');
   assert.equal(csv.length, types.length + 1);
+  const [report] = await Promise.all([page.waitForEvent('download'), page.click('#export-report')]);
+  const html = readFileSync(await report.path(), 'utf8');
+  assert.match(html, /heapsnap report: leaky-1\.hsnap\.gz → leaky-3\.hsnap\.gz/);
+  assert.match(html, /__main__\._RECORD_CACHE \(dict\) grew/, 'the suspect sentence');
+  assert.match(html, /types filtered by “str”/i);
+  const reportPage = await browser.context.newPage();
+  await reportPage.setContent(html);
+  await reportPage.screenshot({ path: join(shots, 'report.png'), fullPage: true });
+  await reportPage.close();
   assert.deepEqual(errors, []);
   await page.close();
 });
@@ -328,6 +337,18 @@ test('contents from a snapshot are shown as text, never run', async () => {
   assert.equal(await topRowType(page), '<img src=x onerror=window.__pwned=1>');
   assert.equal(await page.locator('#comparison-body img').count(), 0);
   assert.equal(await page.evaluate(() => window.__pwned), undefined);
+  // The HTML report keeps it text too: escaped, and the report runs no script at all.
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-report')]);
+  const report = readFileSync(await download.path(), 'utf8');
+  assert.ok(report.startsWith('<!doctype html>'));
+  assert.ok(report.includes('&lt;img src=x onerror=window.__pwned=1&gt;'), 'escaped');
+  assert.ok(!report.includes('<img') && !/<script/i.test(report));
+  assert.match(report, /default-src 'none'/);
+  const viewer = await browser.context.newPage();
+  await viewer.setContent(report);
+  assert.equal(await viewer.locator('img').count(), 0);
+  assert.equal(await viewer.evaluate(() => window.__pwned), undefined);
+  await viewer.close();
   assert.deepEqual(errors, []);
   await page.close();
 });
