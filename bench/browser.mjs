@@ -27,8 +27,10 @@ try {
   }));
   await page.setInputFiles('#file-input', files);
   const seconds = await shown;
-  const memory = await page.evaluate(() => performance.memory?.usedJSHeapSize ?? null);
-  console.log(JSON.stringify({ seconds, mainHeapBytes: memory }));
+  await page.waitForSelector('#worker-memory:not([hidden])', { timeout: 120000 });
+  const workerBytes = Number(await page.getAttribute('#worker-memory', 'data-bytes'));
+  const mainHeapBytes = await page.evaluate(() => performance.memory?.usedJSHeapSize ?? null);
+  console.log(JSON.stringify({ seconds, workerBytes, mainHeapBytes }));
 } finally {
   await browser.close();
   server.close();

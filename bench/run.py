@@ -176,6 +176,12 @@ def big_bench(tmp, scale):
     print("  heapsnap diff (gzip) %.2f s, peak RSS %.0f MiB (%.2fx the two texts); GNU diff (plain) %.2f s" % (
         ours, diff_rss, diff_rss * 2**20 / (size + os.path.getsize(plain[1])), gnu))
     print("  heapsnap summary (gzip) peak RSS %.0f MiB (%.2fx its text)" % (summary_rss, summary_rss * 2**20 / size))
+    page = json.loads(subprocess.run(["node", os.path.join(HERE, "browser.mjs"), a, b], check=True,
+                                     capture_output=True, text=True).stdout)
+    print("  page (headless Chromium, wasm): first suspect %.2f s after the page receives the files; "
+          "analysis worker memory %.0f MiB (%.2fx the two texts); main thread JS heap %.0f MiB" % (
+              page["seconds"], page["workerBytes"] / 2**20, page["workerBytes"] / (size + os.path.getsize(plain[1])),
+              (page["mainHeapBytes"] or 0) / 2**20))
 
 
 def main():

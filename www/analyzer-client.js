@@ -45,6 +45,11 @@ export class AnalyzerClient {
     return this.call('raw', { before, after, typeName, all });
   }
 
+  /** Bytes of WebAssembly memory the worker holds. */
+  memory() {
+    return this.call('memory');
+  }
+
   remove(key) {
     return this.call('remove', { key });
   }

@@ -99,6 +99,19 @@ async function loadFile(name, bufferPromise) {
   }
   renderFiles();
   await refreshAnalysis();
+  showWorkerMemory();
+}
+
+async function showWorkerMemory() {
+  const line = $('worker-memory');
+  try {
+    const bytes = await analyzer.memory();
+    line.textContent = `The analysis worker holds ${fmt.bytes(bytes)} of memory for ${readyFiles().length} snapshot(s).`;
+    line.dataset.bytes = String(bytes);
+    line.hidden = !readyFiles().length;
+  } catch {
+    line.hidden = true;
+  }
 }
 
 /** Stops loading `entry`, or forgets it once loaded; the analysis follows. */

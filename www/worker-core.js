@@ -11,6 +11,7 @@ export function serve(workspace, intercept = () => false) {
     analyze: (ws, { keys, top, baseline, current }) =>
       ws.analyze(Uint32Array.from(keys), top, baseline ?? undefined, current ?? undefined),
     remove: (ws, { key }) => ws.remove(key),
+    memory: (ws) => ws.memory_bytes(),
     raw: (ws, { before, after, typeName, all }) => ws.raw(before, after, typeName, all),
     inflate: (ws, { name, buffer }) => ws.inflate(name, new Uint8Array(buffer)),
   };

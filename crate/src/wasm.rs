@@ -326,6 +326,11 @@ impl Workspace {
             .ok_or_else(|| JsError::new("unknown snapshot key"))
     }
 
+    /// Bytes of WebAssembly memory this worker holds (it grows, it never shrinks).
+    pub fn memory_bytes(&self) -> f64 {
+        (core::arch::wasm32::memory_size(0) * 65536) as f64
+    }
+
     /// Forgets the snapshot under `key`.
     pub fn remove(&mut self, key: u32) {
         self.snapshots.retain(|(k, _)| *k != key);
