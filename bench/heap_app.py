@@ -85,9 +85,9 @@ def seed_method(path):
     return len(all_objects)
 
 
-def heapsnap_method(path):
+def heapsnap_method(path, edges=False):
     import heapsnap
-    heapsnap.capture(path)
+    heapsnap.capture(path, edges=edges)
     with open(path, "rb") as f:
         f.seek(-64, os.SEEK_END)
         tail = f.read()
@@ -126,7 +126,7 @@ def serve_as_target(heap):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("method", choices=["heapsnap", "seed", "target"])
+    parser.add_argument("method", choices=["heapsnap", "heapsnap-edges", "seed", "target"])
     parser.add_argument("out")
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--then", metavar="OUT2", help="grow the heap, then capture again to OUT2")
@@ -142,7 +142,10 @@ def main():
         f.write("5")
     before = rss_kib("VmRSS")
     t0 = time.perf_counter()
-    objects = (seed_method if args.method == "seed" else heapsnap_method)(args.out)
+    if args.method == "seed":
+        objects = seed_method(args.out)
+    else:
+        objects = heapsnap_method(args.out, edges=args.method == "heapsnap-edges")
     seconds = time.perf_counter() - t0
     peak = rss_kib("VmHWM")
     print(json.dumps({"method": args.method, "objects": objects, "seconds": round(seconds, 3),

@@ -124,6 +124,31 @@ def attach_bench(tmp, scale):
         target.wait()
 
 
+def edges_bench(tmp, scale):
+    """Reference edges: what they cost in the capture, and dominators on a real and synthetic graph."""
+    print("== edges and retained sizes (capture(path, edges=True), heapsnap top --retained)")
+    runs = {}
+    for method in ("heapsnap", "heapsnap-edges"):
+        out = os.path.join(tmp, method + ".hsnap.gz")
+        runs[method] = app(method, out, scale)
+        runs[method]["path"] = out
+    plain, edges = runs["heapsnap"], runs["heapsnap-edges"]
+    print("  capture without edges %.2f s, %.1f MiB; with edges %.2f s, %.1f MiB (time %.2fx, file %.2fx)" % (
+        plain["seconds"], plain["out_bytes"] / 2**20, edges["seconds"], edges["out_bytes"] / 2**20,
+        edges["seconds"] / plain["seconds"], edges["out_bytes"] / plain["out_bytes"]))
+    top = [CLI, "top", "--retained", edges["path"]]
+    seconds = timed(top, 1)
+    print("  heapsnap top --retained on that capture (gzip in, parse + graph + dominators): %.2f s, peak RSS %.0f MiB" % (
+        seconds, peak_rss_mib(top)))
+    subprocess.run(["cargo", "build", "--quiet", "--release", "--example", "dominators_bench"], cwd=ROOT, check=True)
+    example = os.path.join(ROOT, "target", "release", "examples", "dominators_bench")
+    for shape in ("heap", "uniform"):
+        r = json.loads(subprocess.run([example] + (["uniform"] if shape == "uniform" else []), check=True,
+                                      capture_output=True, text=True).stdout)
+        print("  dominators alone, %s-shaped graph of %s nodes and %s edges: %.2f s (target <= 2 s), graph %d MiB" % (
+            shape, "{:,}".format(r["nodes"]), "{:,}".format(r["edges"]), r["seconds"], r["graph_mib"]))
+
+
 def two_snapshots(tmp, tag, scale):
     """Two captures of one process by the real capture script, gzip and plain; object count."""
     a, b = os.path.join(tmp, tag + "-a.hsnap.gz"), os.path.join(tmp, tag + "-b.hsnap.gz")
@@ -201,6 +226,7 @@ def main():
             analyzer_bench(tmp, args.runs, args.analyzer_scale)
             if args.big_scale > 0:
                 big_bench(tmp, args.big_scale)
+            edges_bench(tmp, args.scale)
 
 
 if __name__ == "__main__":

@@ -112,10 +112,10 @@ class CaptureOptions:
     """
 
     __slots__ = ("max_repr", "max_items", "max_depth", "compresslevel", "run_lines", "redact", "secret_keys",
-                 "contents", "max_seconds", "max_objects")
+                 "contents", "max_seconds", "max_objects", "edges")
 
     def __init__(self, max_repr=200, max_items=8, max_depth=2, compresslevel=1, run_lines=200000, redact=True,
-                 secret_keys=DEFAULT_SECRET_KEYS, contents="full", max_seconds=None, max_objects=None):
+                 secret_keys=DEFAULT_SECRET_KEYS, contents="full", max_seconds=None, max_objects=None, edges=False):
         for name, value, low in (("max_repr", max_repr, 16), ("max_items", max_items, 0),
                                  ("max_depth", max_depth, 0), ("compresslevel", compresslevel, 0),
                                  ("run_lines", run_lines, 1000)):
@@ -146,6 +146,11 @@ class CaptureOptions:
             raise ValueError("max_objects must be an int >= 1 or None, got %r" % (max_objects,))
         self.max_seconds = max_seconds
         self.max_objects = max_objects
+        # With edges, each object's referents are written by id (the `refs` column), so the
+        # analyzer can compute dominators and retained sizes.
+        if type(edges) is not bool:
+            raise ValueError("edges must be True or False, got %r" % (edges,))
+        self.edges = edges
 
     def describe(self):
         """The options as written in the ``#options`` header line."""
@@ -155,6 +160,8 @@ class CaptureOptions:
             text += " max_seconds=%g" % self.max_seconds
         if self.max_objects is not None:
             text += " max_objects=%d" % self.max_objects
+        if self.edges:
+            text += " edges=1"
         return text
 
     def describe_redaction(self):
@@ -164,11 +171,13 @@ class CaptureOptions:
         return "keys=/%s/i values=credential-shapes" % self.secret_keys.pattern
 
 
-def capture(path, options=None, compress=None):
+def capture(path, options=None, compress=None, edges=None):
     """Write a snapshot of every live object to ``path`` and return the path.
 
     ``compress`` defaults to whether ``path`` ends in ``.gz``. The file is
     written to a temporary name, fsynced, then renamed, with mode 0600.
+    ``edges=True`` (or ``CaptureOptions(edges=True)``) also writes each object's
+    referents, for dominators and retained sizes in the analyzer.
 
     Example::
 
@@ -182,6 +191,10 @@ def capture(path, options=None, compress=None):
         options = CaptureOptions()
     elif type(options) is not CaptureOptions:
         raise ValueError("options must be a CaptureOptions, got %r" % (type(options),))
+    if edges is not None:
+        settings = _options_dict(options)
+        settings["edges"] = edges
+        options = CaptureOptions(**settings)
     if platform.python_implementation() != "CPython":
         raise RuntimeError("heapsnap captures CPython heaps only; this is %s" % platform.python_implementation())
     if compress is None:
@@ -226,6 +239,7 @@ class _Capture:
         self.key_verdicts = {}  # key name -> whether it looks secret (names repeat a lot)
         self.redacted = set()  # ids of containers whose contents are all masked
         self.no_contents = options.contents == "none"
+        self.edges = options.edges
         self.traceback = None
 
     # --- the walk -------------------------------------------------------
@@ -379,6 +393,16 @@ class _Capture:
             for v in gc.get_referents(o):
                 visit(v, pid, "<referent>")
 
+    def frame_locals(self, frame):
+        """The values of ``frame``'s local variables, as a new list."""
+        f_locals = frame.f_locals
+        snapshot = type(f_locals) is dict and frame.f_code.co_flags & _CO_OPTIMIZED and sys.version_info < (3, 13)
+        try:
+            return list(dict.values(f_locals)) if type(f_locals) is dict else list(f_locals.values())
+        finally:
+            if snapshot:
+                dict.clear(f_locals)  # see expand_frame
+
     def expand_frame(self, frame, pid):
         f_locals = frame.f_locals
         snapshot = type(f_locals) is dict and frame.f_code.co_flags & _CO_OPTIMIZED and sys.version_info < (3, 13)
@@ -450,6 +474,7 @@ class _Capture:
         t = _type(o)
         if self.tracing or self.no_contents:
             line = self.line(o, parent, edge)
+            t = None  # the general path wrote every column
         elif t is _str:
             n = _len(o)
             r = _str_repr(o) if n <= self.max_repr else _str_repr(o[:self.max_repr]) + "…"
@@ -464,6 +489,9 @@ class _Capture:
             line = "float\t%r\t%d\t-\t%x\t%s\t%s\t-\n" % (o, _sizeof(o), _id(o), parent, edge)
         else:
             line = self.line(o, parent, edge)
+            t = None
+        if self.edges and t is not None:
+            line = line[:-1] + "\t-\n"  # atoms refer to nothing
         lines = self.lines
         lines.append(line)
         if _len(lines) >= self.check_at:
@@ -488,7 +516,28 @@ class _Capture:
         if rep is None:
             rep = "-" if self.no_contents else _esc(self.format(o, 0))
         site = self.site(o) if self.tracing else "-"
+        if self.edges:
+            site += "\t" + self.refs(o, info)
         return "%s\t%s\t%d\t%s\t%x\t%s\t%s\t%s\n" % (info.name, rep, size, length, id(o), parent, edge, site)
+
+    def refs(self, o, info):
+        """The ``refs`` field: ids of what ``o`` refers to, space-separated, or ``-``."""
+        if not info.expandable:
+            return "-"
+        if info.kind == "dict":
+            # dict's own traversal skips str keys (they cannot form cycles); they are held all the same.
+            refs = list(dict.keys(o)) + list(dict.values(o))
+        elif info.kind == "frame":
+            # A running frame's traversal leaves its locals to the thread: name them as the walk does.
+            refs = self.frame_locals(o)
+            refs += [v for v in (o.f_code, o.f_globals, o.f_back) if v is not None]
+        else:
+            if info.dict_desc is not None:
+                self.instance_dict(o, info)  # the walk creates it anyway: let it be the referent
+            refs = gc.get_referents(o)
+        text = " ".join(map("%x".__mod__, map(id, refs))) if refs else "-"
+        del refs
+        return text
 
     def instance_dict(self, o, info):
         desc = info.dict_desc
@@ -713,7 +762,8 @@ class _Capture:
         ]
         if self.degraded is not None:
             fields.append(("degraded", self.degraded))
-        out = ["#heapsnap %s\n" % FORMAT_VERSION, "#columns\t%s\n" % "\t".join(COLUMNS)]
+        columns = COLUMNS + ("refs",) if self.edges else COLUMNS
+        out = ["#heapsnap %s\n" % FORMAT_VERSION, "#columns\t%s\n" % "\t".join(columns)]
         out.extend("#%s\t%s\n" % (k, _esc(v)) for k, v in fields)
         return "".join(out)
 
@@ -1193,7 +1243,7 @@ def _attached_capture(path, options, status):
 
 def _options_dict(options):
     keys = ("max_repr", "max_items", "max_depth", "compresslevel", "run_lines", "redact", "contents",
-            "max_seconds", "max_objects")
+            "max_seconds", "max_objects", "edges")
     out = {k: getattr(options, k) for k in keys}
     out["secret_keys"] = options.secret_keys.pattern
     return out

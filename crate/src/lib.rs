@@ -29,6 +29,11 @@
 //! with their path from a root ([`holder_path`]), what their new entries look like
 //! ([`group_by_shape`], [`shape_of`]), where those were allocated, and one sentence that says it.
 //!
+//! # Who keeps it alive
+//! With a snapshot captured with edges (`refs` column), [`Retained::of`] builds the
+//! [`RefGraph`], its [`dominators`] and every object's and type's retained size;
+//! [`top_retainers`] lists the objects that retain most.
+//!
 //! # Look at the raw lines
 //! [`raw_diff`] puts the sorted lines of one type in two snapshots side by side, changed
 //! regions with context — the `vimdiff` of sorted dumps this tool grew from.
@@ -37,8 +42,10 @@
 mod columns;
 mod compare;
 mod decode;
+mod dominators;
 mod error;
 mod escape;
+mod graph;
 mod groups;
 mod growth;
 mod header;
@@ -48,6 +55,7 @@ mod identity;
 mod line_reader;
 mod paths;
 mod raw;
+mod retained;
 mod shape;
 mod snapshot;
 mod summary;
@@ -58,7 +66,9 @@ mod wasm;
 
 pub use compare::{Comparison, SortKey, TypeDelta};
 pub use decode::{decompress, is_gzip, ReadOptions};
+pub use dominators::{dominators, Dominators, NO_NODE};
 pub use error::{Error, ErrorKind, Result};
+pub use graph::RefGraph;
 pub use groups::{group_by_shape, ContentGroup};
 pub use growth::{growing_containers, new_object_groups, GrowingContainer, TypeGroups};
 pub use header::Header;
@@ -66,6 +76,7 @@ pub use holders::{Attribution, HolderGrowth};
 pub use identity::{Matching, NONE};
 pub use paths::holder_path;
 pub use raw::{raw_diff, RawDiff, RawKind, RawOptions, RawRow};
+pub use retained::{top_retainers, Retained, Retainer};
 pub use shape::shape_of;
 pub use snapshot::{ObjectRef, Snapshot};
 pub use summary::{Summary, TypeTotal};

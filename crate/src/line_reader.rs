@@ -20,6 +20,7 @@ pub(crate) enum Role {
     Parent,
     Edge,
     Site,
+    Refs,
     Ignored,
 }
 
@@ -34,12 +35,13 @@ impl Role {
             "parent" => Role::Parent,
             "edge" => Role::Edge,
             "site" => Role::Site,
+            "refs" => Role::Refs,
             _ => Role::Ignored,
         }
     }
 
     fn is_text(self) -> bool {
-        matches!(self, Role::Type | Role::Repr | Role::Edge | Role::Site | Role::Ignored)
+        matches!(self, Role::Type | Role::Repr | Role::Edge | Role::Site | Role::Refs | Role::Ignored)
     }
 }
 
@@ -100,7 +102,7 @@ pub(crate) fn read_fast<'d>(data: &'d [u8], pos: usize, roles: &[Role]) -> Optio
             if role == Role::Type {
                 f.type_name = field;
                 f.type_escaped = escaped;
-            } else if escaped && role != Role::Ignored && !escape::is_valid(field) {
+            } else if escaped && matches!(role, Role::Repr | Role::Edge | Role::Site) && !escape::is_valid(field) {
                 return None;
             }
             if last {

@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use heapsnap::humanize::{bytes, signed, signed_bytes, thousands};
-use heapsnap::{analyze, Analysis, Comparison, Snapshot, SortKey, Summary};
+use heapsnap::{analyze, top_retainers, Analysis, Comparison, Retained, Snapshot, SortKey, Summary};
 
 const USAGE: &str = "\
 heapsnap — analyze Python heap snapshots written by heapsnap.py
@@ -13,6 +13,9 @@ USAGE:
         Leak suspects across the snapshots (ordered by capture time), then the per-type
         comparison of the oldest and the newest.
     heapsnap summary [--top N] [--json] FILE
+    heapsnap top --retained [--top N] [--json] FILE
+        The objects and types that retain most: what would be freed if they let go
+        (dominator tree; needs a snapshot captured with edges: capture(path, edges=True)).
 
 OPTIONS:
     --top N                 rows to print (default 10 suspects, 25 types; 0 = all)
@@ -48,6 +51,7 @@ struct Options {
     fail_on_growth: Option<i64>,
     sort: SortKey,
     json: bool,
+    retained: bool,
     files: Vec<String>,
 }
 
@@ -113,13 +117,44 @@ fn run(args: &[String]) -> Result<Outcome, String> {
             }
             Ok(Outcome::Clean)
         }
+        "top" => {
+            let opts = parse_options(rest)?;
+            let [file] = opts.files.as_slice() else {
+                return Err(format!("top takes one snapshot file\n\n{USAGE}"));
+            };
+            if !opts.retained {
+                return Err(format!("top needs --retained (the only order it knows)\n\n{USAGE}"));
+            }
+            let snap = load(file)?;
+            let retained = Retained::of(&snap).ok_or_else(|| {
+                format!("{file}: no reference edges; capture with heapsnap.capture(path, edges=True) or --edges")
+            })?;
+            let top = top_retainers(&snap, &retained, opts.top.map_or(20, limit));
+            if opts.json {
+                let types: Vec<(&str, u64)> =
+                    type_totals(&snap, &retained).into_iter().take(opts.top.map_or(20, limit)).collect();
+                let json = serde_json::json!({ "objects": top, "types": types, "edges": retained.edges });
+                println!("{}", serde_json::to_string_pretty(&json).map_err(|e| e.to_string())?);
+            } else {
+                let mut out = String::new();
+                print_retained(&mut out, &snap, &retained, &top, opts.top.unwrap_or(20));
+                emit(&out);
+            }
+            Ok(Outcome::Clean)
+        }
         other => Err(format!("unknown command '{other}'\n\n{USAGE}")),
     }
 }
 
 fn parse_options(args: &[String]) -> Result<Options, String> {
-    let mut opts =
-        Options { top: None, fail_on_growth: None, sort: SortKey::BytesDelta, json: false, files: Vec::new() };
+    let mut opts = Options {
+        top: None,
+        fail_on_growth: None,
+        sort: SortKey::BytesDelta,
+        json: false,
+        retained: false,
+        files: Vec::new(),
+    };
     let mut it = args.iter();
     while let Some(arg) = it.next() {
         match arg.as_str() {
@@ -132,6 +167,7 @@ fn parse_options(args: &[String]) -> Result<Options, String> {
                 opts.sort = SortKey::from_name(v).ok_or_else(|| format!("unknown sort column '{v}'"))?;
             }
             "--json" => opts.json = true,
+            "--retained" => opts.retained = true,
             "--fail-on-growth" => {
                 let v = it.next().ok_or("--fail-on-growth needs a size")?;
                 opts.fail_on_growth = Some(
@@ -343,6 +379,42 @@ fn print_comparison(out: &mut String, c: &Comparison, top: usize) {
     let (dc, db): (i64, i64) =
         c.rows.iter().map(|r| (r.count_delta(), r.bytes_delta())).fold((0, 0), |s, x| (s.0 + x.0, s.1 + x.1));
     put!(out, "total: {} objects, {}", signed(dc), signed_bytes(db));
+}
+
+/// Types by retained bytes, largest first (ties by name).
+fn type_totals<'s>(snap: &'s Snapshot, retained: &Retained) -> Vec<(&'s str, u64)> {
+    let mut types: Vec<(&str, u64)> =
+        snap.type_names().iter().zip(&retained.by_type).map(|(t, &b)| (&**t, b)).filter(|&(_, b)| b > 0).collect();
+    types.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    types
+}
+
+fn print_retained(out: &mut String, snap: &Snapshot, retained: &Retained, top: &[heapsnap::Retainer], n: usize) {
+    put!(out, "{}", snap.name());
+    put!(
+        out,
+        "{} objects, {} references; retained = what would be freed if the object let go",
+        thousands(snap.len() as i64),
+        thousands(retained.edges as i64)
+    );
+    put!(out, "");
+    put!(out, "{:>11} {:>10}  {:<22} path and contents", "retained", "shallow", "type");
+    for r in top {
+        put!(
+            out,
+            "{:>11} {:>10}  {:<22} {}",
+            bytes(r.retained as i64),
+            bytes(r.shallow as i64),
+            fit(&r.type_name, 22),
+            fit(&r.path, 52)
+        );
+        put!(out, "{:>47}{}", "", fit(&r.contents, 52));
+    }
+    put!(out, "");
+    put!(out, "{:>11}  {:<50}", "retained", "type (objects not inside another of the same type)");
+    for (t, b) in type_totals(snap, retained).into_iter().take(limit(n)) {
+        put!(out, "{:>11}  {}", bytes(b as i64), fit(t, 86));
+    }
 }
 
 fn print_summary(out: &mut String, s: &Summary, top: usize) {

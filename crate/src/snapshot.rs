@@ -261,6 +261,23 @@ impl Snapshot {
         self.roles.contains(&Role::Parent) && self.roles.contains(&Role::Edge)
     }
 
+    /// Whether the snapshot has the `refs` column (captured with edges).
+    pub fn has_refs(&self) -> bool {
+        self.roles.contains(&Role::Refs)
+    }
+
+    /// The `refs` field of object `index` as written (space-separated hex ids, or `-`);
+    /// empty without the column.
+    pub fn raw_refs(&self, index: usize) -> &str {
+        let Some(col) = self.roles.iter().position(|&r| r == Role::Refs) else { return "" };
+        let line = self.line(index);
+        if col + 1 == self.roles.len() {
+            line.rsplit('\t').next().unwrap_or("")
+        } else {
+            line.split('\t').nth(col).unwrap_or("")
+        }
+    }
+
     /// Size in bytes of the decompressed text.
     pub fn text_len(&self) -> usize {
         self.text.len()
