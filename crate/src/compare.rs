@@ -31,6 +31,9 @@ pub struct TypeDelta {
     pub new_bytes: u64,
     /// Shallow bytes of the deleted objects.
     pub freed_bytes: u64,
+    /// Bytes the type retains in the current snapshot, when it was captured with edges.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retained_after: Option<u64>,
 }
 
 impl TypeDelta {
@@ -45,6 +48,7 @@ impl TypeDelta {
             bytes_after: 0,
             new_bytes: 0,
             freed_bytes: 0,
+            retained_after: None,
         }
     }
 
@@ -151,6 +155,15 @@ impl Comparison {
         let mut comparison = Comparison { before: before.name().to_owned(), after: after.name().to_owned(), rows };
         comparison.sort_by(SortKey::BytesDelta, true);
         comparison
+    }
+
+    /// Sets each row's [`TypeDelta::retained_after`] from `by_type` (bytes per type index of
+    /// `current`, the comparison's later snapshot).
+    pub fn set_retained(&mut self, current: &Snapshot, by_type: &[u64]) {
+        let index: FxHashMap<&str, usize> = current.type_names().iter().enumerate().map(|(i, t)| (&**t, i)).collect();
+        for row in &mut self.rows {
+            row.retained_after = Some(index.get(row.type_name.as_str()).map_or(0, |&i| by_type[i]));
+        }
     }
 
     /// Sorts rows by `key` (`descending` or not); ties go to larger byte growth, then type name.

@@ -13,9 +13,10 @@ USAGE:
         Leak suspects across the snapshots (ordered by capture time), then the per-type
         comparison of the oldest and the newest.
     heapsnap summary [--top N] [--json] FILE
-    heapsnap top --retained [--top N] [--json] FILE
+    heapsnap top --retained [--top N] [--type TYPE] [--json] FILE
         The objects and types that retain most: what would be freed if they let go
         (dominator tree; needs a snapshot captured with edges: capture(path, edges=True)).
+        With --type, the holders that retain most of the objects of TYPE.
 
 OPTIONS:
     --top N                 rows to print (default 10 suspects, 25 types; 0 = all)
@@ -52,6 +53,7 @@ struct Options {
     sort: SortKey,
     json: bool,
     retained: bool,
+    type_name: Option<String>,
     files: Vec<String>,
 }
 
@@ -129,6 +131,12 @@ fn run(args: &[String]) -> Result<Outcome, String> {
             let retained = Retained::of(&snap).ok_or_else(|| {
                 format!("{file}: no reference edges; capture with heapsnap.capture(path, edges=True) or --edges")
             })?;
+            if let Some(name) = &opts.type_name {
+                let mut out = String::new();
+                print_type_holders(&mut out, &snap, &retained, name, opts.top.map_or(20, limit))?;
+                emit(&out);
+                return Ok(Outcome::Clean);
+            }
             let top = top_retainers(&snap, &retained, opts.top.map_or(20, limit));
             if opts.json {
                 let types: Vec<(&str, u64)> =
@@ -153,6 +161,7 @@ fn parse_options(args: &[String]) -> Result<Options, String> {
         sort: SortKey::BytesDelta,
         json: false,
         retained: false,
+        type_name: None,
         files: Vec::new(),
     };
     let mut it = args.iter();
@@ -168,6 +177,7 @@ fn parse_options(args: &[String]) -> Result<Options, String> {
             }
             "--json" => opts.json = true,
             "--retained" => opts.retained = true,
+            "--type" => opts.type_name = Some(it.next().ok_or("--type needs a type name")?.clone()),
             "--fail-on-growth" => {
                 let v = it.next().ok_or("--fail-on-growth needs a size")?;
                 opts.fail_on_growth = Some(
@@ -287,6 +297,11 @@ fn print_analysis(out: &mut String, a: &Analysis, top: Option<usize>) {
         for (site, count) in s.sites.iter().take(3) {
             put!(out, "     {} × {}", fit(site, 80), thousands(*count as i64));
         }
+        if !s.retained.is_empty() {
+            let series: Vec<String> =
+                s.retained.iter().map(|r| r.map_or("–".to_owned(), |b| bytes(b as i64))).collect();
+            put!(out, "     retains {} (what would be freed if it let go)", series.join(" → "));
+        }
     }
     if !a.growing.is_empty() {
         put!(out, "");
@@ -379,6 +394,30 @@ fn print_comparison(out: &mut String, c: &Comparison, top: usize) {
     let (dc, db): (i64, i64) =
         c.rows.iter().map(|r| (r.count_delta(), r.bytes_delta())).fold((0, 0), |s, x| (s.0 + x.0, s.1 + x.1));
     put!(out, "total: {} objects, {}", signed(dc), signed_bytes(db));
+}
+
+fn print_type_holders(out: &mut String, snap: &Snapshot, r: &Retained, name: &str, top: usize) -> Result<(), String> {
+    let t = snap
+        .type_names()
+        .iter()
+        .position(|t| **t == *name)
+        .ok_or_else(|| format!("{}: no object of type '{name}'", snap.name()))?;
+    put!(out, "{}", snap.name());
+    put!(out, "the holders that retain most {name} objects:");
+    put!(out, "{:>11} {:>9}  holder", "retained", "objects");
+    for (h, b, n) in r.holders_of_type(snap, t as u32, top) {
+        let o = snap.object(h);
+        let path = heapsnap::holder_path(snap, h).unwrap_or_else(|| format!("{} at 0x{:x}", o.type_name(), o.id()));
+        put!(
+            out,
+            "{:>11} {:>9}  {} ({})",
+            bytes(b as i64),
+            thousands(n as i64),
+            fit(&path, 60),
+            fit(o.type_name(), 14)
+        );
+    }
+    Ok(())
 }
 
 /// Types by retained bytes, largest first (ties by name).

@@ -12,6 +12,8 @@ use crate::snapshot::Snapshot;
 /// The retained sizes of a snapshot.
 #[derive(Clone, Debug)]
 pub struct Retained {
+    /// The reference graph, by object index.
+    pub graph: RefGraph,
     /// The dominator tree, by object index.
     pub dominators: Dominators,
     /// Edges in the reference graph.
@@ -46,7 +48,47 @@ impl Retained {
             (0..snap.len()).filter(|&i| snap.object(i).parent().is_none()).map(|i| i as u32).collect();
         let dominators = dominators(&graph, &roots, |i| snap.size(i));
         let by_type = by_type(snap, &dominators);
-        Some(Retained { dominators, edges: graph.edge_count(), by_type })
+        Some(Retained { edges: graph.edge_count(), graph, dominators, by_type })
+    }
+
+    /// Every object that refers to `index` (not only its path parent), in file order.
+    pub fn referrers(&self, index: usize) -> Vec<usize> {
+        let target = index as u32;
+        (0..self.graph.len()).filter(|&v| self.graph.successors(v).contains(&target)).collect()
+    }
+
+    /// The objects `index` immediately dominates (what it alone keeps), most retained first;
+    /// with `None`, the tops of the dominator tree (roots, and what several roots share).
+    pub fn dominated_by(&self, index: Option<usize>) -> Vec<usize> {
+        let parent = index.map_or(NO_NODE, |i| i as u32);
+        let sizes = &self.dominators.retained;
+        let mut children: Vec<usize> = (0..self.graph.len()).filter(|&v| self.dominators.idom[v] == parent).collect();
+        children.sort_by(|&a, &b| sizes[b].cmp(&sizes[a]).then(a.cmp(&b)));
+        children
+    }
+
+    /// For the objects of type `type_index`: the holders that retain most of them, as
+    /// `(holder index, bytes, objects)`, largest first. Each object counts for its immediate
+    /// dominator (so a dict of dicts holds its dicts, and is itself held by its own holder).
+    pub fn holders_of_type(&self, snap: &Snapshot, type_index: u32, top: usize) -> Vec<(usize, u64, u64)> {
+        let mut by_holder: rustc_hash::FxHashMap<u32, (u64, u64)> = rustc_hash::FxHashMap::default();
+        for (t, range) in snap.type_runs() {
+            if t != type_index {
+                continue;
+            }
+            for v in range {
+                let d = self.dominators.idom[v];
+                if d != NO_NODE {
+                    let e = by_holder.entry(d).or_insert((0, 0));
+                    e.0 += self.dominators.retained[v];
+                    e.1 += 1;
+                }
+            }
+        }
+        let mut out: Vec<(usize, u64, u64)> = by_holder.into_iter().map(|(h, (b, n))| (h as usize, b, n)).collect();
+        out.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        out.truncate(top);
+        out
     }
 }
 
@@ -150,5 +192,17 @@ mod tests {
         assert_eq!(by_name("dict"), 280 + 100, "the two roots, neither inside the other");
         assert_eq!(by_name("str"), 150);
         assert_eq!(by_name("list"), 180);
+        let at = |id: u64| (0..snap.len()).find(|&i| snap.id(i) == id).unwrap();
+        assert_eq!(r.referrers(at(0xe0)), {
+            let mut v = vec![at(0xa0), at(0xf0), at(0xb0)];
+            v.sort();
+            v
+        });
+        assert_eq!(r.dominated_by(Some(at(0xb0))), vec![at(0xc0), at(0xd0)]);
+        let tops = r.dominated_by(None);
+        assert_eq!(tops[0], at(0xa0));
+        assert_eq!(tops.len(), 3, "the two roots and the shared str");
+        let str_type = snap.type_names().iter().position(|t| &**t == "str").unwrap() as u32;
+        assert_eq!(r.holders_of_type(&snap, str_type, 5), vec![(at(0xb0), 100, 2)]);
     }
 }

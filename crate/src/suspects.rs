@@ -12,6 +12,7 @@ use crate::holders::Attribution;
 use crate::humanize::{signed_bytes, thousands};
 use crate::identity::{Matching, NONE};
 use crate::paths::holder_path;
+use crate::retained::Retained;
 use crate::snapshot::Snapshot;
 
 /// Suspects scoring less than this share of the first suspect's score are left out.
@@ -67,6 +68,12 @@ pub struct Suspect {
     pub sites: Vec<(String, u64)>,
     /// The verdict in one sentence.
     pub sentence: String,
+    /// Index of the holder in the newest snapshot.
+    pub index: usize,
+    /// The holder's retained size in each snapshot, oldest first, when every snapshot was
+    /// captured with edges (empty otherwise).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub retained: Vec<Option<u64>>,
 }
 
 /// Series of one type across the snapshots.
@@ -179,9 +186,15 @@ pub fn analyze_between(snapshots: &[&Snapshot], top: usize, pair: Option<(usize,
     scored.retain(|s| s.0 >= floor);
     scored.truncate(top);
 
+    // Retained sizes need edges in every snapshot; they cost a dominator tree each.
+    let retained: Vec<Retained> = if snaps.iter().all(|s| s.has_refs()) {
+        snaps.iter().filter_map(|s| Retained::of(s)).collect()
+    } else {
+        vec![]
+    };
     let suspects = scored
         .into_iter()
-        .map(|(score, h, track)| suspect(&snaps, &matchings, &attributions, h as usize, track, score))
+        .map(|(score, h, track)| suspect(&snaps, &matchings, &attributions, &retained, h as usize, track, score))
         .collect();
 
     // The compared pair, by position in time order; oldest and newest unless chosen.
@@ -190,7 +203,10 @@ pub fn analyze_between(snapshots: &[&Snapshot], top: usize, pair: Option<(usize,
     let (baseline, current) = (snaps[b], snaps[c]);
     let computed = if c == b + 1 { None } else { Some(Matching::new(baseline, current)) };
     let whole = computed.as_ref().unwrap_or_else(|| &matchings[b]);
-    let comparison = Comparison::from_matching(baseline, current, whole);
+    let mut comparison = Comparison::from_matching(baseline, current, whole);
+    if let Some(r) = retained.get(c) {
+        comparison.set_retained(current, &r.by_type);
+    }
     let types = type_series(&snaps, &comparison);
     let new_groups = new_object_groups(current, whole, &comparison, top, 5);
     let growing = growing_containers(baseline, current, whole, top);
@@ -201,6 +217,7 @@ fn suspect(
     snaps: &[&Snapshot],
     matchings: &[Matching],
     attributions: &[Attribution],
+    retained: &[Retained],
     holder: usize,
     track: Track,
     score: f64,
@@ -253,6 +270,8 @@ fn suspect(
         entries,
         sites,
         sentence: String::new(),
+        index: holder,
+        retained: retained.iter().zip(&index_in).map(|(r, i)| i.map(|i| r.dominators.retained[i])).collect(),
     };
     s.sentence = sentence(&s, snaps.len());
     s

@@ -67,3 +67,34 @@ def test_top_retained_explains_a_snapshot_without_edges(tmp_path):
     path = capture(tmp_path, False)
     result = subprocess.run([heapsnap_cli(), "top", "--retained", path], capture_output=True, text=True)
     assert result.returncode == 2 and "edges=True" in result.stderr
+
+
+GROWING = r"""
+import sys, heapsnap
+CACHE = {}
+def fill(n):
+    for i in range(len(CACHE), n):
+        CACHE["req-%d" % i] = {"id": i, "body": "payload %d" % i * 3}
+fill(500)
+heapsnap.capture(sys.argv[1], edges=True)
+fill(1500)
+heapsnap.capture(sys.argv[2], edges=True)
+"""
+
+
+def test_diff_shows_the_retained_growth_of_a_suspect(tmp_path):
+    a, b = str(tmp_path / "a.hsnap.gz"), str(tmp_path / "b.hsnap.gz")
+    subprocess.run([sys.executable, "-c", GROWING, a, b], check=True, env=dict(os.environ, PYTHONPATH=CAPTURE_DIR))
+    report = json.loads(subprocess.run([heapsnap_cli(), "diff", "--json", a, b], check=True, capture_output=True,
+                                       text=True).stdout)
+    top = report["suspects"][0]
+    assert top["path"] == "__main__.CACHE"
+    before, after = top["retained"]
+    assert after > 2.5 * before > 0
+    rows = {r["type_name"]: r for r in report["comparison"]["rows"]}
+    assert rows["dict"]["retained_after"] >= after
+    text = subprocess.run([heapsnap_cli(), "diff", a, b], check=True, capture_output=True, text=True).stdout
+    assert "retains " in text and "what would be freed" in text
+    holders = subprocess.run([heapsnap_cli(), "top", "--retained", "--type", "dict", "--top", "3", b], check=True,
+                             capture_output=True, text=True).stdout
+    assert "__main__.CACHE (dict)" in holders.splitlines()[3]
