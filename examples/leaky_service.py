@@ -64,6 +64,7 @@ def main():
     parser.add_argument("--out", required=True, help="directory for the snapshots")
     parser.add_argument("--batches", type=int, default=3, help="snapshots to write (default 3)")
     parser.add_argument("--requests", type=int, default=2000, help="requests per batch (default 2000)")
+    parser.add_argument("--no-edges", action="store_true", help="leave out reference edges (no retained sizes)")
     args = parser.parse_args()
     os.makedirs(args.out, exist_ok=True)
     tracemalloc.start(1)  # records where each object was allocated; see README "Allocation sites"
@@ -74,7 +75,7 @@ def main():
             request_id += 1
             handle_request(request_id, fake_body(request_id))
         name = "leaky-%d.hsnap.gz" % batch
-        heapsnap.capture(os.path.join(args.out, name))
+        heapsnap.capture(os.path.join(args.out, name), edges=not args.no_edges)
         names.append(name)
         print("wrote", os.path.join(args.out, name))
     with open(os.path.join(args.out, "manifest.json"), "w") as f:

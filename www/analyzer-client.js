@@ -45,6 +45,16 @@ export class AnalyzerClient {
     return this.call('raw', { before, after, typeName, all });
   }
 
+  /** What object `index` alone keeps alive (null: the tops of the dominator tree), most first. */
+  dominated(key, index, limit = 30) {
+    return this.call('dominated', { key, index, limit });
+  }
+
+  /** Object `index`'s referrers and immediate dominator. */
+  retainers(key, index, limit = 30) {
+    return this.call('retainers', { key, index, limit });
+  }
+
   /** Bytes of WebAssembly memory the worker holds. */
   memory() {
     return this.call('memory');

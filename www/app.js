@@ -7,6 +7,7 @@ import { el } from './dom.js';
 import * as fmt from './format.js';
 import { renderGrowing, renderNewGroups } from './growth-view.js';
 import { renderRaw } from './raw-view.js';
+import { renderRetained, showRetainers } from './retained-view.js';
 import { renderSuspects } from './suspects-view.js';
 import { renderTrend } from './trend-chart.js';
 import { readHash, writeHash } from './url-state.js';
@@ -169,6 +170,7 @@ async function refreshAnalysis() {
   if (ready.length < 2) {
     $('pair-tools').hidden = true;
     $('raw').hidden = true;
+    $('retained-section').hidden = true;
     $('comparison').hidden = true;
     $('comparison-tools').hidden = true;
     $('suspects-section').hidden = true;
@@ -187,13 +189,15 @@ async function refreshAnalysis() {
     $('raw').hidden = true;
     saveView();
     renderCoverage(analysis);
-    renderSuspects($('suspects'), analysis);
+    renderSuspects($('suspects'), analysis, current.info.hasRefs ? showRetainers : null);
     renderTrend($('trend'), analysis);
     renderGrowing($('growing'), analysis);
     renderNewGroups($('new-groups'), analysis);
     $('suspects-section').hidden = false;
     renderComparison(analysis);
     $('status').textContent = '';
+    if (current.info.hasRefs) renderRetained($('retained-section'), analyzer, current.key, current.name);
+    else $('retained-section').hidden = true;
   } catch (error) {
     $('status').textContent = `Analysis failed: ${error.message}`;
   }

@@ -9,14 +9,17 @@ import { sparkline } from './sparkline.js';
 const ROW_HEIGHT = 31; // first guess of a row's height; rendered rows are measured
 const OVERSCAN = 600; // px rendered above and below the viewport
 
-const COLUMNS = [
+const ALL_COLUMNS = [
   { key: 'typeName', label: 'type', numeric: false },
   { key: 'newCount', label: '#new', numeric: true },
   { key: 'deletedCount', label: '#deleted', numeric: true },
   { key: 'countDelta', label: 'Δcount', numeric: true },
   { key: 'bytesDelta', label: 'Δbytes', numeric: true },
   { key: 'bytesAfter', label: 'bytes after', numeric: true },
+  { key: 'retainedAfter', label: 'retained', numeric: true, edges: true },
 ];
+// The retained column exists only for snapshots captured with edges.
+let COLUMNS = ALL_COLUMNS.filter((c) => !c.edges);
 
 const state = { analysis: null, sortKey: 'bytesDelta', descending: true, filter: '', expanded: new Set(), focus: null };
 let items = []; // what the table shows, in order: {key, kind: 'type' | 'groups', row, groups?}
@@ -34,6 +37,9 @@ export function viewState() {
 export function renderComparison(analysis) {
   state.analysis = analysis;
   state.groups = new Map(analysis.newGroups.map((t) => [t.typeName, t.groups]));
+  const retained = analysis.types.some((r) => r.retainedAfter != null);
+  COLUMNS = ALL_COLUMNS.filter((c) => retained || !c.edges);
+  if (!COLUMNS.some((c) => c.key === state.sortKey)) state.sortKey = 'bytesDelta';
   document.getElementById('comparison-caption').textContent =
     `${analysis.before} → ${analysis.after}: objects by type, matched by identity`;
   renderHead();
@@ -50,7 +56,7 @@ export function setUpComparison(initial, changed, openRaw) {
   onChange = changed;
   onRaw = openRaw;
   const filter = document.getElementById('type-filter');
-  if (initial.sortKey && COLUMNS.some((c) => c.key === initial.sortKey)) {
+  if (initial.sortKey && ALL_COLUMNS.some((c) => c.key === initial.sortKey)) {
     state.sortKey = initial.sortKey;
     state.descending = initial.descending;
   }
@@ -220,8 +226,9 @@ function render(item) {
     el('td', `num ${tone(r.countDelta)}`, fmt.signedCount(r.countDelta)),
     el('td', `num ${tone(r.bytesDelta)}`, fmt.signedBytes(r.bytesDelta)),
     el('td', 'num', fmt.bytes(r.bytesAfter)),
-    trend,
   );
+  if (COLUMNS.some((c) => c.edges)) tr.append(el('td', 'num', fmt.bytes(r.retainedAfter ?? 0)));
+  tr.append(trend);
   tr.addEventListener('focus', () => { state.focus = item.key; });
   return tr;
 }

@@ -3,18 +3,19 @@ import { el } from './dom.js';
 import * as fmt from './format.js';
 import { sparkline } from './sparkline.js';
 
-export function renderSuspects(container, analysis) {
+/** `showRetainers(index)`, when given, opens who keeps a holder alive (snapshots with edges). */
+export function renderSuspects(container, analysis, showRetainers = null) {
   container.replaceChildren();
   if (!analysis.suspects.length) {
     container.append(el('p', 'empty', 'No leak suspects: no holder grew by 1 KiB or more between these snapshots.'));
     return;
   }
   const list = el('ol', 'suspects');
-  analysis.suspects.forEach((s, i) => list.append(suspectItem(s, i === 0)));
+  analysis.suspects.forEach((s, i) => list.append(suspectItem(s, i === 0, showRetainers)));
   container.append(list);
 }
 
-function suspectItem(s, open) {
+function suspectItem(s, open, showRetainers) {
   const item = el('li', 'suspect');
   const details = el('details');
   details.open = open;
@@ -24,15 +25,24 @@ function suspectItem(s, open) {
   if (lens.length >= 2) summary.append(sparkline(lens, `length: ${lens.map(fmt.count).join(' → ')}`));
   summary.append(el('span', 'growth', fmt.signedBytes(s.netBytes)), el('p', 'sentence', s.sentence));
   details.append(summary);
-  details.append(detail(s));
+  details.append(detail(s, showRetainers));
   item.append(details);
   return item;
 }
 
-function detail(s) {
+function detail(s, showRetainers) {
   const box = el('div', 'detail');
   const lens = s.lens.map((l) => (l === null ? '–' : fmt.count(l))).join(' → ');
   box.append(fact('length per snapshot', lens));
+  if (s.retained?.length) {
+    box.append(fact('retained per snapshot', s.retained.map((b) => (b === null ? '–' : fmt.bytes(b))).join(' → ')));
+  }
+  if (showRetainers) {
+    const who = el('button', 'button', 'who keeps it alive?');
+    who.type = 'button';
+    who.addEventListener('click', () => showRetainers(s.index));
+    box.append(who);
+  }
   box.append(fact('net growth per interval', s.netBytesPerInterval.map(fmt.signedBytes).join(', ')));
   box.append(fact('holder contents', s.contents, 'mono'));
   for (const g of s.entries) {

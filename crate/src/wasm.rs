@@ -7,15 +7,54 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use crate::{
-    analyze_between, decompress, raw_diff, Analysis, ContentGroup, GrowingContainer, RawDiff, RawOptions, ReadOptions,
-    Snapshot, SnapshotFacts, Suspect, TypeDelta, TypeGroups, TypeSeries,
+    analyze_between, decompress, holder_path, raw_diff, Analysis, ContentGroup, GrowingContainer, RawDiff, RawOptions,
+    ReadOptions, Retained, Snapshot, SnapshotFacts, Suspect, TypeDelta, TypeGroups, TypeSeries, NO_NODE,
 };
 
-/// The snapshots loaded in this worker, by the page's keys.
+/// The snapshots loaded in this worker, by the page's keys, and the retained sizes computed
+/// for them so far.
 #[wasm_bindgen]
 #[derive(Default)]
 pub struct Workspace {
     snapshots: Vec<(u32, Snapshot)>,
+    retained: Vec<(u32, Retained)>,
+}
+
+/// One object as the retained-size views show it.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct NodeOut {
+    index: f64,
+    type_name: String,
+    path: String,
+    contents: String,
+    shallow: f64,
+    retained: f64,
+}
+
+impl NodeOut {
+    fn of(snap: &Snapshot, r: &Retained, index: usize) -> NodeOut {
+        let o = snap.object(index);
+        NodeOut {
+            index: index as f64,
+            type_name: o.type_name().to_owned(),
+            path: holder_path(snap, index).unwrap_or_else(|| format!("{} at 0x{:x}", o.type_name(), o.id())),
+            contents: o.repr().into_owned(),
+            shallow: o.size() as f64,
+            retained: r.dominators.retained[index] as f64,
+        }
+    }
+}
+
+/// An object with who refers to it and who keeps it alive.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RetainersOut {
+    object: NodeOut,
+    /// Its immediate dominator: the object whose release would free it.
+    dominator: Option<NodeOut>,
+    referrers: Vec<NodeOut>,
+    referrer_count: f64,
 }
 
 #[derive(Serialize)]
@@ -30,6 +69,7 @@ struct InfoOut {
     rss: Option<f64>,
     sorted: bool,
     has_paths: bool,
+    has_refs: bool,
 }
 
 impl From<&Snapshot> for InfoOut {
@@ -45,6 +85,7 @@ impl From<&Snapshot> for InfoOut {
             rss: h.rss().map(|r| r as f64),
             sorted: s.was_sorted(),
             has_paths: s.has_paths(),
+            has_refs: s.has_refs(),
         }
     }
 }
@@ -115,6 +156,8 @@ struct SuspectOut {
     entries: Vec<GroupOut>,
     sites: Vec<(String, f64)>,
     sentence: String,
+    index: f64,
+    retained: Vec<Option<f64>>,
 }
 
 impl From<&Suspect> for SuspectOut {
@@ -133,6 +176,8 @@ impl From<&Suspect> for SuspectOut {
             entries: s.entries.iter().map(GroupOut::from).collect(),
             sites: counted(&s.sites),
             sentence: s.sentence.clone(),
+            index: s.index as f64,
+            retained: s.retained.iter().map(|r| r.map(|b| b as f64)).collect(),
         }
     }
 }
@@ -148,6 +193,7 @@ struct TypeRowOut {
     freed_bytes: f64,
     bytes_delta: f64,
     bytes_after: f64,
+    retained_after: Option<f64>,
     counts: Vec<f64>,
     bytes: Vec<f64>,
 }
@@ -164,6 +210,7 @@ impl From<(&TypeDelta, Option<&TypeSeries>)> for TypeRowOut {
             freed_bytes: d.freed_bytes as f64,
             bytes_delta: d.bytes_delta() as f64,
             bytes_after: d.bytes_after as f64,
+            retained_after: d.retained_after.map(|b| b as f64),
             counts: series.map_or_else(Vec::new, |s| floats(&s.counts)),
             bytes: series.map_or_else(Vec::new, |s| floats(&s.bytes)),
         }
@@ -334,6 +381,49 @@ impl Workspace {
     /// Forgets the snapshot under `key`.
     pub fn remove(&mut self, key: u32) {
         self.snapshots.retain(|(k, _)| *k != key);
+        self.retained.retain(|(k, _)| *k != key);
+    }
+
+    /// The objects that `index` alone keeps alive (or, with no index, the tops of the
+    /// dominator tree), most retained first, at most `limit`; computes the snapshot's
+    /// dominators on first use. Errors when the snapshot has no edges.
+    pub fn dominated(&mut self, key: u32, index: Option<u32>, limit: usize) -> Result<JsValue, JsError> {
+        let (snap, r) = self.with_retained(key)?;
+        let nodes: Vec<NodeOut> = r
+            .dominated_by(index.map(|i| i as usize))
+            .into_iter()
+            .take(limit)
+            .map(|i| NodeOut::of(snap, r, i))
+            .collect();
+        to_js(&nodes)
+    }
+
+    /// Object `index`: its referrers (at most `limit`) and its immediate dominator.
+    pub fn retainers(&mut self, key: u32, index: u32, limit: usize) -> Result<JsValue, JsError> {
+        let (snap, r) = self.with_retained(key)?;
+        let index = index as usize;
+        if index >= snap.len() {
+            return Err(JsError::new("no such object"));
+        }
+        let referrers = r.referrers(index);
+        let idom = r.dominators.idom[index];
+        to_js(&RetainersOut {
+            object: NodeOut::of(snap, r, index),
+            dominator: (idom != NO_NODE).then(|| NodeOut::of(snap, r, idom as usize)),
+            referrer_count: referrers.len() as f64,
+            referrers: referrers.into_iter().take(limit).map(|i| NodeOut::of(snap, r, i)).collect(),
+        })
+    }
+
+    fn with_retained(&mut self, key: u32) -> Result<(&Snapshot, &Retained), JsError> {
+        if !self.retained.iter().any(|(k, _)| *k == key) {
+            let computed = Retained::of(self.get(key)?)
+                .ok_or_else(|| JsError::new("this snapshot has no reference edges (capture with edges=True)"))?;
+            self.retained.push((key, computed));
+        }
+        let snap = self.get(key)?;
+        let r = self.retained.iter().find(|(k, _)| *k == key).map(|(_, r)| r).expect("just computed");
+        Ok((snap, r))
     }
 
     /// Suspects, comparison and per-type series of the snapshots under `keys` (two or more).

@@ -328,6 +328,29 @@ test('raw view: a type\'s sorted lines side by side, changed regions only, virtu
   await page.close();
 });
 
+test('who keeps it alive: the dominator tree, retained sizes and the referrers of a suspect', async () => {
+  const { page, errors } = await openPage();
+  await page.setInputFiles('#file-input', demoFiles);
+  await page.waitForSelector('#retained-section:not([hidden]) .dom-item', { timeout: 20000 });
+  const top = page.locator('#retained-section .dom-tree > .dom-item').first();
+  assert.match(await top.locator('.path').first().textContent(), /^__main__\._RECORD_CACHE$/, 'the leak retains most');
+  await top.locator('button.expand').first().click();
+  await page.waitForSelector('#retained-section .dom-children .dom-item');
+  assert.match(await top.locator('.dom-children .path').first().textContent(), /^__main__\._RECORD_CACHE\[\d+\]$/);
+  // The comparison gains a retained column; the suspect its retained series and a way in.
+  assert.match(await page.textContent('#comparison-head'), /retained/);
+  assert.match(await page.textContent('#suspects .suspect'), /retained per snapshot/);
+  await page.click('#suspects .suspect button:has-text("who keeps it alive?")');
+  await page.waitForSelector('#retained-section .retainers h3');
+  const panel = await page.textContent('#retained-section .retainers');
+  assert.match(panel, /__main__\._RECORD_CACHE/);
+  assert.match(panel, /referred to by \d+ object/);
+  assert.match(panel, /__main__\.__dict__/);
+  await page.locator('#retained-section').screenshot({ path: join(shots, 'retained.png') });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test('contents from a snapshot are shown as text, never run', async () => {
   const { page, errors } = await openPage();
   const head = '#heapsnap 1\n#columns\ttype\trepr\tsize\tlen\tid\n';
