@@ -109,7 +109,10 @@ fn run(args: &[String]) -> Result<Outcome, String> {
             let [file] = opts.files.as_slice() else {
                 return Err(format!("summary takes one snapshot file\n\n{USAGE}"));
             };
-            let summary = Summary::of(&load(file)?);
+            let snap = load(file)?;
+            // With edges, a retained column (the dominator tree costs about a second per million objects).
+            let retained = Retained::of(&snap);
+            let summary = Summary::with_retained(&snap, retained.as_ref().map(|r| r.by_type.as_slice()));
             if opts.json {
                 println!("{}", serde_json::to_string_pretty(&summary).map_err(|e| e.to_string())?);
             } else {
@@ -461,11 +464,14 @@ fn print_summary(out: &mut String, s: &Summary, top: usize) {
     if let Some(rss) = s.rss.filter(|&r| r > 0) {
         put!(out, "Python objects explain {:.0}% of RSS ({})", 100.0 * s.bytes as f64 / rss as f64, bytes(rss as i64));
     }
-    put!(out, "{:<50} {:>12} {:>14}", "type", "count", "bytes");
+    let with_retained = s.types.iter().any(|t| t.retained.is_some());
+    let head = format!("{:<50} {:>12} {:>14}", "type", "count", "bytes");
+    put!(out, "{head}{}", if with_retained { format!(" {:>14}", "retained") } else { String::new() });
     for row in s.types.iter().take(limit(top)) {
+        let retained = row.retained.map_or(String::new(), |r| format!(" {:>14}", bytes(r as i64)));
         put!(
             out,
-            "{:<50} {:>12} {:>14}",
+            "{:<50} {:>12} {:>14}{retained}",
             fit(&row.type_name, 50),
             thousands(row.count as i64),
             bytes(row.bytes as i64)

@@ -13,6 +13,9 @@ pub struct TypeTotal {
     pub count: u64,
     /// Sum of shallow sizes in bytes.
     pub bytes: u64,
+    /// Bytes the type retains, when the snapshot was captured with edges (see [`Summary::with_retained`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retained: Option<u64>,
 }
 
 /// Per-type totals of a snapshot, largest first.
@@ -43,12 +46,26 @@ impl Summary {
     /// assert_eq!((s.types[0].count, s.types[0].bytes), (2, 100));
     /// ```
     pub fn of(snap: &Snapshot) -> Summary {
-        let mut rows: Vec<TypeTotal> =
-            snap.type_names().iter().map(|t| TypeTotal { type_name: t.to_string(), count: 0, bytes: 0 }).collect();
+        Summary::with_retained(snap, None)
+    }
+
+    /// Like [`Summary::of`], with each type's retained bytes (`by_type`, by type index, as
+    /// [`crate::Retained::by_type`] gives them).
+    pub fn with_retained(snap: &Snapshot, by_type: Option<&[u64]>) -> Summary {
+        let mut rows: Vec<TypeTotal> = snap
+            .type_names()
+            .iter()
+            .map(|t| TypeTotal { type_name: t.to_string(), count: 0, bytes: 0, retained: None })
+            .collect();
         for (t, range) in snap.type_runs() {
             let row = &mut rows[t as usize];
             row.count += range.len() as u64;
             row.bytes += snap.size_sum(range);
+        }
+        if let Some(by_type) = by_type {
+            for (row, &b) in rows.iter_mut().zip(by_type) {
+                row.retained = Some(b);
+            }
         }
         rows.sort_by(|a, b| {
             b.bytes.cmp(&a.bytes).then(b.count.cmp(&a.count)).then_with(|| a.type_name.cmp(&b.type_name))

@@ -98,3 +98,14 @@ def test_diff_shows_the_retained_growth_of_a_suspect(tmp_path):
     holders = subprocess.run([heapsnap_cli(), "top", "--retained", "--type", "dict", "--top", "3", b], check=True,
                              capture_output=True, text=True).stdout
     assert "__main__.CACHE (dict)" in holders.splitlines()[3]
+
+
+def test_summary_has_a_retained_column_with_edges(tmp_path):
+    path = capture(tmp_path, True)
+    text = subprocess.run([heapsnap_cli(), "summary", "--top", "5", path], check=True, capture_output=True,
+                          text=True).stdout
+    assert text.splitlines()[2].split() == ["type", "count", "bytes", "retained"]
+    rows = json.loads(subprocess.run([heapsnap_cli(), "summary", "--json", path], check=True, capture_output=True,
+                                     text=True).stdout)["types"]
+    account = next(r for r in rows if r["type_name"] == "__main__.Account")
+    assert account["retained"] > account["bytes"]
