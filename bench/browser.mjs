@@ -7,24 +7,26 @@ import { serve } from '../tools/serve.mjs';
 import { launch } from '../tests/e2e/browser.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const files = process.argv.slice(2);
+// With --retained, also the time until the dominator tree of the newest snapshot is shown.
+const retained = process.argv.includes('--retained');
+const files = process.argv.slice(2).filter((a) => a !== '--retained');
 const server = await serve(join(root, 'www'), 0);
 const browser = await launch();
 try {
   const page = await browser.context.newPage();
   await page.goto(`http://127.0.0.1:${server.address().port}/`);
   await page.waitForTimeout(500); // let the worker compile the wasm first, as a reader would
-  const shown = page.evaluate(() => new Promise((resolve) => {
+  const shown = page.evaluate((selector) => new Promise((resolve) => {
     let t0 = 0;
     document.getElementById('file-input').addEventListener('change', () => { t0 = performance.now(); }, { capture: true });
-    const done = () => document.querySelector('#suspects .suspect, #suspects .empty');
+    const done = () => document.querySelector(selector);
     new MutationObserver((_, observer) => {
       if (t0 && done()) {
         observer.disconnect();
         resolve((performance.now() - t0) / 1000);
       }
     }).observe(document.body, { childList: true, subtree: true });
-  }));
+  }), retained ? '#retained-section .dom-item' : '#suspects .suspect, #suspects .empty');
   await page.setInputFiles('#file-input', files);
   const seconds = await shown;
   await page.waitForSelector('#worker-memory:not([hidden])', { timeout: 120000 });

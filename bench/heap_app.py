@@ -153,7 +153,7 @@ def main():
                       "out_bytes": os.path.getsize(args.out)}))
     if args.then:
         grow(args.scale)
-        heapsnap_method(args.then)
+        heapsnap_method(args.then, edges=args.method == "heapsnap-edges")
     del heap
 
 

@@ -140,6 +140,15 @@ def edges_bench(tmp, scale):
     seconds = timed(top, 1)
     print("  heapsnap top --retained on that capture (gzip in, parse + graph + dominators): %.2f s, peak RSS %.0f MiB" % (
         seconds, peak_rss_mib(top)))
+    a, b = os.path.join(tmp, "e3-a.hsnap.gz"), os.path.join(tmp, "e3-b.hsnap.gz")
+    app("heapsnap-edges", a, 1.7, then=b)
+    page = json.loads(subprocess.run(["node", os.path.join(HERE, "browser.mjs"), "--retained", a, b], check=True,
+                                     capture_output=True, text=True).stdout)
+    with gzip.open(b, "rt") as f:
+        objects = next(int(line.split("\t")[1]) for line in f if line.startswith("#objects"))
+    print("  page: two %s-object snapshots with edges, dominator tree of the newest shown %.2f s after the page "
+          "receives them (analysis with retained sizes of both included; target <= 3 s for the dominators); "
+          "worker %.0f MiB" % ("{:,}".format(objects), page["seconds"], page["workerBytes"] / 2**20))
     subprocess.run(["cargo", "build", "--quiet", "--release", "--example", "dominators_bench"], cwd=ROOT, check=True)
     example = os.path.join(ROOT, "target", "release", "examples", "dominators_bench")
     for shape in ("heap", "uniform"):

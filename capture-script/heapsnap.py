@@ -1371,6 +1371,9 @@ def _attach_command(argv):
     out_dir, debugger, timeout, options = ".", None, 600.0, {}
     while argv:
         flag = argv.pop(0)
+        if flag == "--edges":
+            options["edges"] = True
+            continue
         if not argv:
             raise ValueError("%s needs a value" % flag)
         value = argv.pop(0)
@@ -1394,9 +1397,12 @@ def _attach_command(argv):
 def _run(argv):
     """``run [--every D] [--out DIR] [--keep N] script.py args…``: the script as __main__."""
     import runpy
-    every, out_dir, keep = "60s", ".", 10
+    every, out_dir, keep, options = "60s", ".", 10, None
     while argv and argv[0].startswith("--"):
         flag = argv.pop(0)
+        if flag == "--edges":
+            options = CaptureOptions(edges=True)
+            continue
         if not argv:
             raise ValueError("%s needs a value" % flag)
         value = argv.pop(0)
@@ -1410,8 +1416,8 @@ def _run(argv):
             raise ValueError("unknown option %s" % flag)
     if not argv:
         raise ValueError("run needs a script to run")
-    periodic = Periodic(every, out_dir, keep, None)
-    install_signal_handler(None, out_dir)
+    periodic = Periodic(every, out_dir, keep, options)
+    install_signal_handler(None, out_dir, options)
     sys.argv = argv
     sys.path.insert(0, os.path.dirname(os.path.abspath(argv[0])))
     periodic.thread.start()
@@ -1426,12 +1432,13 @@ def _run(argv):
 
 _USAGE = """\
 usage: heapsnap.py attach PID [--out DIR] [--max-seconds S] [--max-objects N] [--contents none]
-                              [--debugger gdb|lldb] [--timeout S]
+                              [--edges] [--debugger gdb|lldb] [--timeout S]
                                       make running CPython process PID write a snapshot of
                                       itself into DIR (needs gdb or lldb before Python 3.14)
-       heapsnap.py run [--every 60s] [--out DIR] [--keep 10] script.py [args…]
+       heapsnap.py run [--every 60s] [--out DIR] [--keep 10] [--edges] script.py [args…]
                                       run a script with a snapshot every 60s (and on SIGUSR2)
-       heapsnap.py capture OUT        write a snapshot of this (fresh) interpreter to OUT
+       heapsnap.py capture [--edges] OUT
+                                      write a snapshot of this (fresh) interpreter to OUT
        heapsnap.py --version
        heapsnap.py --help
 
@@ -1455,8 +1462,8 @@ def main(argv=None):
     if argv[0] == "--version":
         print("heapsnap.py " + __version__ + " (format " + FORMAT_VERSION + ")")
         return 0
-    if argv[0] == "capture" and len(argv) == 2:
-        print(capture(argv[1]))
+    if argv[0] == "capture" and len(argv) in (2, 3) and argv[1:-1] in ([], ["--edges"]):
+        print(capture(argv[-1], edges=len(argv) == 3))
         return 0
     if argv[0] == "attach":
         try:

@@ -1,7 +1,8 @@
 //! The reference graph of a snapshot captured with edges (`refs` column): who points at whom,
 //! as compact arrays (CSR: one offset per object, one `u32` per edge).
 
-use rustc_hash::FxHashMap;
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::snapshot::Snapshot;
 
@@ -20,7 +21,7 @@ impl RefGraph {
         if !snap.has_refs() {
             return None;
         }
-        let mut index: FxHashMap<u64, u32> = FxHashMap::default();
+        let mut index: HashMap<u64, u32, BuildHasherDefault<IdHasher>> = HashMap::default();
         index.reserve(snap.len());
         for i in 0..snap.len() {
             index.insert(snap.id(i), i as u32);
@@ -76,6 +77,31 @@ impl RefGraph {
     /// Heap bytes of the arrays.
     pub fn memory_bytes(&self) -> usize {
         (self.offsets.capacity() + self.targets.capacity()) * 4
+    }
+}
+
+/// Hashes object ids (aligned addresses) with a 64-bit mix, so the low bits that pick a
+/// bucket vary even where `usize` is 32 bits (wasm32), unlike word-at-a-time hashers.
+#[derive(Default)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+
+    fn write_u64(&mut self, id: u64) {
+        // splitmix64's finalizer
+        let mut z = id ^ self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        self.0 = z ^ (z >> 31);
     }
 }
 

@@ -80,4 +80,4 @@ pub use retained::{top_retainers, Retained, Retainer};
 pub use shape::shape_of;
 pub use snapshot::{ObjectRef, Snapshot};
 pub use summary::{Summary, TypeTotal};
-pub use suspects::{analyze, analyze_between, Analysis, SnapshotFacts, Suspect, TypeSeries};
+pub use suspects::{analyze, analyze_between, analyze_with, Analysis, SnapshotFacts, Suspect, TypeSeries};

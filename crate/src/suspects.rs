@@ -141,7 +141,21 @@ pub fn analyze(snapshots: &[&Snapshot], top: usize) -> Analysis {
 /// # Panics
 /// When there are fewer than two snapshots, or an index is out of range.
 pub fn analyze_between(snapshots: &[&Snapshot], top: usize, pair: Option<(usize, usize)>) -> Analysis {
+    analyze_with(snapshots, top, pair, None)
+}
+
+/// Like [`analyze_between`], reusing retained sizes already computed: `retained[i]` belongs
+/// to `snapshots[i]`. Without them (`None`), they are computed when every snapshot has edges.
+pub fn analyze_with(
+    snapshots: &[&Snapshot],
+    top: usize,
+    pair: Option<(usize, usize)>,
+    retained: Option<&[&Retained]>,
+) -> Analysis {
     assert!(snapshots.len() >= 2, "analyze needs at least two snapshots");
+    if let Some(given) = retained {
+        assert_eq!(given.len(), snapshots.len(), "one Retained per snapshot");
+    }
     if let Some((b, c)) = pair {
         assert!(b < snapshots.len() && c < snapshots.len(), "baseline or current out of range");
     }
@@ -187,10 +201,19 @@ pub fn analyze_between(snapshots: &[&Snapshot], top: usize, pair: Option<(usize,
     scored.truncate(top);
 
     // Retained sizes need edges in every snapshot; they cost a dominator tree each.
-    let retained: Vec<Retained> = if snaps.iter().all(|s| s.has_refs()) {
+    // Retained sizes need edges in every snapshot; they cost a dominator tree each.
+    let computed: Vec<Retained> = if retained.is_none() && snaps.iter().all(|s| s.has_refs()) {
         snaps.iter().filter_map(|s| Retained::of(s)).collect()
     } else {
         vec![]
+    };
+    let retained: Vec<&Retained> = match retained {
+        // Reorder the given ones as the snapshots were sorted.
+        Some(given) => snaps
+            .iter()
+            .map(|s| given[snapshots.iter().position(|x| std::ptr::eq(*x, *s)).expect("input snapshot")])
+            .collect(),
+        None => computed.iter().collect(),
     };
     let suspects = scored
         .into_iter()
@@ -217,7 +240,7 @@ fn suspect(
     snaps: &[&Snapshot],
     matchings: &[Matching],
     attributions: &[Attribution],
-    retained: &[Retained],
+    retained: &[&Retained],
     holder: usize,
     track: Track,
     score: f64,

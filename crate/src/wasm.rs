@@ -7,7 +7,7 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use crate::{
-    analyze_between, decompress, holder_path, raw_diff, Analysis, ContentGroup, GrowingContainer, RawDiff, RawOptions,
+    analyze_with, decompress, holder_path, raw_diff, Analysis, ContentGroup, GrowingContainer, RawDiff, RawOptions,
     ReadOptions, Retained, Snapshot, SnapshotFacts, Suspect, TypeDelta, TypeGroups, TypeSeries, NO_NODE,
 };
 
@@ -430,32 +430,33 @@ impl Workspace {
     /// The comparison runs from `baseline` to `current` (keys among `keys`), by default from
     /// the oldest to the newest.
     pub fn analyze(
-        &self,
+        &mut self,
         keys: Vec<u32>,
         top: usize,
         baseline: Option<u32>,
         current: Option<u32>,
     ) -> Result<JsValue, JsError> {
-        let snaps: Vec<&Snapshot> = keys
-            .iter()
-            .map(|k| {
-                self.snapshots
-                    .iter()
-                    .find(|(key, _)| key == k)
-                    .map(|(_, s)| s)
-                    .ok_or_else(|| JsError::new("unknown snapshot key"))
-            })
-            .collect::<Result<_, _>>()?;
-        if snaps.len() < 2 {
+        if keys.len() < 2 {
             return Err(JsError::new("the analysis needs two or more snapshots"));
         }
+        // Retained sizes are kept per snapshot: the dominator views reuse them.
+        let all_edges = keys.iter().map(|&k| self.get(k).map(Snapshot::has_refs)).collect::<Result<Vec<_>, _>>()?;
+        if all_edges.iter().all(|&e| e) {
+            for &k in &keys {
+                self.with_retained(k)?;
+            }
+        }
+        let snaps: Vec<&Snapshot> = keys.iter().map(|&k| self.get(k)).collect::<Result<_, _>>()?;
+        let retained: Option<Vec<&Retained>> =
+            keys.iter().map(|k| self.retained.iter().find(|(key, _)| key == k).map(|(_, r)| r)).collect();
         let position =
             |key: u32| keys.iter().position(|&k| k == key).ok_or_else(|| JsError::new("unknown snapshot key"));
         let pair = match (baseline, current) {
             (Some(b), Some(c)) => Some((position(b)?, position(c)?)),
             _ => None,
         };
-        to_js(&AnalysisOut::from(&analyze_between(&snaps, top, pair)))
+        let retained = retained.filter(|_| all_edges.iter().all(|&e| e));
+        to_js(&AnalysisOut::from(&analyze_with(&snaps, top, pair, retained.as_deref())))
     }
 }
 

@@ -17,6 +17,8 @@ ACCOUNTS = {"user%d" % i: Account("user%d" % i) for i in range(300)}   # retains
 SHARED = ACCOUNTS["user7"].history    # held twice: ACCOUNTS no longer retains this list alone
 CYCLE = []
 CYCLE.append(CYCLE)                   # a self-reference
+import atexit
+atexit.register(print, ["held only by C code"] * 300)   # the list is reachable only from C
 heapsnap.capture(sys.argv[1], edges=sys.argv[2] == "1")
 """
 
@@ -56,6 +58,8 @@ def test_top_retained_names_the_holder_with_its_whole_contents(tmp_path):
     assert accounts["retained"] > sum(int(o["size"]) for o in account_objs) + 299 * 40 * 50
     assert accounts["retained"] < int(accounts["shallow"]) + 300 * 10000
     assert by_path["__main__.CYCLE"]["retained"] == by_path["__main__.CYCLE"]["shallow"], "a self-reference retains itself"
+    [from_c] = [o for o in result["objects"] if o["contents"].startswith("['held only by C code'")]
+    assert from_c["path"].startswith("<unreached>") and from_c["retained"] >= from_c["shallow"] > 300 * 8
     types = dict(result["types"])
     assert types["__main__.Account"] >= sum(int(o["size"]) for o in account_objs)
     text = subprocess.run([heapsnap_cli(), "top", "--retained", "--top", "10", path], check=True,
