@@ -1273,25 +1273,113 @@ def _target_python(pid):
     raise AttachError("process %d (%s) is not a CPython interpreter" % (pid, exe))
 
 
-def _debugger_command(tool, pid, script):
+# Where a stopped thread may safely take the GIL: blocked in a system call that it entered
+# after releasing the GIL, so it holds none of the interpreter's internal locks. (A thread
+# stopped inside the GIL hand-over itself would deadlock on its own mutex.)
+_SAFE_STOPS = re.compile(r"`(?:__GI_+)?(?:__libc_)?_*(?:poll|ppoll|select|pselect6?|epoll_wait|epoll_pwait|read|recv|"
+                         r"recvfrom|recvmsg|accept4?|clock_nanosleep|nanosleep|wait4|waitpid|sigtimedwait)\b"
+                         r"| in (?:__GI_+)?(?:__libc_)?_*(?:poll|ppoll|select|pselect6?|epoll_wait|epoll_pwait|read|"
+                         r"recv|recvfrom|recvmsg|accept4?|clock_nanosleep|nanosleep|wait4|waitpid|sigtimedwait) ")
+
+
+class _DebuggerSession:
+    """One gdb or lldb attached to ``pid``, driven command by command through a pipe, so the
+    thread that runs our code is chosen while the process is stopped, not before."""
+
+    # A command whose output marks the end of the previous one.
+    _MARK = {"gdb": ("echo __heapsnap_done__\\n", "__heapsnap_done__"), "lldb": ("version", "lldb version")}
+
+    def __init__(self, tool, pid):
+        import subprocess
+        import queue as _queue
+        self.tool = tool
+        cmd = (["gdb", "-q", "-nx", "-p", str(pid)] if tool == "gdb"
+               else ["lldb", "--no-lldbinit", "-p", str(pid)])
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                     text=True, bufsize=1)
+        self.lines = _queue.Queue()
+        self.reader = threading.Thread(target=self._read, name="heapsnap-debugger-output", daemon=True)
+        self.reader.start()
+
+    def _read(self):
+        for line in self.proc.stdout:
+            self.lines.put(line)
+        self.lines.put(None)
+
+    def run(self, command, timeout):
+        """Sends ``command``; returns its output, or raises TimeoutError / EOFError."""
+        import queue as _queue
+        send, expect = self._MARK[self.tool]
+        self.proc.stdin.write((command + "\n" if command else "") + send + "\n")
+        self.proc.stdin.flush()
+        out = []
+        deadline = time.time() + timeout
+        while True:
+            try:
+                line = self.lines.get(timeout=max(0.01, deadline - time.time()))
+            except _queue.Empty:
+                raise TimeoutError(command) from None
+            if line is None:
+                raise EOFError("".join(out))
+            if expect in line and not line.lstrip().startswith("(lldb)"):
+                return "".join(out)
+            out.append(line)
+
+    def close(self):
+        try:
+            self.proc.stdin.write(("detach\nquit\n" if self.tool == "gdb" else "process detach\nquit\n"))
+            self.proc.stdin.flush()
+            self.proc.wait(timeout=10)
+        except Exception:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def _gdb_cannot_call():
+    """Whether this gdb would fail to call functions here: gdb before 15 cannot write the AMX
+    register state of CPUs that have it, and a failed call can leave the target hung."""
+    import subprocess
+    try:
+        with open("/proc/cpuinfo") as f:
+            amx = " amx_tile" in f.read()
+        first = subprocess.run(["gdb", "--version"], capture_output=True, text=True, timeout=10).stdout.split("\n")[0]
+        version = re.search(r"(\d+)\.\d+\S*\s*$", first)
+        return amx and (version is None or int(version.group(1)) < 15)
+    except (OSError, subprocess.SubprocessError):
+        return False
+
+
+def _safe_thread(tool, listing):
+    """The debugger's number of a thread in ``listing`` (``thread list`` / ``info threads``)
+    that is blocked in a system call where it may take the GIL, or None."""
+    if tool == "gdb":
+        pattern = re.compile(r"^\*?\s+(\d+)\s+Thread .*$", re.MULTILINE)
+    else:
+        pattern = re.compile(r"^\*?\s*thread #(\d+): tid = .*$", re.MULTILINE)
+    for match in pattern.finditer(listing):
+        if _SAFE_STOPS.search(match.group(0)):
+            return match.group(1)
+    return None
+
+
+def _debugger_calls(tool, script):
+    """The three calls, in the debugger's syntax: take the GIL, run ``script``, release it."""
     code = 'exec(open(\\"%s\\").read(), {\\"__name__\\": \\"__heapsnap_attach__\\"})' % script
     if tool == "gdb":
-        return ["gdb", "-p", str(pid), "-batch", "-nx", "-q",
-                "-ex", "call (int)PyGILState_Ensure()",
-                "-ex", 'call (int)PyRun_SimpleString("%s")' % code,
-                "-ex", "call (void)PyGILState_Release($1)",
-                "-ex", "detach"]
-    return ["lldb", "--batch", "--no-lldbinit", "-p", str(pid),
-            "-o", "expr -- (int)((int(*)(void))PyGILState_Ensure)()",
-            "-o", 'expr -- (int)((int(*)(const char*))PyRun_SimpleString)("%s")' % code,
-            "-o", "expr -- (void)((void(*)(int))PyGILState_Release)($0)",
-            "-o", "process detach"]
+        return ["call (int)PyGILState_Ensure()", 'call (int)PyRun_SimpleString("%s")' % code,
+                "call (void)PyGILState_Release($1)"]
+    return ["expr -- (int)((int(*)(void))PyGILState_Ensure)()",
+            'expr -- (int)((int(*)(const char*))PyRun_SimpleString)("%s")' % code,
+            "expr -- (void)((void(*)(int))PyGILState_Release)($0)"]
 
 
-def _inject_with_debugger(pid, script, choice):
-    """Runs ``script`` in process ``pid`` through gdb or lldb; AttachError when that fails."""
+def _inject_with_debugger(pid, script, choice, attempts=20):
+    """Runs ``script`` in process ``pid`` through gdb or lldb; AttachError when that fails.
+
+    Each attempt stops the process, lists its threads, and only goes on when one is blocked
+    in an I/O wait or a sleep; otherwise it detaches and tries again a moment later.
+    """
     import shutil
-    import subprocess
     tools = [choice] if choice else ["lldb", "gdb"]
     available = [t for t in tools if shutil.which(t)]
     if not available:
@@ -1300,23 +1388,48 @@ def _inject_with_debugger(pid, script, choice):
                               " or ".join(tools), " ".join(tools)))
     failures = []
     for tool in available:
-        try:
-            done = subprocess.run(_debugger_command(tool, pid, script), stdin=subprocess.DEVNULL,
-                                  capture_output=True, text=True, timeout=60)
-        except subprocess.TimeoutExpired:
-            raise AttachError("%s did not finish within 60 s; the process may be stuck in native code "
-                              "holding a lock (try again, or use a signal handler)" % tool) from None
-        out = done.stdout + done.stderr
-        # The values of the calls, in order: PyGILState_Ensure's, then PyRun_SimpleString's.
-        values = [int(v) for v in re.findall(r"^(?:\(int\) )?\$\d+ = (-?\d+)\s*$", out, re.MULTILINE)]
-        if len(values) >= 2 and values[1] == 0:
-            return
-        if len(values) >= 2:
-            raise AttachError("the injected code raised inside process %d (its traceback is on that process's "
-                              "stderr)" % pid)
-        failures.append((tool, out))
-        if values:
-            break  # something ran in the target: never try again with another tool
+        if tool == "gdb" and _gdb_cannot_call():
+            failures.append((tool, "Couldn't write extended state (refused before attaching)"))
+            continue
+        for attempt in range(attempts):
+            session = _DebuggerSession(tool, pid)
+            try:
+                try:
+                    out = session.run("", 60)
+                    listing = session.run("info threads" if tool == "gdb" else "thread list", 60)
+                except EOFError as e:
+                    failures.append((tool, str(e)))
+                    break
+                except TimeoutError:
+                    raise AttachError("%s did not attach to process %d within 60 s" % (tool, pid)) from None
+                if re.search(r"Operation not permitted|attach failed|error: ", out + listing):
+                    failures.append((tool, out + listing))
+                    break
+                thread = _safe_thread(tool, listing)
+                if thread is None:
+                    continue  # nothing safe at this instant: detach, look again
+                output = session.run(("thread %s" if tool == "gdb" else "thread select %s") % thread, 30)
+                for call in _debugger_calls(tool, script):
+                    output += session.run(call, 60)
+            except TimeoutError:
+                raise AttachError("%s did not finish within 60 s; the process may be stuck in native code "
+                                  "holding a lock (try again, or use a signal handler)" % tool) from None
+            finally:
+                session.close()
+            # The values of the calls, in order: PyGILState_Ensure's, then PyRun_SimpleString's.
+            values = [int(v) for v in re.findall(r"^(?:\(int\) )?\$\d+ = (-?\d+)\s*$", output, re.MULTILINE)]
+            if len(values) >= 2 and values[1] == 0:
+                return
+            if len(values) >= 2:
+                raise AttachError("the injected code raised inside process %d (its traceback is on that process's "
+                                  "stderr)" % pid)
+            failures.append((tool, output))
+            if values:
+                raise AttachError(_explain_failure(pid, failures))  # something ran: never again
+            break
+        else:
+            raise AttachError("no thread of process %d was waiting on I/O or sleeping in %d tries, so none could "
+                              "take the GIL safely; try again, or use a signal handler" % (pid, attempts))
     raise AttachError(_explain_failure(pid, failures))
 
 
@@ -1337,8 +1450,8 @@ def _explain_failure(pid, failures):
     if re.search(r"No symbol|undeclared identifier|undefined symbol", text):
         return "process %d has no CPython symbols (PyGILState_Ensure): not a CPython process" % pid
     if "Couldn't write extended state" in text:
-        return ("gdb cannot call functions in process %d on this machine (a gdb bug with the CPU's extended "
-                "register state); install lldb and try again" % pid)
+        return ("gdb before 15 cannot call functions in a process on this CPU (AMX register state); heapsnap "
+                "did not let it try on process %d: install lldb, or a newer gdb" % pid)
     last = [line for line in out.strip().splitlines() if line.strip()][-3:]
     return "%s could not run code in process %d: %s" % (tool, pid, " | ".join(last) or "no output")
 

@@ -76,6 +76,15 @@ def test_attach_command_prints_the_path(target, tmp_path):
     assert Snapshot(out).header["degraded"].startswith("max_objects=1000 reached")
 
 
+@pytest.mark.skipif(not shutil.which("gdb"), reason="no gdb")
+def test_gdb_is_never_let_loose_where_it_cannot_call(target, tmp_path):
+    if not heapsnap._gdb_cannot_call():
+        pytest.skip("this gdb can call functions here")
+    with pytest.raises(heapsnap.AttachError, match="did not let it try"):
+        heapsnap.attach(target.pid, str(tmp_path), debugger="gdb")
+    assert ask(target).startswith("alive "), "the target is untouched"
+
+
 def test_attach_refuses_a_process_that_is_not_python(tmp_path):
     proc = subprocess.Popen(["sleep", "30"])
     try:
