@@ -106,7 +106,7 @@ fuzz:
 
 # --- benchmarks --------------------------------------------------------------
 
-bench: native tools-node tools-debugger
+bench: wasm native tools-node tools-debugger
 	$(PYTHON) bench/run.py
 
 clean:

@@ -151,11 +151,26 @@ def edges_bench(tmp, scale):
           "worker %.0f MiB" % ("{:,}".format(objects), page["seconds"], page["workerBytes"] / 2**20))
     subprocess.run(["cargo", "build", "--quiet", "--release", "--example", "dominators_bench"], cwd=ROOT, check=True)
     example = os.path.join(ROOT, "target", "release", "examples", "dominators_bench")
+    synthetic = os.path.join(tmp, "synthetic.hsnap")
     for shape in ("heap", "uniform"):
-        r = json.loads(subprocess.run([example] + (["uniform"] if shape == "uniform" else []), check=True,
-                                      capture_output=True, text=True).stdout)
+        extra = ["uniform"] if shape == "uniform" else ["--write", synthetic]
+        r = json.loads(subprocess.run([example] + extra, check=True, capture_output=True, text=True).stdout)
         print("  dominators alone, %s-shaped graph of %s nodes and %s edges: %.2f s (target <= 2 s), graph %d MiB" % (
             shape, "{:,}".format(r["nodes"]), "{:,}".format(r["edges"]), r["seconds"], r["graph_mib"]))
+    top = [CLI, "top", "--retained", synthetic]
+    print("  that heap-shaped graph as a snapshot (%.0f MiB of text): heapsnap top --retained %.2f s "
+          "(parse, graph from the refs column, dominators, paths), peak RSS %.0f MiB" % (
+              os.path.getsize(synthetic) / 2**20, timed(top, 1), peak_rss_mib(top)))
+    pkg = os.path.join(ROOT, "target", "bench-node-pkg")
+    subprocess.run(["wasm-bindgen", "--target", "nodejs", "--no-typescript", "--out-dir", pkg,
+                    os.path.join(ROOT, "target", "wasm32-unknown-unknown", "release", "heapsnap.wasm")], check=True)
+    with open(os.path.join(pkg, "package.json"), "w") as f:
+        f.write('{"type": "commonjs"}\n')
+    for path in (synthetic, b):
+        w = json.loads(subprocess.run(["node", os.path.join(HERE, "wasm-retained.mjs"), pkg, path], check=True,
+                                      capture_output=True, text=True).stdout)
+        print("  wasm (V8, as in the page) on %s: parse %.2f s, graph + dominators %.2f s (target <= 3 s)" % (
+            os.path.basename(path), w["parseSeconds"], w["dominatorsSeconds"]))
 
 
 def two_snapshots(tmp, tag, scale):

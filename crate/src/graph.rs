@@ -107,7 +107,20 @@ impl Hasher for IdHasher {
 
 /// The hex ids of a `refs` field (space-separated; `-` for none); malformed ones are skipped.
 fn hex_ids(field: &str) -> impl Iterator<Item = u64> + '_ {
-    field.split(' ').filter(|s| !s.is_empty() && *s != "-").filter_map(|s| u64::from_str_radix(s, 16).ok())
+    field.as_bytes().split(|&b| b == b' ').filter_map(|word| {
+        if word.is_empty() || word.len() > 16 {
+            return None;
+        }
+        word.iter().try_fold(0u64, |v, &b| {
+            let d = match b {
+                b'0'..=b'9' => b - b'0',
+                b'a'..=b'f' => b - b'a' + 10,
+                b'A'..=b'F' => b - b'A' + 10,
+                _ => return None,
+            };
+            Some(v << 4 | u64::from(d))
+        })
+    })
 }
 
 #[cfg(test)]
