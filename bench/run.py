@@ -76,6 +76,11 @@ def capture_bench(tmp, runs, scale):
     print("  median heapsnap %6.2f s  +%6.1f MiB" % med["heapsnap"])
     print("  ratio heapsnap/seed: time %.2fx (target <= 1.0), extra memory %.2fx (target <= 0.5)" % (
         med["heapsnap"][0] / med["seed"][0], med["heapsnap"][1] / med["seed"][1]))
+    objects = results["heapsnap"][0].get("objects") or int(1.8e6 * scale)
+    floor = json.loads(subprocess.run([sys.executable, os.path.join(HERE, "line_floor.py"), str(objects)], check=True,
+                                      capture_output=True, text=True).stdout)
+    print("  floor: formatting %s lines with one %%-format each, nothing else, takes %.2f s = %.2fx the seed method" % (
+        "{:,}".format(floor["objects"]), floor["seconds"], floor["seconds"] / med["seed"][0]))
 
 
 def gzip_level_bench(plain_path):

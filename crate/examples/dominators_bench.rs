@@ -79,8 +79,8 @@ fn write_snapshot(path: &str, graph: &RefGraph, roots: usize) -> std::io::Result
     let mut out = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(path)?);
     writeln!(out, "#heapsnap 1\n#columns\ttype\trepr\tsize\tlen\tid\tparent\tedge\tsite\trefs")?;
     writeln!(out, "#objects\t{n}")?;
-    for v in 0..n {
-        let (p, edge) = match parent[v] {
+    for (v, &parent_of_v) in parent.iter().enumerate() {
+        let (p, edge) = match parent_of_v {
             u32::MAX => ("-".to_owned(), format!("root{v}")),
             p => (format!("{:x}", id(p as usize)), "<referent>".to_owned()),
         };

@@ -60,9 +60,12 @@ fn garbage_and_empty_are_not_snapshots() {
     }
 }
 
+/// A damaged fixture, the line its error names, and what the error must be.
+type DamageCase = (&'static str, u64, fn(&ErrorKind) -> bool);
+
 #[test]
 fn each_damage_is_named_with_its_line() {
-    let cases: &[(&str, u64, fn(&ErrorKind) -> bool)] = &[
+    let cases: &[DamageCase] = &[
         ("bad-escape.hsnap", 5, |k| matches!(k, ErrorKind::BadEscape)),
         ("column-count.hsnap", 5, |k| matches!(k, ErrorKind::ColumnCount { expected: 8, found: 5 })),
         ("future-version.hsnap", 1, |k| matches!(k, ErrorKind::UnsupportedVersion(v) if v == "9")),
