@@ -237,6 +237,7 @@ class _Capture:
         self.redact = options.redact
         self.secret_value = SECRET_VALUES.search if options.redact else None
         self.key_verdicts = {}  # key name -> whether it looks secret (names repeat a lot)
+        self.key_labels = {}  # str dict key -> its escaped edge label
         self.redacted = set()  # ids of containers whose contents are all masked
         self.no_contents = options.contents == "none"
         self.edges = options.edges
@@ -347,14 +348,23 @@ class _Capture:
             # speed must not keep the walk chasing new entries forever.
             if kind == "dict":
                 key_label = self.key_label
+                labels = self.key_labels  # dict keys repeat (JSON records): one label per key text
                 for k, v in islice(dict.items(o), dict.__len__(o)):
                     if not mark(k):
                         emit(k, pid, "<key>")
                     if not mark(v):
-                        if secret_key is not None and type(k) is str and (verdicts[k] if k in verdicts else secret_key(k)):
-                            self.emit_secret(v, pid, key_label(k))
+                        if type(k) is str:
+                            label = labels.get(k)
+                            if label is None:
+                                if len(labels) > 100000:
+                                    labels.clear()
+                                label = labels[k] = key_label(k)
                         else:
-                            emit(v, pid, key_label(k))
+                            label = key_label(k)
+                        if secret_key is not None and type(k) is str and (verdicts[k] if k in verdicts else secret_key(k)):
+                            self.emit_secret(v, pid, label)
+                        else:
+                            emit(v, pid, label)
             elif kind == "list" or kind == "tuple":
                 for n, v in enumerate(islice(info.iterate(o), info.length(o))):
                     if not mark(v):
@@ -643,10 +653,11 @@ class _Capture:
             item = self.format_item
             inner = depth + 1
             if kind == "dict":
+                verdicts = self.key_verdicts
                 for k, v in dict.items(o):
                     if len(parts) >= max_items or room <= 0:
                         break
-                    if self.redact and type(k) is str and self.is_secret_key(k):
+                    if self.redact and type(k) is str and (verdicts[k] if k in verdicts else self.is_secret_key(k)):
                         part = item(k, inner) + ": " + _REDACTED
                     else:
                         part = item(k, inner) + ": " + item(v, inner)
