@@ -1487,6 +1487,38 @@ def _wait_for_status(pid, path, status, timeout):
 
 
 
+def _capture_flag(flag, argv, options):
+    """Takes one capture-option flag (and its value) off ``argv`` into ``options`` (a dict);
+    False when ``flag`` is not one. Shared by ``capture``, ``run`` and ``attach``."""
+    if flag == "--edges":
+        options["edges"] = True
+        return True
+    names = {"--max-seconds": ("max_seconds", float), "--max-objects": ("max_objects", int),
+             "--contents": ("contents", str)}
+    if flag not in names:
+        return False
+    if not argv:
+        raise ValueError("%s needs a value" % flag)
+    name, kind = names[flag]
+    try:
+        options[name] = kind(argv.pop(0))
+    except ValueError:
+        raise ValueError("%s needs a %s" % (flag, "number" if kind is not str else "value")) from None
+    return True
+
+
+def _capture_command(argv):
+    """``capture [--edges] [--max-seconds S] [--max-objects N] [--contents none] OUT``."""
+    options = {}
+    while len(argv) > 1:
+        flag = argv.pop(0)
+        if not _capture_flag(flag, argv, options):
+            raise ValueError("unknown option %s" % flag)
+    if len(argv) != 1 or argv[0].startswith("--"):
+        raise ValueError("capture needs an output path")
+    return capture(argv[0], CaptureOptions(**options))
+
+
 def _attach_command(argv):
     """``attach PID [--out DIR] [--max-seconds S] [--max-objects N] [--contents none] …``."""
     if not argv or not argv[0].isdigit():
@@ -1495,8 +1527,7 @@ def _attach_command(argv):
     out_dir, debugger, timeout, options = ".", None, 600.0, {}
     while argv:
         flag = argv.pop(0)
-        if flag == "--edges":
-            options["edges"] = True
+        if _capture_flag(flag, argv, options):
             continue
         if not argv:
             raise ValueError("%s needs a value" % flag)
@@ -1507,12 +1538,6 @@ def _attach_command(argv):
             debugger = value
         elif flag == "--timeout":
             timeout = float(value)
-        elif flag == "--max-seconds":
-            options["max_seconds"] = float(value)
-        elif flag == "--max-objects":
-            options["max_objects"] = int(value)
-        elif flag == "--contents":
-            options["contents"] = value
         else:
             raise ValueError("unknown option %s" % flag)
     return attach(pid, out_dir, options, timeout, debugger)
@@ -1521,11 +1546,10 @@ def _attach_command(argv):
 def _run(argv):
     """``run [--every D] [--out DIR] [--keep N] script.py args…``: the script as __main__."""
     import runpy
-    every, out_dir, keep, options = "60s", ".", 10, None
+    every, out_dir, keep, settings = "60s", ".", 10, {}
     while argv and argv[0].startswith("--"):
         flag = argv.pop(0)
-        if flag == "--edges":
-            options = CaptureOptions(edges=True)
+        if _capture_flag(flag, argv, settings):
             continue
         if not argv:
             raise ValueError("%s needs a value" % flag)
@@ -1540,6 +1564,7 @@ def _run(argv):
             raise ValueError("unknown option %s" % flag)
     if not argv:
         raise ValueError("run needs a script to run")
+    options = CaptureOptions(**settings)
     periodic = Periodic(every, out_dir, keep, options)
     install_signal_handler(None, out_dir, options)
     sys.argv = argv
@@ -1559,12 +1584,16 @@ usage: heapsnap.py attach PID [--out DIR] [--max-seconds S] [--max-objects N] [-
                               [--edges] [--debugger gdb|lldb] [--timeout S]
                                       make running CPython process PID write a snapshot of
                                       itself into DIR (needs gdb or lldb before Python 3.14)
-       heapsnap.py run [--every 60s] [--out DIR] [--keep 10] [--edges] script.py [args…]
+       heapsnap.py run [--every 60s] [--out DIR] [--keep 10] [OPTIONS] script.py [args…]
                                       run a script with a snapshot every 60s (and on SIGUSR2)
-       heapsnap.py capture [--edges] OUT
+       heapsnap.py capture [OPTIONS] OUT
                                       write a snapshot of this (fresh) interpreter to OUT
        heapsnap.py --version
        heapsnap.py --help
+
+OPTIONS of capture, run and attach: --edges (record references, for retained sizes),
+--contents none (types, sizes and paths only), --max-seconds S / --max-objects N (past
+either, drop contents for the rest instead of taking longer).
 
 In your own process:
     import heapsnap                       # this file, on sys.path
@@ -1586,9 +1615,13 @@ def main(argv=None):
     if argv[0] == "--version":
         print("heapsnap.py " + __version__ + " (format " + FORMAT_VERSION + ")")
         return 0
-    if argv[0] == "capture" and len(argv) in (2, 3) and argv[1:-1] in ([], ["--edges"]):
-        print(capture(argv[-1], edges=len(argv) == 3))
-        return 0
+    if argv[0] == "capture":
+        try:
+            print(_capture_command(list(argv[1:])))
+            return 0
+        except ValueError as e:
+            sys.stderr.write("heapsnap.py capture: %s\n\n%s" % (e, _USAGE))
+            return 2
     if argv[0] == "attach":
         try:
             print(_attach_command(list(argv[1:])))

@@ -59,3 +59,18 @@ def test_script_help_and_capture_command(tmp_path):
     printed = subprocess.run([sys.executable, script, "capture", path], check=True, capture_output=True, text=True)
     assert printed.stdout.strip() == path
     assert Snapshot(path).footer.startswith("#end\t")
+
+
+def test_capture_options_on_the_command_line(tmp_path):
+    script = os.path.join(CAPTURE_DIR, "heapsnap.py")
+    path = str(tmp_path / "opts.hsnap.gz")
+    subprocess.run([sys.executable, script, "capture", "--contents", "none", "--max-objects", "500", "--edges", path],
+                   check=True, capture_output=True, text=True)
+    snap = Snapshot(path)
+    assert snap.header["options"].endswith("contents=none max_objects=500 edges=1")
+    assert snap.columns[-1] == "refs" and all(o["repr"] in ("-", "<redacted>") for o in snap.objects)
+    bad = subprocess.run([sys.executable, script, "capture", "--contents", "some", path], capture_output=True, text=True)
+    assert bad.returncode == 2 and "contents must be 'full' or 'none'" in bad.stderr
+    bad = subprocess.run([sys.executable, script, "capture", "--max-objects", "many", path], capture_output=True,
+                         text=True)
+    assert bad.returncode == 2 and "--max-objects needs a number" in bad.stderr
