@@ -94,6 +94,7 @@ SECRET_VALUES = re.compile(
     r"AKIA[0-9A-Z]{16}|ASIA[0-9A-Z]{16}|-----BEGIN [A-Z ]*PRIVATE KEY-----"
     r"|eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.|[Bb]earer\s+[A-Za-z0-9._~+/=-]{8,}")
 _REDACTED = "<redacted>"
+_CHANGED = "<changed while read>"
 _MIN_SECRET = 15  # no credential shape matches a shorter string
 _CHECK_EVERY = 4096  # lines between budget checks
 
@@ -524,7 +525,15 @@ class _Capture:
             except Exception:
                 pass
         if rep is None:
-            rep = "-" if self.no_contents else _esc(self.format(o, 0))
+            if self.no_contents:
+                rep = "-"
+            else:
+                try:
+                    rep = _esc(self.format(o, 0))
+                except RuntimeError:
+                    # Another thread resized it while we read it: say so rather than fail.
+                    self.changed += 1
+                    rep = _CHANGED
         site = self.site(o) if self.tracing else "-"
         if self.edges:
             site += "\t" + self.refs(o, info)
