@@ -42,6 +42,18 @@ def app(method, out, scale, then=None):
     return json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
 
 
+def header_of(path):
+    """The `#key<TAB>value` header lines of a gzip snapshot, as a dict (read up to the first object)."""
+    header = {}
+    with gzip.open(path, "rt") as f:
+        for line in f:
+            if not line.startswith("#"):
+                break
+            key, _, value = line[1:].rstrip("\n").partition("\t")
+            header[key] = value
+    return header
+
+
 def timed(cmd, runs):
     """Median wall seconds of `cmd` over `runs` runs."""
     times = []
@@ -117,9 +129,7 @@ def attach_bench(tmp, scale):
             return
         seconds = time.perf_counter() - t0
         after = ask()
-        with gzip.open(path, "rt") as f:
-            header = dict(line[1:].rstrip("\n").split("\t", 1) for line in f if line.startswith("#") and "\t" in line
-                          and not line.startswith("#end"))
+        header = header_of(path)
         print("  %s objects; attach to snapshot written %.2f s (capture %s s inside the target)" % (
             "{:,}".format(int(header["objects"])), seconds, header["duration"]))
         print("  target: longest stall of a thread ticking every 1 ms %.0f ms (idle: %.0f ms); "
@@ -149,8 +159,7 @@ def edges_bench(tmp, scale):
     app("heapsnap-edges", a, 1.7, then=b)
     page = json.loads(subprocess.run(["node", os.path.join(HERE, "browser.mjs"), "--retained", a, b], check=True,
                                      capture_output=True, text=True).stdout)
-    with gzip.open(b, "rt") as f:
-        objects = next(int(line.split("\t")[1]) for line in f if line.startswith("#objects"))
+    objects = int(header_of(b)["objects"])
     print("  page: two %s-object snapshots with edges, dominator tree of the newest shown %.2f s after the page "
           "receives them (analysis with retained sizes of both included; target <= 3 s for the dominators); "
           "worker %.0f MiB" % ("{:,}".format(objects), page["seconds"], page["workerBytes"] / 2**20))
@@ -187,9 +196,7 @@ def two_snapshots(tmp, tag, scale):
         with gzip.open(path, "rb") as src, open(path[:-3], "wb") as dst:
             shutil.copyfileobj(src, dst, 1 << 20)
         plain.append(path[:-3])
-    with gzip.open(a, "rt") as f:
-        objects = next(int(line.split("\t")[1]) for line in f if line.startswith("#objects"))
-    return a, b, plain, objects
+    return a, b, plain, int(header_of(a)["objects"])
 
 
 def analyzer_bench(tmp, runs, scale):

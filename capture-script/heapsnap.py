@@ -97,6 +97,7 @@ _REDACTED = "<redacted>"
 _CHANGED = "<changed while read>"
 _MIN_SECRET = 15  # no credential shape matches a shorter string
 _CHECK_EVERY = 4096  # lines between budget checks
+_FRAME_ATTRS = ("f_code", "f_globals", "f_back")  # what a frame refers to besides its locals
 
 
 class CaptureOptions:
@@ -405,33 +406,26 @@ class _Capture:
                 visit(v, pid, "<referent>")
 
     def frame_locals(self, frame):
-        """The values of ``frame``'s local variables, as a new list."""
+        """``(name, value)`` of each of ``frame``'s local variables, as a new list."""
         f_locals = frame.f_locals
         snapshot = type(f_locals) is dict and frame.f_code.co_flags & _CO_OPTIMIZED and sys.version_info < (3, 13)
         try:
-            return list(dict.values(f_locals)) if type(f_locals) is dict else list(f_locals.values())
-        finally:
-            if snapshot:
-                dict.clear(f_locals)  # see expand_frame
-
-    def expand_frame(self, frame, pid):
-        f_locals = frame.f_locals
-        snapshot = type(f_locals) is dict and frame.f_code.co_flags & _CO_OPTIMIZED and sys.version_info < (3, 13)
-        try:
-            items = dict.items(f_locals) if type(f_locals) is dict else f_locals.items()
-            for k, v in items:
-                if not self.mark(v):
-                    label = _esc("locals[%s]" % self.format(k, 1))
-                    if self.redact and type(k) is str and self.is_secret_key(k):
-                        self.emit_secret(v, pid, label)
-                    else:
-                        self.emit(v, pid, label)
+            return list(dict.items(f_locals)) if type(f_locals) is dict else list(f_locals.items())
         finally:
             if snapshot:
                 # Before 3.13, f_locals of a function frame is a snapshot dict cached on the
                 # frame: left filled, it would keep values the function has since dropped.
                 dict.clear(f_locals)
-        for attr in ("f_code", "f_globals", "f_back"):
+
+    def expand_frame(self, frame, pid):
+        for k, v in self.frame_locals(frame):
+            if not self.mark(v):
+                label = _esc("locals[%s]" % self.format(k, 1))
+                if self.redact and type(k) is str and self.is_secret_key(k):
+                    self.emit_secret(v, pid, label)
+                else:
+                    self.emit(v, pid, label)
+        for attr in _FRAME_ATTRS:
             v = getattr(frame, attr)
             if v is not None:
                 self.visit(v, pid, "." + attr)
@@ -548,8 +542,8 @@ class _Capture:
             refs = list(dict.keys(o)) + list(dict.values(o))
         elif info.kind == "frame":
             # A running frame's traversal leaves its locals to the thread: name them as the walk does.
-            refs = self.frame_locals(o)
-            refs += [v for v in (o.f_code, o.f_globals, o.f_back) if v is not None]
+            refs = [v for _, v in self.frame_locals(o)]
+            refs += [v for v in (getattr(o, attr) for attr in _FRAME_ATTRS) if v is not None]
         else:
             if info.dict_desc is not None:
                 self.instance_dict(o, info)  # the walk creates it anyway: let it be the referent
@@ -1296,10 +1290,10 @@ def _target_python(pid):
 # Where a stopped thread may safely take the GIL: blocked in a system call that it entered
 # after releasing the GIL, so it holds none of the interpreter's internal locks. (A thread
 # stopped inside the GIL hand-over itself would deadlock on its own mutex.)
-_SAFE_STOPS = re.compile(r"`(?:__GI_+)?(?:__libc_)?_*(?:poll|ppoll|select|pselect6?|epoll_wait|epoll_pwait|read|recv|"
-                         r"recvfrom|recvmsg|accept4?|clock_nanosleep|nanosleep|wait4|waitpid|sigtimedwait)\b"
-                         r"| in (?:__GI_+)?(?:__libc_)?_*(?:poll|ppoll|select|pselect6?|epoll_wait|epoll_pwait|read|"
-                         r"recv|recvfrom|recvmsg|accept4?|clock_nanosleep|nanosleep|wait4|waitpid|sigtimedwait) ")
+_SAFE_CALL = (r"(?:__GI_+)?(?:__libc_)?_*(?:poll|ppoll|select|pselect6?|epoll_wait|epoll_pwait|read|recv|recvfrom|"
+              r"recvmsg|accept4?|clock_nanosleep|nanosleep|wait4|waitpid|sigtimedwait)")
+# The top frame as lldb (`libc.so.6`__GI___poll(…`) and gdb (` in __GI___poll (…`) print it.
+_SAFE_STOPS = re.compile(r"`%s\b| in %s " % (_SAFE_CALL, _SAFE_CALL))
 
 
 class _DebuggerSession:
@@ -1516,15 +1510,28 @@ def _capture_flag(flag, argv, options):
     return True
 
 
+def _command_flags(argv, own):
+    """Takes the flags off the front of ``argv`` (up to the first other word): the capture
+    options, as a dict for :class:`CaptureOptions`, and the command's ``own`` flags (flag ->
+    converter of its value), as a dict by flag."""
+    options, values = {}, {}
+    while argv and argv[0].startswith("--"):
+        flag = argv.pop(0)
+        if _capture_flag(flag, argv, options):
+            continue
+        if flag not in own:
+            raise ValueError("unknown option %s" % flag)
+        if not argv:
+            raise ValueError("%s needs a value" % flag)
+        values[flag] = own[flag](argv.pop(0))
+    return options, values
+
+
 def _capture_command(argv):
     """``capture [--edges] [--max-seconds S] [--max-objects N] [--contents none] OUT``."""
-    options = {}
-    while len(argv) > 1:
-        flag = argv.pop(0)
-        if not _capture_flag(flag, argv, options):
-            raise ValueError("unknown option %s" % flag)
-    if len(argv) != 1 or argv[0].startswith("--"):
-        raise ValueError("capture needs an output path")
+    options, _ = _command_flags(argv, {})
+    if len(argv) != 1:
+        raise ValueError("capture needs one output path")
     return capture(argv[0], CaptureOptions(**options))
 
 
@@ -1533,44 +1540,17 @@ def _attach_command(argv):
     if not argv or not argv[0].isdigit():
         raise ValueError("attach needs a process id")
     pid = int(argv.pop(0))
-    out_dir, debugger, timeout, options = ".", None, 600.0, {}
-    while argv:
-        flag = argv.pop(0)
-        if _capture_flag(flag, argv, options):
-            continue
-        if not argv:
-            raise ValueError("%s needs a value" % flag)
-        value = argv.pop(0)
-        if flag == "--out":
-            out_dir = value
-        elif flag == "--debugger":
-            debugger = value
-        elif flag == "--timeout":
-            timeout = float(value)
-        else:
-            raise ValueError("unknown option %s" % flag)
-    return attach(pid, out_dir, options, timeout, debugger)
+    options, own = _command_flags(argv, {"--out": str, "--debugger": str, "--timeout": float})
+    if argv:
+        raise ValueError("unknown option %s" % argv[0])
+    return attach(pid, own.get("--out", "."), options, own.get("--timeout", 600.0), own.get("--debugger"))
 
 
 def _run(argv):
     """``run [--every D] [--out DIR] [--keep N] script.py args…``: the script as __main__."""
     import runpy
-    every, out_dir, keep, settings = "60s", ".", 10, {}
-    while argv and argv[0].startswith("--"):
-        flag = argv.pop(0)
-        if _capture_flag(flag, argv, settings):
-            continue
-        if not argv:
-            raise ValueError("%s needs a value" % flag)
-        value = argv.pop(0)
-        if flag == "--every":
-            every = value
-        elif flag == "--out":
-            out_dir = value
-        elif flag == "--keep":
-            keep = int(value)
-        else:
-            raise ValueError("unknown option %s" % flag)
+    settings, own = _command_flags(argv, {"--every": str, "--out": str, "--keep": int})
+    every, out_dir, keep = own.get("--every", "60s"), own.get("--out", "."), own.get("--keep", 10)
     if not argv:
         raise ValueError("run needs a script to run")
     options = CaptureOptions(**settings)

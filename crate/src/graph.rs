@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
+use crate::line_reader::parse_hex;
 use crate::snapshot::Snapshot;
 
 /// Out-edges of every node, by node index.
@@ -107,20 +108,7 @@ impl Hasher for IdHasher {
 
 /// The hex ids of a `refs` field (space-separated; `-` for none); malformed ones are skipped.
 fn hex_ids(field: &str) -> impl Iterator<Item = u64> + '_ {
-    field.as_bytes().split(|&b| b == b' ').filter_map(|word| {
-        if word.is_empty() || word.len() > 16 {
-            return None;
-        }
-        word.iter().try_fold(0u64, |v, &b| {
-            let d = match b {
-                b'0'..=b'9' => b - b'0',
-                b'a'..=b'f' => b - b'a' + 10,
-                b'A'..=b'F' => b - b'A' + 10,
-                _ => return None,
-            };
-            Some(v << 4 | u64::from(d))
-        })
-    })
+    field.as_bytes().split(|&b| b == b' ').filter_map(parse_hex)
 }
 
 #[cfg(test)]

@@ -46,7 +46,7 @@ impl Role {
 }
 
 /// The values of one object line.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub(crate) struct LineFields<'d> {
     /// The type field, escaped.
     pub type_name: &'d [u8],
@@ -71,7 +71,7 @@ pub(crate) struct ReadLine<'d> {
 /// is unusual: a bad number or escape, a wrong column count, a missing newline.
 #[inline]
 pub(crate) fn read_fast<'d>(data: &'d [u8], pos: usize, roles: &[Role]) -> Option<ReadLine<'d>> {
-    let mut f = LineFields { type_name: &[], size: 0, len: None, id: 0, parent: 0, type_escaped: false };
+    let mut f = LineFields::default();
     let mut has_size = false;
     let mut has_id = false;
     let mut p = pos;
@@ -156,7 +156,7 @@ pub(crate) fn read_fast<'d>(data: &'d [u8], pos: usize, roles: &[Role]) -> Optio
 /// first problem: a bad number or type escape (left to right), then the column count, then
 /// the escapes of the other text fields.
 pub(crate) fn read_checked<'d>(line: &'d [u8], roles: &[Role]) -> Result<LineFields<'d>, ErrorKind> {
-    let mut f = LineFields { type_name: &[], size: 0, len: None, id: 0, parent: 0, type_escaped: false };
+    let mut f = LineFields::default();
     let mut found = 0;
     for (col, field) in line.split(|&b| b == b'\t').enumerate() {
         found += 1;

@@ -440,13 +440,17 @@ impl Workspace {
             return Err(JsError::new("the analysis needs two or more snapshots"));
         }
         // Retained sizes are kept per snapshot: the dominator views reuse them.
-        let all_edges = keys.iter().map(|&k| self.get(k).map(Snapshot::has_refs)).collect::<Result<Vec<_>, _>>()?;
-        if all_edges.iter().all(|&e| e) {
+        let mut all_edges = true;
+        for &k in &keys {
+            all_edges &= self.get(k)?.has_refs();
+        }
+        if all_edges {
             for &k in &keys {
                 self.with_retained(k)?;
             }
         }
         let snaps: Vec<&Snapshot> = keys.iter().map(|&k| self.get(k)).collect::<Result<_, _>>()?;
+        // Some only when every snapshot has them (a snapshot without edges has none cached).
         let retained: Option<Vec<&Retained>> =
             keys.iter().map(|k| self.retained.iter().find(|(key, _)| key == k).map(|(_, r)| r)).collect();
         let position =
@@ -455,7 +459,6 @@ impl Workspace {
             (Some(b), Some(c)) => Some((position(b)?, position(c)?)),
             _ => None,
         };
-        let retained = retained.filter(|_| all_edges.iter().all(|&e| e));
         to_js(&AnalysisOut::from(&analyze_with(&snaps, top, pair, retained.as_deref())))
     }
 }
