@@ -251,17 +251,18 @@ def main():
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--analyzer-scale", type=float, default=0.55, help="heap scale of the ~1M-object comparison")
     parser.add_argument("--big-scale", type=float, default=2.8, help="heap scale of the ~5M-object run (0 skips it)")
-    parser.add_argument("--only", choices=["capture", "analyzer"])
+    parser.add_argument("--only", choices=["capture", "analyzer", "edges"])
     args = parser.parse_args()
     ensure_pympler()
     with tempfile.TemporaryDirectory(prefix="heapsnap-bench-") as tmp:
-        if args.only != "analyzer":
+        if args.only in (None, "capture"):
             capture_bench(tmp, args.runs, args.scale)
             attach_bench(tmp, args.scale)
-        if args.only != "capture":
+        if args.only in (None, "analyzer"):
             analyzer_bench(tmp, args.runs, args.analyzer_scale)
             if args.big_scale > 0:
                 big_bench(tmp, args.big_scale)
+        if args.only in (None, "analyzer", "edges"):
             edges_bench(tmp, args.scale)
 
 

@@ -73,19 +73,19 @@ pub fn dominators(graph: &RefGraph, roots: &[u32], size: impl Fn(usize) -> u64) 
     let count = vertex.len();
     // 2. Predecessors of the reached nodes, as preorder numbers (reverse CSR).
     let (pred_start, preds) = predecessors(graph, roots, &pre, &vertex);
-    // 3. Semidominators, in reverse preorder, with a path-compressed forest.
+    // 3. Semidominators, in reverse preorder, with a path-compressed forest. Each forest entry
+    // is (ancestor, least semidominator on the path below it): one cache line, no lookup of a
+    // label's semidominator. An unlinked node evaluates to itself (its own number).
     let mut sdom: Vec<u32> = (0..count as u32).collect();
-    // (ancestor, label) side by side: eval reads both, one cache line instead of two.
     let mut forest: Vec<(u32, u32)> = (0..count as u32).map(|k| (NO_NODE, k)).collect();
     let mut path: Vec<u32> = Vec::new();
     for w in (1..count).rev() {
+        let mut best = sdom[w];
         for &v in &preds[pred_start[w] as usize..pred_start[w + 1] as usize] {
-            let u = eval(v, &mut forest, &sdom, &mut path);
-            if sdom[u as usize] < sdom[w] {
-                sdom[w] = sdom[u as usize];
-            }
+            best = best.min(eval(v, &mut forest, &mut path));
         }
-        forest[w].0 = parent[w];
+        sdom[w] = best;
+        forest[w] = (parent[w], best);
     }
     // 4. Immediate dominators: climb from the DFS parent until at or above the semidominator.
     let mut idom_pre: Vec<u32> = parent.clone();
@@ -164,15 +164,15 @@ fn predecessors(graph: &RefGraph, roots: &[u32], pre: &[u32], vertex: &[u32]) ->
     (start, preds)
 }
 
-/// The node of least semidominator on the forest path above `v` (path-compressing it).
-/// `forest[x]` is `(ancestor, label)` of preorder number `x`.
-fn eval(v: u32, forest: &mut [(u32, u32)], sdom: &[u32], path: &mut Vec<u32>) -> u32 {
-    let (a, l) = forest[v as usize];
+/// The least semidominator on the forest path above `v`, path-compressing it. `forest[x]` is
+/// `(ancestor, least semidominator from x up to, not including, the forest root)`.
+fn eval(v: u32, forest: &mut [(u32, u32)], path: &mut Vec<u32>) -> u32 {
+    let (a, best) = forest[v as usize];
     if a == NO_NODE {
         return v;
     }
     if forest[a as usize].0 == NO_NODE {
-        return l;
+        return best;
     }
     // Compress the path from v up to the forest root's child, topmost first.
     path.clear();
@@ -182,12 +182,9 @@ fn eval(v: u32, forest: &mut [(u32, u32)], sdom: &[u32], path: &mut Vec<u32>) ->
         u = forest[u as usize].0;
     }
     while let Some(x) = path.pop() {
-        let (a, lx) = forest[x as usize];
-        let (aa, la) = forest[a as usize];
-        if sdom[la as usize] < sdom[lx as usize] {
-            forest[x as usize].1 = la;
-        }
-        forest[x as usize].0 = aa;
+        let (a, bx) = forest[x as usize];
+        let (aa, ba) = forest[a as usize];
+        forest[x as usize] = (aa, bx.min(ba));
     }
     forest[v as usize].1
 }

@@ -1,10 +1,8 @@
 //! The reference graph of a snapshot captured with edges (`refs` column): who points at whom,
 //! as compact arrays (CSR: one offset per object, one `u32` per edge).
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
-
-use crate::line_reader::parse_hex;
+use crate::id_index::IdIndex;
+use crate::line_reader::for_each_hex;
 use crate::snapshot::Snapshot;
 
 /// Out-edges of every node, by node index.
@@ -22,19 +20,15 @@ impl RefGraph {
         if !snap.has_refs() {
             return None;
         }
-        let mut index: HashMap<u64, u32, BuildHasherDefault<IdHasher>> = HashMap::default();
-        index.reserve(snap.len());
-        for i in 0..snap.len() {
-            index.insert(snap.id(i), i as u32);
-        }
+        let index = IdIndex::of(snap);
         let mut graph = RefGraph { offsets: Vec::with_capacity(snap.len() + 1), targets: Vec::new() };
         graph.offsets.push(0);
         for i in 0..snap.len() {
-            for id in hex_ids(snap.raw_refs(i)) {
-                if let Some(&t) = index.get(&id) {
+            for_each_hex(snap.raw_refs(i).as_bytes(), |id| {
+                if let Some(t) = index.get(id) {
                     graph.targets.push(t);
                 }
-            }
+            });
             graph.offsets.push(graph.targets.len() as u32);
         }
         graph.targets.shrink_to_fit();
@@ -79,36 +73,6 @@ impl RefGraph {
     pub fn memory_bytes(&self) -> usize {
         (self.offsets.capacity() + self.targets.capacity()) * 4
     }
-}
-
-/// Hashes object ids (aligned addresses) with a 64-bit mix, so the low bits that pick a
-/// bucket vary even where `usize` is 32 bits (wasm32), unlike word-at-a-time hashers.
-#[derive(Default)]
-struct IdHasher(u64);
-
-impl Hasher for IdHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.write_u64(u64::from(b));
-        }
-    }
-
-    fn write_u64(&mut self, id: u64) {
-        // splitmix64's finalizer
-        let mut z = id ^ self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        self.0 = z ^ (z >> 31);
-    }
-}
-
-/// The hex ids of a `refs` field (space-separated; `-` for none); malformed ones are skipped.
-fn hex_ids(field: &str) -> impl Iterator<Item = u64> + '_ {
-    field.as_bytes().split(|&b| b == b' ').filter_map(parse_hex)
 }
 
 #[cfg(test)]

@@ -51,6 +51,7 @@ mod growth;
 mod header;
 mod holders;
 pub mod humanize;
+mod id_index;
 mod identity;
 mod line_reader;
 mod paths;

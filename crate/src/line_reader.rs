@@ -254,6 +254,91 @@ pub(crate) fn parse_hex(field: &[u8]) -> Option<u64> {
     hex_at(field, 0).filter(|&(_, end)| end == field.len()).map(|(v, _)| v)
 }
 
+/// Calls `emit` with each hexadecimal number of a space-separated list; tokens that are not 1
+/// to 16 hex digits are skipped (as [`parse_hex`] of each token would). Eight digits at a time
+/// where 16 bytes can be read; a byte at a time near the end.
+#[inline]
+pub(crate) fn for_each_hex(list: &[u8], mut emit: impl FnMut(u64)) {
+    let mut p = 0;
+    while p + 16 <= list.len() {
+        let a = u64::from_le_bytes(list[p..p + 8].try_into().expect("8 bytes"));
+        let b = u64::from_le_bytes(list[p + 8..p + 16].try_into().expect("8 bytes"));
+        let (not_a, not_b) = (non_hex_bytes(a), non_hex_bytes(b));
+        let digits = if not_a != 0 {
+            not_a.trailing_zeros() as usize / 8
+        } else if not_b != 0 {
+            8 + not_b.trailing_zeros() as usize / 8
+        } else {
+            16
+        };
+        let end = p + digits;
+        if end < list.len() && list[end] != b' ' || digits == 0 {
+            // not a whole token of 1 to 16 digits (or an empty one): go past the next space
+            match memchr::memchr(b' ', &list[p..]) {
+                Some(space) => p += space + 1,
+                None => return,
+            }
+            continue;
+        }
+        emit(if digits <= 8 { hex8(a, digits) } else { (hex8(a, 8) << (4 * (digits - 8))) | hex8(b, digits - 8) });
+        p = end + 1;
+    }
+    if p < list.len() {
+        for_each_hex_bytewise(&list[p..], emit);
+    }
+}
+
+/// `0x80` in each byte of `x` (eight bytes, little-endian) that is not an ASCII hex digit.
+#[inline]
+fn non_hex_bytes(x: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    let high = ONES * 0x80;
+    let ascii = !x & high; // bytes below 0x80; sums below cannot carry into the next byte
+    let low7 = (x | (ONES * 0x20)) & !high; // 'A'..'F' folded to 'a'..'f'
+    let at_least = |lo: u64| (low7 + ONES * (0x80 - lo)) & high;
+    let above = |hi: u64| (low7 + ONES * (0x7F - hi)) & high;
+    let digit = at_least(0x30) & !above(0x39);
+    let letter = at_least(0x61) & !above(0x66);
+    !((digit | letter) & ascii) & high
+}
+
+/// The value of the first `digits` (1 to 8) hex digits of `x` (eight bytes, little-endian,
+/// known to be hex digits up to `digits`).
+#[inline]
+fn hex8(x: u64, digits: usize) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    // Bytes past the digits become '0', and are shifted out at the end.
+    let keep = if digits == 8 { u64::MAX } else { (1u64 << (8 * digits)) - 1 };
+    let x = (x & keep) | ((ONES * 0x30) & !keep);
+    let nibbles = (x & (ONES * 0x0F)) + ((x >> 6) & ONES) * 9; // byte k: the k-th digit's value
+    let pairs = ((nibbles & 0x000F_000F_000F_000F) << 4) | ((nibbles >> 8) & 0x000F_000F_000F_000F);
+    let quads = ((pairs & 0x0000_00FF_0000_00FF) << 8) | ((pairs >> 16) & 0x0000_00FF_0000_00FF);
+    let value = ((quads & 0xFFFF) << 16) | ((quads >> 32) & 0xFFFF);
+    value >> (4 * (8 - digits))
+}
+
+/// [`for_each_hex`] a byte at a time.
+fn for_each_hex_bytewise(list: &[u8], mut emit: impl FnMut(u64)) {
+    let (mut value, mut digits, mut valid) = (0u64, 0u32, true);
+    for &b in list {
+        let d = HEX_VALUE[usize::from(b)];
+        if d != 0xFF {
+            value = (value << 4) | u64::from(d);
+            digits += 1;
+        } else if b == b' ' {
+            if valid && (1..=16).contains(&digits) {
+                emit(value);
+            }
+            (value, digits, valid) = (0, 0, true);
+        } else {
+            valid = false;
+        }
+    }
+    if valid && (1..=16).contains(&digits) {
+        emit(value);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -301,6 +386,21 @@ mod tests {
             b"dict\t{}\t64\t1\t7f0\t-\t-",
         ] {
             assert!(read_fast(line, 0, ROLES).is_none(), "{}", String::from_utf8_lossy(line));
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn hex_lists_read_like_each_token(
+            list in prop_oneof![
+                "[0-9a-fA-F g\u{e9}-]{0,60}",
+                proptest::collection::vec("[0-9a-fA-F]{0,19}", 0..8).prop_map(|tokens| tokens.join(" ")),
+            ]
+        ) {
+            let mut one_pass = Vec::new();
+            for_each_hex(list.as_bytes(), |v| one_pass.push(v));
+            let by_token: Vec<u64> = list.as_bytes().split(|&b| b == b' ').filter_map(parse_hex).collect();
+            prop_assert_eq!(one_pass, by_token);
         }
     }
 

@@ -272,7 +272,7 @@ impl Snapshot {
         let Some(col) = self.roles.iter().position(|&r| r == Role::Refs) else { return "" };
         let line = self.line(index);
         if col + 1 == self.roles.len() {
-            line.rsplit('\t').next().unwrap_or("")
+            memchr::memrchr(b'\t', line.as_bytes()).map_or(line, |tab| &line[tab + 1..])
         } else {
             line.split('\t').nth(col).unwrap_or("")
         }
