@@ -65,8 +65,9 @@ pub fn dominators(graph: &RefGraph, roots: &[u32], size: impl Fn(usize) -> u64) 
                     stack.push((w, 0));
                     // Its successors are checked next: fetch their marks together, not one
                     // cache miss after the other.
-                    for &x in successors(w as usize).iter().take(8) {
+                    for &x in successors(w as usize).iter().take(if PREFETCH { 8 } else { 0 }) {
                         prefetch(&pre, x as usize);
+                        prefetch(graph.offsets(), x as usize);
                     }
                 }
             }
@@ -86,10 +87,20 @@ pub fn dominators(graph: &RefGraph, roots: &[u32], size: impl Fn(usize) -> u64) 
     let mut path: Vec<u32> = Vec::new();
     for w in (1..count).rev() {
         // The forest entries of a later node's predecessors, fetched ahead.
-        if w > LOOKAHEAD {
-            let ahead = w - LOOKAHEAD;
+        if PREFETCH && w > 2 * LOOKAHEAD {
+            let ahead = w - 2 * LOOKAHEAD;
             for &v in &preds[pred_start[ahead] as usize..pred_start[ahead + 1] as usize] {
                 prefetch(&forest, v as usize);
+            }
+        }
+        if PREFETCH && w > LOOKAHEAD {
+            // and their forest ancestors', whose entries were fetched above
+            let ahead = w - LOOKAHEAD;
+            for &v in &preds[pred_start[ahead] as usize..pred_start[ahead + 1] as usize] {
+                let a = forest[v as usize].0;
+                if a != NO_NODE {
+                    prefetch(&forest, a as usize);
+                }
             }
         }
         let mut best = sdom[w];
@@ -125,6 +136,9 @@ pub fn dominators(graph: &RefGraph, roots: &[u32], size: impl Fn(usize) -> u64) 
     out
 }
 
+/// Whether the target has prefetch hints; elsewhere the look-ahead reads would only cost.
+const PREFETCH: bool = cfg!(target_arch = "x86_64");
+
 /// How many nodes ahead the loops over random targets fetch what they will read.
 const LOOKAHEAD: usize = 8;
 
@@ -133,6 +147,9 @@ const LOOKAHEAD: usize = 8;
 /// (whose marks were fetched earlier), so the random reads overlap.
 #[inline(always)]
 fn prefetch_ahead(graph: &RefGraph, v: usize, pre: &[u32], counts: &[u32]) {
+    if !PREFETCH {
+        return;
+    }
     if v + 2 * LOOKAHEAD < graph.len() {
         for &x in graph.successors(v + 2 * LOOKAHEAD) {
             prefetch(pre, x as usize);

@@ -69,6 +69,12 @@ impl RefGraph {
         &self.targets[self.offsets[node] as usize..self.offsets[node + 1] as usize]
     }
 
+    /// Where each node's edges start in the edge array (one extra entry at the end), for
+    /// prefetching.
+    pub(crate) fn offsets(&self) -> &[u32] {
+        &self.offsets
+    }
+
     /// Heap bytes of the arrays.
     pub fn memory_bytes(&self) -> usize {
         (self.offsets.capacity() + self.targets.capacity()) * 4
