@@ -92,7 +92,7 @@ test-python: tools-python tools-debugger native
 	$(PYTHON) -m pytest -q tests/python
 
 test-e2e: wasm dist demo-data tools-browser tools-node
-	@for f in www/*.js tools/*.mjs tools/dist/*.js; do node --check "$$f" || exit 1; done
+	@for f in www/*.js tools/*.mjs tools/dist/*.js bench/*.mjs; do node --check "$$f" || exit 1; done
 	node --test --test-reporter=spec tests/e2e/
 
 # --- fuzzing ----------------------------------------------------------------

@@ -175,16 +175,11 @@ def edges_bench(tmp, scale):
     print("  that heap-shaped graph as a snapshot (%.0f MiB of text): heapsnap top --retained %.2f s "
           "(parse, graph from the refs column, dominators, paths), peak RSS %.0f MiB" % (
               os.path.getsize(synthetic) / 2**20, timed(top, 1), peak_rss_mib(top)))
-    pkg = os.path.join(ROOT, "target", "bench-node-pkg")
-    subprocess.run(["wasm-bindgen", "--target", "nodejs", "--no-typescript", "--out-dir", pkg,
-                    os.path.join(ROOT, "target", "wasm32-unknown-unknown", "release", "heapsnap.wasm")], check=True)
-    with open(os.path.join(pkg, "package.json"), "w") as f:
-        f.write('{"type": "commonjs"}\n')
     for path in (synthetic, b):
-        w = json.loads(subprocess.run(["node", os.path.join(HERE, "wasm-retained.mjs"), pkg, path], check=True,
+        w = json.loads(subprocess.run(["node", os.path.join(HERE, "browser-retained.mjs"), path], check=True,
                                       capture_output=True, text=True).stdout)
-        print("  wasm (V8, as in the page) on %s: parse %.2f s, graph + dominators %.2f s (target <= 3 s)" % (
-            os.path.basename(path), w["parseSeconds"], w["dominatorsSeconds"]))
+        print("  in headless Chromium (the page's worker) on %s: parse %.2f s, graph + dominators %.2f s "
+              "(target <= 3 s)" % (os.path.basename(path), w["parseSeconds"], w["dominatorsSeconds"]))
 
 
 def two_snapshots(tmp, tag, scale):
