@@ -55,6 +55,14 @@ export class AnalyzerClient {
     return this.call('retainers', { key, index, limit });
   }
 
+  /**
+   * Runs the parser and the analysis on a small synthetic pair, so the engine has optimized
+   * them before real files arrive (it never optimizes a function during one long call).
+   */
+  warmUp() {
+    return this.call('warmUp');
+  }
+
   /** Bytes of WebAssembly memory the worker holds. */
   memory() {
     return this.call('memory');

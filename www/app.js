@@ -14,6 +14,7 @@ import { readHash, writeHash } from './url-state.js';
 import { createWorker, singleFile } from './worker-factory.js';
 
 const analyzer = new AnalyzerClient(createWorker());
+analyzer.warmUp().catch(() => {}); // a failed warm-up only means slower first results
 const files = []; // {key, name, state: 'loading' | 'ready' | 'error', info?, error?}
 let nextKey = 1;
 let analysisToken = 0;

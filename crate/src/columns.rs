@@ -148,6 +148,23 @@ impl Addresses {
         }
     }
 
+    /// Indexes `0..len()` ordered by address, ties by index.
+    pub(crate) fn order(&self) -> Vec<u32> {
+        match self {
+            Addresses::Split { low, high_ix, highs } if low.len() < 1 << INDEX_BITS => {
+                order_split(low, high_ix, highs).unwrap_or_else(|| self.order_by_pairs())
+            }
+            _ => self.order_by_pairs(),
+        }
+    }
+
+    /// [`Addresses::order`] by sorting `(address, index)` pairs: any addresses.
+    fn order_by_pairs(&self) -> Vec<u32> {
+        let mut pairs: Vec<(u64, u32)> = (0..self.len()).map(|i| (self.get(i), i as u32)).collect();
+        pairs.sort_unstable();
+        pairs.into_iter().map(|(_, i)| i).collect()
+    }
+
     pub(crate) fn shrink_to_fit(&mut self) {
         match self {
             Addresses::Split { low, high_ix, highs } => {
@@ -157,6 +174,64 @@ impl Addresses {
             }
             Addresses::Wide(v) => v.shrink_to_fit(),
         }
+    }
+}
+
+/// Bits of a sort key that hold the object index.
+const INDEX_BITS: u32 = 27;
+
+/// [`Addresses::order`] when every address is 8-byte aligned (CPython's objects on 64-bit
+/// builds): each becomes one `u64` key — region rank, low half / 8, index — sorted by a
+/// radix sort of the bits above the index (stable, so equal addresses keep index order).
+/// `None` when an address is not aligned.
+fn order_split(low: &[u32], high_ix: &[u8], highs: &[u32]) -> Option<Vec<u32>> {
+    let mut by_value: Vec<usize> = (0..highs.len()).collect();
+    by_value.sort_unstable_by_key(|&h| highs[h]);
+    let mut rank = [0u64; 256];
+    for (r, &h) in by_value.iter().enumerate() {
+        rank[h] = r as u64;
+    }
+    let mut keys = Vec::with_capacity(low.len());
+    let mut misaligned = 0u32;
+    for (i, (&l, &h)) in low.iter().zip(high_ix).enumerate() {
+        misaligned |= l & 0x7;
+        keys.push((rank[usize::from(h)] << 56) | (u64::from(l >> 3) << INDEX_BITS) | i as u64);
+    }
+    if misaligned != 0 {
+        return None;
+    }
+    radix_sort(&mut keys, INDEX_BITS);
+    Some(keys.into_iter().map(|k| (k & ((1 << INDEX_BITS) - 1)) as u32).collect())
+}
+
+/// Sorts `keys` by their bits from `from_bit` up, stably: least significant digit first, 12
+/// bits a pass, every pass's digit counts taken in one read; a pass whose digit is the same
+/// in every key is skipped.
+fn radix_sort(keys: &mut Vec<u64>, from_bit: u32) {
+    const DIGIT: u32 = 12;
+    let passes: Vec<(u32, u64)> =
+        (from_bit..64).step_by(DIGIT as usize).map(|shift| (shift, (1u64 << DIGIT.min(64 - shift)) - 1)).collect();
+    let mut counts = vec![[0u32; 1 << DIGIT]; passes.len()];
+    for &k in keys.iter() {
+        for (count, &(shift, mask)) in counts.iter_mut().zip(&passes) {
+            count[((k >> shift) & mask) as usize] += 1;
+        }
+    }
+    let mut scratch = vec![0u64; keys.len()];
+    for (count, &(shift, mask)) in counts.iter_mut().zip(&passes) {
+        if count.iter().any(|&c| c as usize == keys.len()) {
+            continue; // one digit value: nothing moves
+        }
+        let mut next = 0;
+        for c in count.iter_mut() {
+            (*c, next) = (next, next + *c);
+        }
+        for &k in keys.iter() {
+            let d = ((k >> shift) & mask) as usize;
+            scratch[count[d] as usize] = k;
+            count[d] += 1;
+        }
+        std::mem::swap(keys, &mut scratch);
     }
 }
 
@@ -228,6 +303,7 @@ impl TypeRuns {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     #[test]
     fn small_numbers_round_trip() {
@@ -251,6 +327,39 @@ mod tests {
         [0x55d0_0000_0010, 0, 0x7f12_3456_7890].iter().for_each(|&v| few.push(v));
         assert!(matches!(few, Addresses::Split { .. }));
         assert_eq!((few.get(0), few.get(1), few.get(2)), (0x55d0_0000_0010, 0, 0x7f12_3456_7890));
+    }
+
+    proptest! {
+        /// The same order as sorting `(address, index)` pairs: aligned or not, few or many
+        /// regions, repeated addresses.
+        #[test]
+        fn address_order_is_the_pair_order(
+            values in prop_oneof![
+                // aligned, the radix path: few regions, wide and narrow ranges, repeats
+                proptest::collection::vec(
+                    prop_oneof![
+                        (0u64..4, 0u64..1 << 29).prop_map(|(h, l)| ((h * 0x7f00) << 32) | (l << 3)),
+                        (0u64..2, 0u64..8).prop_map(|(h, l)| (h << 40) | (l << 3)),
+                    ],
+                    0..400,
+                ),
+                proptest::collection::vec(prop_oneof![0u64..64, any::<u64>()], 0..400),
+            ],
+        ) {
+            let mut col = Addresses::with_capacity(0);
+            values.iter().for_each(|&v| col.push(v));
+            prop_assert_eq!(col.order(), col.order_by_pairs());
+        }
+    }
+
+    #[test]
+    fn aligned_addresses_take_the_radix_path() {
+        let values = [0x7f00_0000_0040u64, 0x5500_0000_0018, 0x7f00_0000_0010, 0x7f00_0000_0040, 0];
+        let mut col = Addresses::with_capacity(0);
+        values.iter().for_each(|&v| col.push(v));
+        let Addresses::Split { low, high_ix, highs } = &col else { panic!("few regions split") };
+        assert_eq!(order_split(low, high_ix, highs), Some(vec![4, 1, 2, 0, 3]));
+        assert_eq!(col.order(), vec![4, 1, 2, 0, 3]);
     }
 
     #[test]

@@ -61,6 +61,7 @@ mod shape;
 mod snapshot;
 mod summary;
 mod suspects;
+pub mod synthetic;
 
 #[cfg(target_arch = "wasm32")]
 mod wasm;

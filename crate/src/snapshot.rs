@@ -328,11 +328,7 @@ impl Snapshot {
 
     /// Object indexes ordered by id (ids are unique in a well-formed snapshot; ties by index).
     pub fn by_id(&self) -> &[u32] {
-        self.by_id.get_or_init(|| {
-            let mut pairs: Vec<(u64, u32)> = (0..self.len()).map(|i| (self.id.get(i), i as u32)).collect();
-            pairs.sort_unstable();
-            pairs.into_iter().map(|(_, i)| i).collect()
-        })
+        self.by_id.get_or_init(|| self.id.order())
     }
 
     /// Index of the object with `id`, if present.

@@ -373,6 +373,19 @@ impl Workspace {
             .ok_or_else(|| JsError::new("unknown snapshot key"))
     }
 
+    /// Parses and analyzes a small synthetic pair a few times and keeps nothing, so that the
+    /// engine optimizes the parser and the analysis before real files arrive (it optimizes a
+    /// function only after it has run a while, never during one long call).
+    pub fn warm_up(&self) -> Result<(), JsError> {
+        for _ in 0..3 {
+            let [a, b] = crate::synthetic::leaking_pair(4000);
+            let a = Snapshot::parse("warm-up-a", a).map_err(js_error)?;
+            let b = Snapshot::parse("warm-up-b", b).map_err(js_error)?;
+            to_js(&AnalysisOut::from(&analyze_with(&[&a, &b], 20, None, None)))?;
+        }
+        Ok(())
+    }
+
     /// Bytes of WebAssembly memory this worker holds (it grows, it never shrinks).
     pub fn memory_bytes(&self) -> f64 {
         (core::arch::wasm32::memory_size(0) * 65536) as f64
