@@ -56,11 +56,12 @@ export class AnalyzerClient {
   }
 
   /**
-   * Runs the parser and the analysis on a small synthetic pair, so the engine has optimized
-   * them before real files arrive (it never optimizes a function during one long call).
+   * Runs the parser and the analysis (or, with `retained`, the dominators) on a small
+   * synthetic pair, so the engine has optimized them before real files arrive (it never
+   * optimizes a function during one long call).
    */
-  warmUp() {
-    return this.call('warmUp');
+  warmUp(retained = false) {
+    return this.call('warmUp', { retained });
   }
 
   /** Bytes of WebAssembly memory the worker holds. */
