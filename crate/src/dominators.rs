@@ -85,18 +85,13 @@ pub fn dominators(graph: &RefGraph, roots: &[u32], size: impl Fn(usize) -> u64) 
     let mut sdom: Vec<u32> = (0..count as u32).collect();
     let mut forest: Vec<(u32, u32)> = (0..count as u32).map(|k| (NO_NODE, k)).collect();
     let mut path: Vec<u32> = Vec::new();
+    let preds_of = |k: usize| &preds[pred_start[k] as usize..pred_start[k + 1] as usize];
     for w in (1..count).rev() {
-        // The forest entries of a later node's predecessors, fetched ahead.
         if PREFETCH && w > 2 * LOOKAHEAD {
-            let ahead = w - 2 * LOOKAHEAD;
-            for &v in &preds[pred_start[ahead] as usize..pred_start[ahead + 1] as usize] {
-                prefetch(&forest, v as usize);
-            }
-        }
-        if PREFETCH && w > LOOKAHEAD {
-            // and their forest ancestors', whose entries were fetched above
-            let ahead = w - LOOKAHEAD;
-            for &v in &preds[pred_start[ahead] as usize..pred_start[ahead + 1] as usize] {
+            // The forest entries of a later node's predecessors, then of their ancestors
+            // (whose entries were fetched the same way a few nodes ago).
+            preds_of(w - 2 * LOOKAHEAD).iter().for_each(|&v| prefetch(&forest, v as usize));
+            for &v in preds_of(w - LOOKAHEAD) {
                 let a = forest[v as usize].0;
                 if a != NO_NODE {
                     prefetch(&forest, a as usize);
@@ -104,7 +99,7 @@ pub fn dominators(graph: &RefGraph, roots: &[u32], size: impl Fn(usize) -> u64) 
             }
         }
         let mut best = sdom[w];
-        for &v in &preds[pred_start[w] as usize..pred_start[w + 1] as usize] {
+        for &v in preds_of(w) {
             best = best.min(eval(v, &mut forest, &mut path));
         }
         sdom[w] = best;
