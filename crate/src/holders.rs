@@ -63,7 +63,7 @@ impl Attribution {
             let g = growth_of(&mut by_holder, h);
             g.new_count += 1;
             g.new_bytes += after.size(i);
-            if after.parent_index(i) == Some(h as usize) {
+            if after.object(i).parent() == Some(after.id(h as usize)) {
                 g.direct_new += 1;
             }
         }
@@ -88,7 +88,8 @@ impl Attribution {
     pub fn new_of(&self, after: &Snapshot, holder: usize) -> (Vec<usize>, Vec<usize>) {
         let charged: Vec<usize> =
             (0..self.holder_of_new.len()).filter(|&i| self.holder_of_new[i] == holder as u32).collect();
-        let direct = charged.iter().copied().filter(|&i| after.parent_index(i) == Some(holder)).collect();
+        let holder_id = Some(after.id(holder));
+        let direct = charged.iter().copied().filter(|&i| after.object(i).parent() == holder_id).collect();
         (charged, direct)
     }
 }

@@ -201,7 +201,6 @@ pub fn analyze_with(
     scored.truncate(top);
 
     // Retained sizes need edges in every snapshot; they cost a dominator tree each.
-    // Retained sizes need edges in every snapshot; they cost a dominator tree each.
     let computed: Vec<Retained> = if retained.is_none() && snaps.iter().all(|s| s.has_refs()) {
         snaps.iter().filter_map(|s| Retained::of(s)).collect()
     } else {
