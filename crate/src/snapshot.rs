@@ -269,13 +269,12 @@ impl Snapshot {
     /// The `refs` field of object `index` as written (space-separated hex ids, or `-`);
     /// empty without the column.
     pub fn raw_refs(&self, index: usize) -> &str {
-        let Some(col) = self.roles.iter().position(|&r| r == Role::Refs) else { return "" };
-        let line = self.line(index);
-        if col + 1 == self.roles.len() {
-            memchr::memrchr(b'\t', line.as_bytes()).map_or(line, |tab| &line[tab + 1..])
-        } else {
-            line.split('\t').nth(col).unwrap_or("")
+        if self.roles.last() == Some(&Role::Refs) {
+            // The usual place: the last column, found from the end of the line.
+            let line = self.line(index);
+            return memchr::memrchr(b'\t', line.as_bytes()).map_or(line, |tab| &line[tab + 1..]);
         }
+        self.field(index, Role::Refs).unwrap_or("")
     }
 
     /// Size in bytes of the decompressed text.
@@ -367,7 +366,14 @@ impl Snapshot {
 
     fn field(&self, index: usize, role: Role) -> Option<&str> {
         let col = self.roles.iter().position(|&r| r == role)?;
-        self.line(index).split('\t').nth(col)
+        let line = self.line(index);
+        let bytes = line.as_bytes();
+        let mut start = 0;
+        for _ in 0..col {
+            start += memchr(b'\t', &bytes[start..])? + 1;
+        }
+        let end = memchr(b'\t', &bytes[start..]).map_or(bytes.len(), |i| start + i);
+        Some(&line[start..end])
     }
 }
 
