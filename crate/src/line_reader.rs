@@ -244,6 +244,28 @@ fn hex_at(data: &[u8], p: usize) -> Option<(u64, usize)> {
     (n > 0 && n <= 16).then_some((v, p + n))
 }
 
+/// How many of the 16 bytes at `data[p..]` are hex digits before the first that is not, and
+/// the value of those digits (0 for none).
+#[inline]
+fn hex_prefix16(data: &[u8], p: usize) -> (usize, u64) {
+    let a = u64::from_le_bytes(data[p..p + 8].try_into().expect("8 bytes"));
+    let b = u64::from_le_bytes(data[p + 8..p + 16].try_into().expect("8 bytes"));
+    let (not_a, not_b) = (non_hex_bytes(a), non_hex_bytes(b));
+    let digits = if not_a != 0 {
+        not_a.trailing_zeros() as usize / 8
+    } else if not_b != 0 {
+        8 + not_b.trailing_zeros() as usize / 8
+    } else {
+        16
+    };
+    let value = match digits {
+        0 => 0,
+        1..=8 => hex8(a, digits),
+        _ => (hex8(a, 8) << (4 * (digits - 8))) | hex8(b, digits - 8),
+    };
+    (digits, value)
+}
+
 /// A whole field as a decimal number.
 pub(crate) fn parse_dec(field: &[u8]) -> Option<u64> {
     dec_at(field, 0).filter(|&(_, end)| end == field.len()).map(|(v, _)| v)
@@ -261,16 +283,7 @@ pub(crate) fn parse_hex(field: &[u8]) -> Option<u64> {
 pub(crate) fn for_each_hex(list: &[u8], mut emit: impl FnMut(u64)) {
     let mut p = 0;
     while p + 16 <= list.len() {
-        let a = u64::from_le_bytes(list[p..p + 8].try_into().expect("8 bytes"));
-        let b = u64::from_le_bytes(list[p + 8..p + 16].try_into().expect("8 bytes"));
-        let (not_a, not_b) = (non_hex_bytes(a), non_hex_bytes(b));
-        let digits = if not_a != 0 {
-            not_a.trailing_zeros() as usize / 8
-        } else if not_b != 0 {
-            8 + not_b.trailing_zeros() as usize / 8
-        } else {
-            16
-        };
+        let (digits, value) = hex_prefix16(list, p);
         let end = p + digits;
         if end < list.len() && list[end] != b' ' || digits == 0 {
             // not a whole token of 1 to 16 digits (or an empty one): go past the next space
@@ -280,7 +293,7 @@ pub(crate) fn for_each_hex(list: &[u8], mut emit: impl FnMut(u64)) {
             }
             continue;
         }
-        emit(if digits <= 8 { hex8(a, digits) } else { (hex8(a, 8) << (4 * (digits - 8))) | hex8(b, digits - 8) });
+        emit(value);
         p = end + 1;
     }
     if p < list.len() {
@@ -344,6 +357,12 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    /// 1 to 16 hex digits, by the standard library.
+    fn naive_hex(token: &[u8]) -> Option<u64> {
+        let digits = (1..=16).contains(&token.len()) && token.iter().all(u8::is_ascii_hexdigit);
+        digits.then(|| u64::from_str_radix(std::str::from_utf8(token).unwrap(), 16).unwrap())
+    }
+
     const ROLES: &[Role] = &[Role::Type, Role::Repr, Role::Size, Role::Len, Role::Id, Role::Parent, Role::Edge];
 
     #[test]
@@ -391,6 +410,14 @@ mod tests {
 
     proptest! {
         #[test]
+        fn hex_numbers_read_like_a_naive_reader(data in "[0-9a-fA-F]{0,20}[\t\n g-]?[0-9a-f]{0,20}", at in 0usize..24) {
+            let (bytes, p) = (data.as_bytes(), at.min(data.len()));
+            let run = bytes[p..].iter().take_while(|b| b.is_ascii_hexdigit()).count();
+            let expected = naive_hex(&bytes[p..p + run]).map(|v| (v, p + run));
+            prop_assert_eq!(hex_at(bytes, p), expected);
+        }
+
+        #[test]
         fn hex_lists_read_like_each_token(
             list in prop_oneof![
                 "[0-9a-fA-F g\u{e9}-]{0,60}",
@@ -399,7 +426,7 @@ mod tests {
         ) {
             let mut one_pass = Vec::new();
             for_each_hex(list.as_bytes(), |v| one_pass.push(v));
-            let by_token: Vec<u64> = list.as_bytes().split(|&b| b == b' ').filter_map(parse_hex).collect();
+            let by_token: Vec<u64> = list.as_bytes().split(|&b| b == b' ').filter_map(naive_hex).collect();
             prop_assert_eq!(one_pass, by_token);
         }
     }
