@@ -9,6 +9,13 @@ dict\t{'a': 1}\t232\t1\t10\t-\tapp\t-\n\
 int\t1\t28\t-\t20\t10\t['a']\ta.py:1\n\
 str\t'a\\\\tb'\t50\t3\t30\t10\t<key>\t-\n#end\t3\n";
 
+/// With edges: the refs lists feed the reference graph and the dominators.
+const WITH_EDGES: &str = "#heapsnap 1\n#columns\ttype\trepr\tsize\tlen\tid\tparent\tedge\tsite\trefs\n\
+dict\t{'a': [1]}\t232\t1\t10\t-\tapp\t-\t30 20\n\
+int\t1\t28\t-\t40\t20\t[0]\t-\t-\n\
+list\t[1]\t64\t1\t20\t10\t['a']\ta.py:1\t40 20 7fffffffffff0000 10\n\
+str\t'a'\t50\t1\t30\t10\t<key>\t-\t-\n#end\t4\n";
+
 fn check(bytes: Vec<u8>) {
     match Snapshot::parse("fuzz", bytes) {
         Ok(snap) => {
@@ -25,6 +32,15 @@ fn check(bytes: Vec<u8>) {
     }
 }
 
+#[test]
+fn the_seeds_are_valid() {
+    let snap = Snapshot::parse("seed", VALID.as_bytes().to_vec()).unwrap();
+    assert_eq!(snap.len(), 3);
+    let snap = Snapshot::parse("seed", WITH_EDGES.as_bytes().to_vec()).unwrap();
+    let graph = heapsnap::RefGraph::of(&snap).unwrap();
+    assert_eq!(graph.edge_count(), 5, "the unknown id is dropped");
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(2000))]
 
@@ -36,6 +52,20 @@ proptest! {
     #[test]
     fn mutated_snapshots(edits in prop::collection::vec((0usize..VALID.len(), any::<u8>(), 0u8..3), 1..6)) {
         let mut bytes = VALID.as_bytes().to_vec();
+        for (at, byte, how) in edits {
+            let at = at.min(bytes.len());
+            match how {
+                0 => { if at < bytes.len() { bytes[at] = byte; } }
+                1 => bytes.insert(at, byte),
+                _ => bytes.truncate(at),
+            }
+        }
+        check(bytes);
+    }
+
+    #[test]
+    fn mutated_snapshots_with_edges(edits in prop::collection::vec((0usize..WITH_EDGES.len(), any::<u8>(), 0u8..3), 1..6)) {
+        let mut bytes = WITH_EDGES.as_bytes().to_vec();
         for (at, byte, how) in edits {
             let at = at.min(bytes.len());
             match how {
