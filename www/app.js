@@ -14,10 +14,10 @@ import { readHash, writeHash } from './url-state.js';
 import { createWorker, singleFile } from './worker-factory.js';
 
 const analyzer = new AnalyzerClient(createWorker());
+const files = []; // {key, name, state: 'loading' | 'ready' | 'error', info?, error?}
 // A failed warm-up only means slower first results. The dominators' turn waits for the
 // analysis' and is skipped when files are already coming.
 analyzer.warmUp().then(() => files.length || analyzer.warmUp(true)).catch(() => {});
-const files = []; // {key, name, state: 'loading' | 'ready' | 'error', info?, error?}
 let nextKey = 1;
 let analysisToken = 0;
 let lastAnalysis = null;
