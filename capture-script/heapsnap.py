@@ -916,7 +916,9 @@ class _TypeInfo:
             for klass in _type_mro(t):
                 if not _type_flags(klass) & _HEAPTYPE:
                     continue  # member descriptors of builtin bases (type.__dictoffset__ …) make new ints
-                for attr, desc in dict.items(_referent_dict(klass) or {}):
+                # A copy (made in C, under the GIL): another thread may set class attributes
+                # while this loop runs Python code.
+                for attr, desc in list(dict.items(_referent_dict(klass) or {})):
                     if type(desc) is _member_descriptor and type(attr) is str and not attr.startswith("__"):
                         # (dunder members of C-made heap types, __vectorcalloffset__ …, make new ints)
                         attributes.append((attr, desc.__get__))
@@ -1072,9 +1074,18 @@ def install_signal_handler(signum=None, out_dir=".", options=None):
 
     def on_signal(received, frame):
         del frame  # the interrupted frame is the process's, not ours to keep
-        sys.stderr.write("heapsnap: %s\n" % capture(snapshot_path(out_dir), options))
+        # Whatever the capture meets, the interrupted code must go on: never raise into it.
+        _report(lambda: capture(snapshot_path(out_dir), options))
 
     return signal.signal(signum, on_signal)
+
+
+def _report(capture_one):
+    """Runs ``capture_one()`` for a trigger and writes its path, or why it failed, to stderr."""
+    try:
+        sys.stderr.write("heapsnap: %s\n" % capture_one())
+    except Exception as e:
+        sys.stderr.write("heapsnap: capture failed: %s: %s\n" % (type(e).__name__, e))
 
 
 def _seconds(every):
@@ -1111,7 +1122,7 @@ class Periodic:
 
     def _loop(self):
         while not self.stopped.wait(self.every):
-            self.capture_now()
+            _report(self.capture_now)  # a failed capture must not end the later ones
 
     def capture_now(self):
         """Writes one snapshot now and drops the oldest beyond ``keep``; returns its path."""

@@ -32,6 +32,24 @@ fn check(bytes: Vec<u8>) {
     }
 }
 
+/// `seed` with each edit applied: `(at, byte, 0)` overwrites, `1` inserts, `2` cuts there.
+fn mutated(seed: &str, edits: Vec<(usize, u8, u8)>) -> Vec<u8> {
+    let mut bytes = seed.as_bytes().to_vec();
+    for (at, byte, how) in edits {
+        let at = at.min(bytes.len());
+        match how {
+            0 => {
+                if at < bytes.len() {
+                    bytes[at] = byte;
+                }
+            }
+            1 => bytes.insert(at, byte),
+            _ => bytes.truncate(at),
+        }
+    }
+    bytes
+}
+
 #[test]
 fn the_seeds_are_valid() {
     let snap = Snapshot::parse("seed", VALID.as_bytes().to_vec()).unwrap();
@@ -51,30 +69,12 @@ proptest! {
 
     #[test]
     fn mutated_snapshots(edits in prop::collection::vec((0usize..VALID.len(), any::<u8>(), 0u8..3), 1..6)) {
-        let mut bytes = VALID.as_bytes().to_vec();
-        for (at, byte, how) in edits {
-            let at = at.min(bytes.len());
-            match how {
-                0 => { if at < bytes.len() { bytes[at] = byte; } }
-                1 => bytes.insert(at, byte),
-                _ => bytes.truncate(at),
-            }
-        }
-        check(bytes);
+        check(mutated(VALID, edits));
     }
 
     #[test]
     fn mutated_snapshots_with_edges(edits in prop::collection::vec((0usize..WITH_EDGES.len(), any::<u8>(), 0u8..3), 1..6)) {
-        let mut bytes = WITH_EDGES.as_bytes().to_vec();
-        for (at, byte, how) in edits {
-            let at = at.min(bytes.len());
-            match how {
-                0 => { if at < bytes.len() { bytes[at] = byte; } }
-                1 => bytes.insert(at, byte),
-                _ => bytes.truncate(at),
-            }
-        }
-        check(bytes);
+        check(mutated(WITH_EDGES, edits));
     }
 
     #[test]

@@ -310,6 +310,31 @@ def test_concurrent_mutation_never_fails_the_capture(tmp_path):
         del snap
 
 
+def test_a_class_changed_by_another_thread_while_read_is_read_as_it_was():
+    # Reading a class's attributes runs Python code between items, so the GIL can pass to a
+    # thread that sets class attributes (a class-level cache) in the middle of it; under load
+    # that failed a capture (and, in a signal handler, took the process down).
+    Busy = type("Busy", (), {"a%d" % i: i for i in range(200000)})
+    stop = threading.Event()
+
+    def mutate():
+        i = 0
+        while not stop.is_set():
+            setattr(Busy, "extra%d" % (i % 64), i)
+            if i % 3 == 0 and hasattr(Busy, "extra%d" % ((i * 7) % 64)):
+                delattr(Busy, "extra%d" % ((i * 7) % 64))
+            i += 1
+
+    thread = threading.Thread(target=mutate)
+    thread.start()
+    try:
+        for _ in range(20):
+            heapsnap._TypeInfo(Busy)  # about 10 ms each: the GIL changes hands inside
+    finally:
+        stop.set()
+        thread.join()
+
+
 def test_a_container_resized_while_formatted_is_marked_not_fatal(tmp_path, monkeypatch):
     sentinel = bytearray(b"only in victim")  # an object no code constant can be
     victim = {"a": 1, "b": 2, "sentinel": sentinel, "d": 4}

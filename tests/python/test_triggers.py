@@ -28,6 +28,18 @@ def test_signal_handler_writes_a_snapshot(tmp_path):
     assert Snapshot(str(tmp_path / name)).footer.startswith("#end\t")
 
 
+def test_a_failed_capture_never_raises_into_the_signalled_code(tmp_path, capsys):
+    out = tmp_path / "gone"
+    previous = heapsnap.install_signal_handler(signal.SIGUSR2, str(out))
+    os.rmdir(str(out))  # the directory vanished since: this capture must fail
+    try:
+        os.kill(os.getpid(), signal.SIGUSR2)
+        time.sleep(0.05)  # an exception from the handler would surface here
+    finally:
+        signal.signal(signal.SIGUSR2, previous)
+    assert "heapsnap: capture failed: FileNotFoundError" in capsys.readouterr().err
+
+
 def test_periodic_keeps_the_newest(tmp_path):
     periodic = heapsnap.start_periodic(every=0.1, out_dir=str(tmp_path), keep=2)
     try:

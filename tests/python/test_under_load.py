@@ -115,14 +115,15 @@ def load(port, seconds, clients=8):
     return threads, statuses
 
 
-def wait_for_snapshot(directory, count, timeout=60):
+def wait_for_snapshot(directory, count, proc, timeout=60):
     deadline = time.time() + timeout
     while time.time() < deadline:
         names = [n for n in os.listdir(str(directory)) if n.endswith(".hsnap.gz")]
         if len(names) >= count:
             return sorted(os.path.join(str(directory), n) for n in names)
         time.sleep(0.05)
-    raise AssertionError("no snapshot in %s" % directory)
+    proc.kill()  # to read what it said
+    raise AssertionError("no snapshot in %s; the server said:\n%s" % (directory, proc.communicate()[1]))
 
 
 def test_a_wsgi_server_under_load_is_captured_by_signal_and_by_attach(server, tmp_path):
@@ -130,7 +131,7 @@ def test_a_wsgi_server_under_load_is_captured_by_signal_and_by_attach(server, tm
     threads, statuses = load(port, seconds=3.0)
     time.sleep(0.5)
     os.kill(proc.pid, signal.SIGUSR2)  # the handler captures in the signalled thread
-    [by_signal] = wait_for_snapshot(tmp_path, 1)
+    [by_signal] = wait_for_snapshot(tmp_path, 1, proc)
     attached = None
     if shutil.which("lldb") or shutil.which("gdb") or hasattr(sys, "remote_exec"):
         attached = heapsnap.attach(proc.pid, str(tmp_path))
