@@ -4,29 +4,42 @@
 //! WebAssembly engines start every function in a baseline compiler and optimize it only once
 //! it has run a while; a function running once over a whole file (the parser, the analysis)
 //! never gets the optimized code during that call. The page's analysis worker therefore
-//! parses and analyzes this pair once at start, so the reader's files meet optimized code.
+//! analyzes this pair at start ([`analysis_of_leaking_pair`]), so the reader's files meet
+//! optimized code.
 
 use std::fmt::Write;
 
+use crate::suspects::{analyze, Analysis};
+use crate::Snapshot;
+
 /// Two snapshot texts (plain, valid, sorted) of one process: a module whose `CACHE` dict holds
-/// `entries` records, then half as many more; a static list of strings beside. Captured with
-/// edges (the `refs` column), so retained sizes can be computed too.
+/// `entries` records, then half as many more; a static list of strings beside. With `edges`,
+/// captured with the `refs` column, so retained sizes are computed too.
 ///
 /// # Example
 /// ```
-/// let [before, after] = heapsnap::synthetic::leaking_pair(100);
+/// let [before, after] = heapsnap::synthetic::leaking_pair(100, false);
 /// let a = heapsnap::Snapshot::parse("a", before).unwrap();
 /// let b = heapsnap::Snapshot::parse("b", after).unwrap();
 /// let analysis = heapsnap::analyze(&[&a, &b], 5);
 /// assert_eq!(analysis.suspects[0].path, "__main__.CACHE");
 /// ```
-pub fn leaking_pair(entries: usize) -> [Vec<u8>; 2] {
-    [snapshot(entries, "2026-01-01T00:00:00Z"), snapshot(entries + entries / 2, "2026-01-01T00:01:00Z")]
+pub fn leaking_pair(entries: usize, edges: bool) -> [Vec<u8>; 2] {
+    [snapshot(entries, edges, "2026-01-01T00:00:00Z"), snapshot(entries + entries / 2, edges, "2026-01-01T00:01:00Z")]
+}
+
+/// The analysis of [`leaking_pair`] (with retained sizes when `edges`), as the page shows it:
+/// what its worker runs to warm up.
+pub fn analysis_of_leaking_pair(entries: usize, edges: bool) -> Analysis {
+    let [a, b] = leaking_pair(entries, edges);
+    let a = Snapshot::parse("synthetic-a", a).expect("the synthetic pair is valid");
+    let b = Snapshot::parse("synthetic-b", b).expect("the synthetic pair is valid");
+    analyze(&[&a, &b], 20)
 }
 
 /// One snapshot with `entries` cache records; ids depend only on what an object is, so the
 /// objects of the smaller snapshot keep their ids in the larger one.
-fn snapshot(entries: usize, time: &str) -> Vec<u8> {
+fn snapshot(entries: usize, edges: bool, time: &str) -> Vec<u8> {
     const BASE: u64 = 0x7f00_0000_0000;
     let id = |kind: u64, i: usize| BASE + (kind << 28) + 16 * i as u64;
     let (module, globals, cache, statics) = (id(0, 0), id(0, 1), id(0, 2), id(0, 3));
@@ -63,13 +76,15 @@ fn snapshot(entries: usize, time: &str) -> Vec<u8> {
     }
     lines.sort_unstable();
     let mut text = format!(
-        "#heapsnap 1\n#columns\ttype\trepr\tsize\tlen\tid\tparent\tedge\tsite\trefs\n#pid\t1\n#time\t{time}\n\
+        "#heapsnap 1\n#columns\ttype\trepr\tsize\tlen\tid\tparent\tedge\tsite{}\n#pid\t1\n#time\t{time}\n\
          #rss\t{}\n#objects\t{}\n",
+        if edges { "\trefs" } else { "" },
         64 << 20,
         lines.len()
     );
     for line in &lines {
-        text.push_str(line);
+        // Without edges, the last column goes; the ids before it keep the lines in order.
+        text.push_str(if edges { line } else { &line[..line.rfind('\t').expect("a refs field")] });
         text.push('\n');
     }
     let _ = writeln!(text, "#end\t{}", lines.len());
@@ -83,11 +98,10 @@ fn digits(i: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{analyze, Snapshot};
 
     #[test]
     fn the_pair_parses_sorted_and_names_its_leak() {
-        let [a, b] = leaking_pair(2000);
+        let [a, b] = leaking_pair(2000, true);
         let (a, b) = (Snapshot::parse("a", a).unwrap(), Snapshot::parse("b", b).unwrap());
         assert!(a.was_sorted() && b.was_sorted());
         assert_eq!(b.len() - a.len(), 1000 * 5);
@@ -99,5 +113,20 @@ mod tests {
         let analysis = analyze(&[&a, &b], 5);
         let top = &analysis.suspects[0];
         assert_eq!(top.path, "__main__.CACHE", "{}", top.sentence);
+    }
+
+    #[test]
+    fn without_edges_the_same_objects_and_no_retained_sizes() {
+        let ([with_a, with_b], [plain_a, plain_b]) = (leaking_pair(300, true), leaking_pair(300, false));
+        let parse = |name, text| Snapshot::parse(name, text).unwrap();
+        let (with_b, plain_b) = (parse("w", with_b), parse("p", plain_b));
+        assert!(with_b.has_refs() && !plain_b.has_refs() && plain_b.was_sorted());
+        assert_eq!(plain_b.len(), with_b.len());
+        assert!((0..plain_b.len()).all(|i| plain_b.id(i) == with_b.id(i)), "same objects in the same order");
+        assert_eq!(parse("w", with_a).len(), parse("p", plain_a).len());
+        let (with, plain) = (analysis_of_leaking_pair(300, true), analysis_of_leaking_pair(300, false));
+        assert_eq!(plain.suspects[0].path, "__main__.CACHE");
+        assert!(plain.suspects[0].retained.is_empty(), "no edges, no retained sizes");
+        assert!(with.suspects[0].retained.len() == 2 && with.suspects[0].retained.iter().all(Option::is_some));
     }
 }

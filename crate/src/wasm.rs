@@ -373,20 +373,13 @@ impl Workspace {
             .ok_or_else(|| JsError::new("unknown snapshot key"))
     }
 
-    /// Parses and analyzes a small synthetic pair a few times and keeps nothing, so that the
-    /// engine optimizes the parser and the analysis before real files arrive (it optimizes a
-    /// function only after it has run a while, never during one long call). With `retained`,
-    /// the reference graph and dominators instead.
+    /// Analyzes a small synthetic pair and keeps nothing, so that the engine optimizes the
+    /// parser and the analysis before real files arrive (it optimizes a function only after it
+    /// has run a while, never during one long call). With `retained`, a pair with edges: the
+    /// reference graph and dominators too.
     pub fn warm_up(&self, retained: bool) -> Result<(), JsError> {
         for _ in 0..if retained { 1 } else { 2 } {
-            let [a, b] = crate::synthetic::leaking_pair(3000);
-            let a = Snapshot::parse("warm-up-a", a).map_err(js_error)?;
-            let b = Snapshot::parse("warm-up-b", b).map_err(js_error)?;
-            let sizes: Vec<Retained> =
-                if retained { [&a, &b].into_iter().filter_map(Retained::of).collect() } else { Vec::new() };
-            let sizes: Vec<&Retained> = sizes.iter().collect();
-            let analysis = analyze_with(&[&a, &b], 20, None, (sizes.len() == 2).then_some(&sizes[..]));
-            to_js(&AnalysisOut::from(&analysis))?;
+            to_js(&AnalysisOut::from(&crate::synthetic::analysis_of_leaking_pair(3000, retained)))?;
         }
         Ok(())
     }
