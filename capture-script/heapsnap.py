@@ -1557,8 +1557,9 @@ def _attach_command(argv):
     return attach(pid, own.get("--out", "."), options, own.get("--timeout", 600.0), own.get("--debugger"))
 
 
-def _run(argv):
-    """``run [--every D] [--out DIR] [--keep N] script.py args…``: the script as __main__."""
+def _run_setup(argv):
+    """``run [--every D] [--out DIR] [--keep N] script.py args…``: checks the arguments
+    (``ValueError`` if bad) and returns what runs the script as __main__, with its triggers."""
     import runpy
     settings, own = _command_flags(argv, {"--every": str, "--out": str, "--keep": int})
     every, out_dir, keep = own.get("--every", "60s"), own.get("--out", "."), own.get("--keep", 10)
@@ -1566,17 +1567,21 @@ def _run(argv):
         raise ValueError("run needs a script to run")
     options = CaptureOptions(**settings)
     periodic = Periodic(every, out_dir, keep, options)
-    install_signal_handler(None, out_dir, options)
-    sys.argv = argv
-    sys.path.insert(0, os.path.dirname(os.path.abspath(argv[0])))
-    periodic.thread.start()
-    try:
-        runpy.run_path(argv[0], run_name="__main__")
-    finally:
-        periodic.stop()
-        sys.stderr.write("heapsnap: snapshots in %s: %s\n" % (periodic.out_dir, ", ".join(
-            os.path.basename(p) for p in periodic.paths) or "none (the script ended first)"))
-    return 0
+
+    def run_script():
+        install_signal_handler(None, out_dir, options)
+        sys.argv = argv
+        sys.path.insert(0, os.path.dirname(os.path.abspath(argv[0])))
+        periodic.thread.start()
+        try:
+            runpy.run_path(argv[0], run_name="__main__")
+        finally:
+            periodic.stop()
+            sys.stderr.write("heapsnap: snapshots in %s: %s\n" % (periodic.out_dir, ", ".join(
+                os.path.basename(p) for p in periodic.paths) or "none (the script ended first)"))
+        return 0
+
+    return run_script
 
 
 _USAGE = """\
@@ -1607,6 +1612,12 @@ With PYTHONTRACEMALLOC=1 in the environment, each object's allocation site is re
 """
 
 
+def _usage_error(command, error):
+    """Says what was wrong with the arguments of ``command``, then the usage; exit status 2."""
+    sys.stderr.write("heapsnap.py %s: %s\n\n%s" % (command, error, _USAGE))
+    return 2
+
+
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     if not argv or argv[0] in ("-h", "--help", "help"):
@@ -1615,29 +1626,22 @@ def main(argv=None):
     if argv[0] == "--version":
         print("heapsnap.py " + __version__ + " (format " + FORMAT_VERSION + ")")
         return 0
-    if argv[0] == "capture":
+    if argv[0] in ("capture", "attach"):
+        command = _capture_command if argv[0] == "capture" else _attach_command
         try:
-            print(_capture_command(list(argv[1:])))
+            print(command(list(argv[1:])))
             return 0
         except ValueError as e:
-            sys.stderr.write("heapsnap.py capture: %s\n\n%s" % (e, _USAGE))
-            return 2
-    if argv[0] == "attach":
-        try:
-            print(_attach_command(list(argv[1:])))
-            return 0
-        except ValueError as e:
-            sys.stderr.write("heapsnap.py attach: %s\n\n%s" % (e, _USAGE))
-            return 2
+            return _usage_error(argv[0], e)
         except AttachError as e:
             sys.stderr.write("heapsnap.py attach: %s\n" % e)
             return 1
     if argv[0] == "run":
         try:
-            return _run(list(argv[1:]))
+            script = _run_setup(list(argv[1:]))
         except ValueError as e:
-            sys.stderr.write("heapsnap.py run: %s\n\n%s" % (e, _USAGE))
-            return 2
+            return _usage_error("run", e)
+        return script()  # what the script raises is its own: a plain traceback, not a usage error
     sys.stderr.write(_USAGE)
     return 2
 

@@ -76,3 +76,16 @@ def test_run_command_snapshots_a_script(tmp_path):
     assert "args ['a1']" in result.stdout
     assert len(snapshots(out)) >= 1, result.stderr
     assert "heapsnap: snapshots in" in result.stderr
+
+
+def test_run_command_leaves_the_scripts_own_errors_to_the_script(tmp_path):
+    script = tmp_path / "fails.py"
+    script.write_text("raise ValueError('the script is wrong, not the arguments')\n")
+    result = subprocess.run([sys.executable, os.path.join(CAPTURE_DIR, "heapsnap.py"), "run", "--out",
+                             str(tmp_path / "snaps"), str(script)], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" in result.stderr and "ValueError: the script is wrong" in result.stderr
+    assert "usage:" not in result.stderr
+    bad = subprocess.run([sys.executable, os.path.join(CAPTURE_DIR, "heapsnap.py"), "run", "--keep", "0",
+                          str(script)], capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 2 and "keep must be" in bad.stderr and "usage:" in bad.stderr
