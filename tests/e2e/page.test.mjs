@@ -37,6 +37,13 @@ async function openPage() {
   return { page, errors };
 }
 
+/** A fresh page given the oldest and the newest demo snapshot through the file input. */
+async function openWithOldestAndNewest() {
+  const opened = await openPage();
+  await opened.page.setInputFiles('#file-input', [demoFiles[0], demoFiles.at(-1)]);
+  return opened;
+}
+
 async function topRowType(page) {
   await page.waitForSelector('#comparison:not([hidden]) #comparison-body tr[data-key]', { timeout: 20000 });
   const text = await page.locator('#comparison-body tr[data-key]').first().locator('td').first().textContent();
@@ -44,8 +51,7 @@ async function topRowType(page) {
 }
 
 test('file input: the leaking dict type is the top row of the comparison', async () => {
-  const { page, errors } = await openPage();
-  await page.setInputFiles('#file-input', [demoFiles[0], demoFiles.at(-1)]);
+  const { page, errors } = await openWithOldestAndNewest();
   assert.equal(await topRowType(page), 'dict');
   const caption = await page.textContent('#comparison-caption');
   assert.match(caption, /leaky-1\.hsnap\.gz → leaky-3\.hsnap\.gz/);
@@ -88,8 +94,7 @@ test('demo button loads the demo snapshots; the first suspect names the leaking 
 });
 
 test('the type table sorts, filters and exports what it shows', async () => {
-  const { page, errors } = await openPage();
-  await page.setInputFiles('#file-input', [demoFiles[0], demoFiles.at(-1)]);
+  const { page, errors } = await openWithOldestAndNewest();
   assert.equal(await topRowType(page), 'dict');
   await page.click('#comparison-body button.expand:has-text("dict")');
   assert.match(await page.textContent('#comparison-body .groups-row'), /4,000 ×\s*\{id, user, path, status, ts, ok, bytes\}/);
@@ -286,8 +291,7 @@ test('100,000 types: the table is virtualized, scrolls without long tasks, and a
 });
 
 test('Enter on a focused type row opens its new-object groups', async () => {
-  const { page, errors } = await openPage();
-  await page.setInputFiles('#file-input', [demoFiles[0], demoFiles.at(-1)]);
+  const { page, errors } = await openWithOldestAndNewest();
   assert.equal(await topRowType(page), 'dict');
   await page.locator('#comparison-body tr[data-key]').first().focus();
   await page.keyboard.press('Enter');
@@ -300,8 +304,7 @@ test('Enter on a focused type row opens its new-object groups', async () => {
 });
 
 test('raw view: a type\'s sorted lines side by side, changed regions only, virtualized', async () => {
-  const { page, errors } = await openPage();
-  await page.setInputFiles('#file-input', [demoFiles[0], demoFiles.at(-1)]);
+  const { page, errors } = await openWithOldestAndNewest();
   assert.equal(await topRowType(page), 'dict');
   await page.click('#comparison-body button.expand:has-text("dict")');
   await page.click('#comparison-body .groups-row button.raw-open');
