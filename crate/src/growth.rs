@@ -10,7 +10,7 @@ use crate::shape::split_top_level;
 use crate::compare::Comparison;
 use crate::groups::{group_by_shape, ContentGroup};
 use crate::identity::{Matching, NONE};
-use crate::paths::holder_path;
+use crate::paths::path_or_address;
 use crate::snapshot::Snapshot;
 
 /// Entries listed per side of a container diff; the rest are counted.
@@ -126,7 +126,7 @@ pub fn growing_containers(
             let contents_diff = diff_items(&contents_before, &contents_after);
             GrowingContainer {
                 type_name: b.type_name().to_owned(),
-                path: holder_path(after, ib).unwrap_or_else(|| format!("{} at 0x{:x}", b.type_name(), b.id())),
+                path: path_or_address(after, ib),
                 len_before: a.length().unwrap_or(0),
                 len_after: b.length().unwrap_or(0),
                 size_before: a.size(),

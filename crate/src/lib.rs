@@ -76,7 +76,7 @@ pub use growth::{growing_containers, new_object_groups, GrowingContainer, TypeGr
 pub use header::Header;
 pub use holders::{Attribution, HolderGrowth};
 pub use identity::{Matching, NONE};
-pub use paths::holder_path;
+pub use paths::{holder_path, path_or_address};
 pub use raw::{raw_diff, RawDiff, RawKind, RawOptions, RawRow};
 pub use retained::{top_retainers, Retained, Retainer};
 pub use shape::shape_of;

@@ -410,7 +410,7 @@ fn print_type_holders(out: &mut String, snap: &Snapshot, r: &Retained, name: &st
     put!(out, "{:>11} {:>9}  holder", "retained", "objects");
     for (h, b, n) in r.holders_of_type(snap, t as u32, top) {
         let o = snap.object(h);
-        let path = heapsnap::holder_path(snap, h).unwrap_or_else(|| format!("{} at 0x{:x}", o.type_name(), o.id()));
+        let path = heapsnap::path_or_address(snap, h);
         put!(
             out,
             "{:>11} {:>9}  {} ({})",

@@ -5,6 +5,14 @@ use crate::snapshot::Snapshot;
 /// Longest chain followed; deeper objects show `…` at the front.
 const MAX_DEPTH: usize = 64;
 
+/// [`holder_path`] of object `index`, or `type at 0xID` when the snapshot records no paths.
+pub fn path_or_address(snap: &Snapshot, index: usize) -> String {
+    holder_path(snap, index).unwrap_or_else(|| {
+        let o = snap.object(index);
+        format!("{} at 0x{:x}", o.type_name(), o.id())
+    })
+}
+
 /// The path from a root to object `index`, as FORMAT.md says readers show it:
 /// `app.cache._store['k']`, `<thread worker-1> handle() locals['batch']`.
 ///

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use crate::dominators::{dominators, Dominators, NO_NODE};
 use crate::graph::RefGraph;
-use crate::paths::holder_path;
+use crate::paths::path_or_address;
 use crate::snapshot::Snapshot;
 
 /// The retained sizes of a snapshot.
@@ -109,7 +109,7 @@ pub fn top_retainers(snap: &Snapshot, retained: &Retained, top: usize) -> Vec<Re
             Retainer {
                 index: i,
                 type_name: o.type_name().to_owned(),
-                path: holder_path(snap, i).unwrap_or_else(|| format!("{} at 0x{:x}", o.type_name(), o.id())),
+                path: path_or_address(snap, i),
                 contents: o.repr().into_owned(),
                 shallow: o.size(),
                 retained: sizes[i],

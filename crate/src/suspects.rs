@@ -11,7 +11,7 @@ use crate::growth::{growing_containers, new_object_groups, GrowingContainer, Typ
 use crate::holders::Attribution;
 use crate::humanize::{signed_bytes, thousands};
 use crate::identity::{Matching, NONE};
-use crate::paths::holder_path;
+use crate::paths::path_or_address;
 use crate::retained::Retained;
 use crate::snapshot::Snapshot;
 
@@ -274,7 +274,7 @@ fn suspect(
             ranked(counts, 5)
         }
     };
-    let path = holder_path(last, holder).unwrap_or_else(|| format!("{} at 0x{:x}", obj.type_name(), obj.id()));
+    let path = path_or_address(last, holder);
     let unreached = path.starts_with("<unreached>");
     let net_bytes: i64 = track.net_bytes.iter().sum();
     let growing_intervals = track.net_bytes.iter().filter(|&&b| b > 0).count();

@@ -7,7 +7,7 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use crate::{
-    analyze_with, decompress, holder_path, raw_diff, Analysis, ContentGroup, GrowingContainer, RawDiff, RawOptions,
+    analyze_with, decompress, path_or_address, raw_diff, Analysis, ContentGroup, GrowingContainer, RawDiff, RawOptions,
     ReadOptions, Retained, Snapshot, SnapshotFacts, Suspect, TypeDelta, TypeGroups, TypeSeries, NO_NODE,
 };
 
@@ -38,7 +38,7 @@ impl NodeOut {
         NodeOut {
             index: index as f64,
             type_name: o.type_name().to_owned(),
-            path: holder_path(snap, index).unwrap_or_else(|| format!("{} at 0x{:x}", o.type_name(), o.id())),
+            path: path_or_address(snap, index),
             contents: o.repr().into_owned(),
             shallow: o.size() as f64,
             retained: r.dominators.retained[index] as f64,
