@@ -134,21 +134,21 @@ fn run(args: &[String]) -> Result<Outcome, String> {
             let retained = Retained::of(&snap).ok_or_else(|| {
                 format!("{file}: no reference edges; capture with heapsnap.capture(path, edges=True) or --edges")
             })?;
+            let top = opts.top.map_or(20, limit);
             if let Some(name) = &opts.type_name {
                 let mut out = String::new();
-                print_type_holders(&mut out, &snap, &retained, name, opts.top.map_or(20, limit))?;
+                print_type_holders(&mut out, &snap, &retained, name, top)?;
                 emit(&out);
                 return Ok(Outcome::Clean);
             }
-            let top = top_retainers(&snap, &retained, opts.top.map_or(20, limit));
+            let objects = top_retainers(&snap, &retained, top);
             if opts.json {
-                let types: Vec<(&str, u64)> =
-                    type_totals(&snap, &retained).into_iter().take(opts.top.map_or(20, limit)).collect();
-                let json = serde_json::json!({ "objects": top, "types": types, "edges": retained.edges });
+                let types: Vec<(&str, u64)> = type_totals(&snap, &retained).into_iter().take(top).collect();
+                let json = serde_json::json!({ "objects": objects, "types": types, "edges": retained.edges });
                 println!("{}", serde_json::to_string_pretty(&json).map_err(|e| e.to_string())?);
             } else {
                 let mut out = String::new();
-                print_retained(&mut out, &snap, &retained, &top, opts.top.unwrap_or(20));
+                print_retained(&mut out, &snap, &retained, &objects, top);
                 emit(&out);
             }
             Ok(Outcome::Clean)
@@ -454,7 +454,7 @@ fn print_retained(out: &mut String, snap: &Snapshot, retained: &Retained, top: &
     }
     put!(out, "");
     put!(out, "{:>11}  {:<50}", "retained", "type (objects not inside another of the same type)");
-    for (t, b) in type_totals(snap, retained).into_iter().take(limit(n)) {
+    for (t, b) in type_totals(snap, retained).into_iter().take(n) {
         put!(out, "{:>11}  {}", bytes(b as i64), fit(t, 86));
     }
 }
