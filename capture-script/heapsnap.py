@@ -22,12 +22,13 @@ The file format is specified in docs/FORMAT.md of the heapsnap repository.
 """
 
 import _tracemalloc  # the C module: costs nothing, imports nothing else
+import bisect
 import collections
 import gc
 import gzip
-import heapq
 import io
-from itertools import islice
+import operator
+from itertools import accumulate, chain, compress, filterfalse, islice, repeat
 import os
 import platform
 import queue
@@ -37,6 +38,7 @@ import sys
 import threading
 import time
 import types
+import zlib
 
 __version__ = "0.1.0"
 __all__ = ["capture", "CaptureOptions", "FORMAT_VERSION", "COLUMNS", "install_signal_handler", "start_periodic",
@@ -76,15 +78,15 @@ del _warm
 _ESCAPES = {i: "\\x%02x" % i for i in list(range(32)) + [127]}
 _ESCAPES.update({9: "\\t", 10: "\\n", 13: "\\r", 92: "\\\\"})
 
-# Attributes that name the referents of builtin types (read through their C descriptors).
-_NAMED_ATTRS = {
-    types.FunctionType: ("__code__", "__globals__", "__defaults__", "__kwdefaults__", "__closure__"),
-    types.MethodType: ("__func__", "__self__"),
-    _CellType: ("cell_contents",),
-    property: ("fget", "fset", "fdel"),
-    staticmethod: ("__func__",),
-    classmethod: ("__func__",),
-}
+# Attributes that name the referents of builtin types (read through their C descriptors), by id(type).
+_NAMED_ATTRS = {id(t): attrs for t, attrs in (
+    (types.FunctionType, ("__code__", "__globals__", "__defaults__", "__kwdefaults__", "__closure__")),
+    (types.MethodType, ("__func__", "__self__")),
+    (_CellType, ("cell_contents",)),
+    (property, ("fget", "fset", "fdel")),
+    (staticmethod, ("__func__",)),
+    (classmethod, ("__func__",)),
+)}
 
 
 #: Dict keys and attribute names whose values are masked (case-insensitive search).
@@ -96,7 +98,21 @@ SECRET_VALUES = re.compile(
 _REDACTED = "<redacted>"
 _CHANGED = "<changed while read>"
 _MIN_SECRET = 15  # no credential shape matches a shorter string
-_CHECK_EVERY = 4096  # lines between budget checks
+_BATCH = 4096  # containers expanded together, objects formatted together; budgets are checked per batch
+_SLICE = 16384  # a container with more items is admitted in slices of this many
+_BLOCK = 256  # lines per block of a sorted run
+_PARTITION = 32768  # lines per range of the final merge (and per gzip member)
+_DECIMALS = 4096  # numbers below this are written from a table
+_KEY_CACHE = 100000  # dict keys whose labels and verdicts are kept
+_CACHED_DICT = 64  # the keys of dicts up to this size repeat (records, instances): their labels are kept
+# Every credential shape of SECRET_VALUES starts with one of these: only text showing one is searched.
+_ANCHORS = ("AKIA", "ASIA", "-----BEGIN", "eyJ", "earer")
+_chain = chain.from_iterable
+_gt, _le, _is, _not, _floordiv = operator.gt, operator.le, operator.is_, operator.not_, operator.floordiv
+_add = operator.add
+_FLIP = bytes.maketrans(b"\0\1", b"\1\0")
+_STR_ID, _INT_ID, _FLOAT_ID = id(str), id(int), id(float)
+_INLINE_VALUES = sys.version_info >= (3, 13)  # an instance's referents are its values even once its __dict__ exists
 _FRAME_ATTRS = ("f_code", "f_globals", "f_back")  # what a frame refers to besides its locals
 
 
@@ -116,7 +132,7 @@ class CaptureOptions:
     __slots__ = ("max_repr", "max_items", "max_depth", "compresslevel", "run_lines", "redact", "secret_keys",
                  "contents", "max_seconds", "max_objects", "edges")
 
-    def __init__(self, max_repr=200, max_items=8, max_depth=2, compresslevel=1, run_lines=200000, redact=True,
+    def __init__(self, max_repr=200, max_items=8, max_depth=2, compresslevel=1, run_lines=100000, redact=True,
                  secret_keys=DEFAULT_SECRET_KEYS, contents="full", max_seconds=None, max_objects=None, edges=False):
         for name, value, low in (("max_repr", max_repr, 16), ("max_items", max_items, 0),
                                  ("max_depth", max_depth, 0), ("compresslevel", compresslevel, 0),
@@ -211,39 +227,55 @@ def capture(path, options=None, compress=None, edges=None):
 
 
 class _Capture:
-    """One capture: walks the heap from the roots, formats each object once, writes sorted runs."""
+    """One capture: a breadth-first walk from the roots, one level at a time, in batches.
+
+    Each batch's children are collected into flat lists, de-duplicated, grouped by type and
+    formatted with C-level ``map``/``join`` calls, so per-object work rarely runs bytecode.
+    Lines go into sorted runs on disk, merged at the end by range partitions.
+    """
 
     def __init__(self, path, options, compress):
         self.path = path
         self.options = options
         self.compress = compress
-        self.pages = {}
-        self.queue = collections.deque()
+        # Ids of the objects that may be met again: containers, atoms with several referrers,
+        # roots, and the capture's own objects. An atom held by one container only is met once.
+        self.seen = set()
+        self.slow_ids = set()  # ids written on their own (emit_slow) while expanding this batch
+        self.next_level = []  # containers found, expanded at the next level of the walk
         self.lines = []
         self.runs = []
         self.count = 0  # lines written to runs so far; see total()
         self.max_repr = options.max_repr
         self.nested_repr = max(16, options.max_repr // 4)
         self.run_lines = options.run_lines
-        # Lines are counted on the way in; at check_at, checkpoint() flushes a full run and
-        # looks at the budgets, so the per-object cost is the one comparison emit already had.
-        self.check_at = min(self.run_lines, _CHECK_EVERY)
         self.deadline = None
+        self.check_at = _BATCH  # objects recorded when the budgets are looked at next
         self.degraded = None  # why contents were dropped, once they are
         self.unreached = 0
         self.changed = 0
-        self.type_info = {}
+        # Type facts by id(type): hashing a class could run its metaclass's __hash__.
+        self.types = {}
+        self.expandable = set()  # ids of the types whose objects refer to others
         self.tracing = False
+        self.unique_refs = 0  # what admit() sees as the refcount of an object held once
         # Redaction: secret_key/secret_value are the regex searches, or None when off.
         # (No bound method of self is stored on self: that cycle would outlive the capture.)
         self.redact = options.redact
         self.secret_value = SECRET_VALUES.search if options.redact else None
-        self.key_verdicts = {}  # key name -> whether it looks secret (names repeat a lot)
+        self.key_verdicts = {}  # str key or attribute name -> whether it looks secret (names repeat a lot)
         self.key_labels = {}  # str dict key -> its escaped edge label
+        self.templates = {}  # (keys, attrs) -> the template of a container body with those keys
+        self.masked_names = set()  # the names found secret-looking (kept when key_verdicts is emptied)
+        pattern = options.secret_keys.pattern
+        self.lower_keys = re.compile(pattern) if pattern == pattern.lower() else None
         self.redacted = set()  # ids of containers whose contents are all masked
         self.no_contents = options.contents == "none"
         self.edges = options.edges
+        self.tail = "-\t-\n" if options.edges else "-\n"  # site (and refs) of an atom
         self.traceback = None
+        self.decimal = list(map(str, range(_DECIMALS)))
+        self.index_labels = list(map("[%d]".__mod__, range(_DECIMALS)))
 
     # --- the walk -------------------------------------------------------
 
@@ -260,7 +292,7 @@ class _Capture:
             stack = []
             while frame is not None:
                 if frame.f_globals is own_globals:
-                    self.mark(frame)
+                    self.seen.add(id(frame))
                 else:
                     stack.append(frame)
                 frame = frame.f_back
@@ -268,6 +300,9 @@ class _Capture:
         frames.clear()
         del frames, frame
         self.start_sites()
+        holder = [0.5 + len(stacks)]  # a new float, held once, seen through admit()'s eyes
+        self.unique_refs = next(_refcounts(list(holder)))
+        del holder
         if self.options.max_seconds is not None:
             self.deadline = t0 + self.options.max_seconds
         try:
@@ -277,138 +312,303 @@ class _Capture:
             # object alive until the next collection. Empty it rather than wait for one.
             tracked.clear()
             del stacks, tracked
-            self.queue.clear()
+            self.next_level = []
+            self.release()
         duration = time.perf_counter() - t0
         header = self.header(started, rss, duration)
         return self.write(header)
 
+    def release(self):
+        """Drops what only the walk needs (the biggest: the ids met), before the merge."""
+        self.seen = self.types = self.expandable = self.redacted = None
+        self.key_labels = self.key_verdicts = self.templates = self.masked_names = None
+
     def exclude(self, *objects):
         """Marks the capture's own objects seen, so they are never written."""
-        own = [v for v in object.__getattribute__(self, "__dict__").values() if type(v) not in _SHARED_ATOMS]
-        for o in objects + tuple(own):
-            self.mark(o)
-
-    def mark(self, o):
-        """Marks ``o`` seen; returns whether it was seen before."""
-        i = id(o)
-        page = self.pages.get(i >> 20)
-        if page is None:
-            page = self.pages[i >> 20] = bytearray(8192)
-        bit = (i >> 4) & 0xFFFF
-        byte = page[bit >> 3]
-        mask = 1 << (bit & 7)
-        if byte & mask:
-            return True
-        page[bit >> 3] = byte | mask
-        return False
+        state = object.__getattribute__(self, "__dict__")
+        own = [v for v in state.values() if type(v) not in _SHARED_ATOMS]
+        self.seen.update(map(id, objects + (state,) + tuple(own)))
 
     def walk(self, stacks, tracked):
-        modules = sys.modules
-        for name in sorted(dict.keys(modules), key=_sort_key):
-            mod = dict.get(modules, name)
-            if mod is not None and not self.mark(mod):
-                self.emit(mod, "-", _esc(name) if type(name) is str else _UNREACHED)
+        seen = self.seen
+        roots, edges = [], []
+        for name, mod in sorted(list(dict.items(sys.modules)), key=_module_sort_key):
+            if mod is not None and id(mod) not in seen:
+                seen.add(id(mod))
+                roots.append(mod)
+                edges.append(_esc(name) if type(name) is str else _UNREACHED)
+        self.record(roots, ["-"] * len(roots), edges)
+        del roots[:], edges[:]
         self.drain()
         threads = _thread_names()
         for ident, stack in stacks:
             for frame in stack:
-                if not self.mark(frame):
-                    code = frame.f_code
-                    self.emit(frame, "-", _esc("<thread %s> %s()" % (threads.get(ident, ident), code.co_name)))
+                if id(frame) not in seen:
+                    seen.add(id(frame))
+                    roots.append(frame)
+                    edges.append(_esc("<thread %s> %s()" % (threads.get(ident, ident), frame.f_code.co_name)))
+        self.record(roots, ["-"] * len(roots), edges)
+        del roots[:], edges[:]
         self.drain()
-        for o in tracked:
-            if not self.mark(o):
-                self.unreached += 1
-                self.emit(o, "-", _UNREACHED)
-                self.drain()
+        # What remains of the tracked objects: reached from no root. (compress and map are
+        # lazy: each object is looked up after the previous one's subtree was walked.)
+        for o in compress(tracked, map(_not, map(seen.__contains__, map(id, tracked)))):
+            seen.add(id(o))
+            self.unreached += 1
+            self.record([o], ["-"], [_UNREACHED])
+            self.drain()
 
     def drain(self):
-        queue = self.queue
-        expand = self.expand
-        while queue:
-            expand(queue.popleft())
+        """Walks the levels below the containers found so far."""
+        while self.next_level:
+            level, self.next_level = self.next_level, []
+            for start in range(0, len(level), _BATCH):
+                children, parents, edges = self.expand(level[start:start + _BATCH])
+                self.admit(children, parents, edges)
+                del children, parents, edges
+                self.slow_ids.clear()
+            del level
 
-    def visit(self, o, parent, edge):
-        """Emits ``o`` reached from ``parent`` (hex id) by ``edge`` (escaped), unless seen."""
-        if not self.mark(o):
-            self.emit(o, parent, edge)
+    def expand(self, containers):
+        """The referents of ``containers``, flat, with their parents' hex ids and edge labels.
 
-    def expand(self, o):
-        """Visits the referents of ``o``, labelling each edge."""
-        info = self.info(type(o))
-        kind = info.kind
-        pid = "%x" % id(o)
+        Containers are read type by type (all are of one level of the walk, so the order
+        among them changes no path's length), each by one C call, so another thread cannot
+        change one halfway. A big one is admitted on its own, in slices, to bound memory.
+        """
+        C, P, E = [], [], []
+        tids = list(map(id, map(type, containers)))
+        groups = collections.defaultdict(list)
+        collections.deque(map(list.append, map(groups.__getitem__, tids), containers), 0)
+        del tids
+        redacted = self.redacted
+        for tid, group in groups.items():
+            info = self.types.get(tid) or self.info(type(group[0]))
+            walk = info.walk
+            if redacted and not redacted.isdisjoint(map(id, group)):
+                for o in group:
+                    if id(o) in redacted:
+                        self.expand_one(o, info, "%x" % id(o), C, P, E)
+                group = [o for o in group if id(o) not in redacted]
+                if not group:
+                    continue
+            if walk is None:
+                for o in group:
+                    self.expand_one(o, info, "%x" % id(o), C, P, E)
+                continue
+            pids = list(map(int.__format__, map(id, group), repeat("x")))
+            if walk == "instance":
+                self.add_attributes(info, group, pids, C, P, E)
+                continue
+            # One C call reads the items of every container of the group.
+            items = list(map(list, map(_chain, map(dict.items, group)) if walk == "dict" else map(info.iterate, group)))
+            counts = list(map(len, items))
+            if max(counts) <= _SLICE:
+                self.add_items(walk, list(_chain(items)), pids, counts, C, P, E)
+                continue
+            for pid, part, n in zip(pids, items, counts):
+                if n <= _SLICE:
+                    self.add_items(walk, part, [pid], [n], C, P, E)
+                    continue
+                # A big one: admit what came before, then it alone, slice by slice.
+                self.admit(C, P, E)
+                C, P, E = [], [], []
+                for first in range(0, n, _SLICE):
+                    piece = part[first:first + _SLICE]
+                    self.add_items(walk, piece, [pid], [len(piece)], C, P, E, first // 2 if walk == "dict" else first)
+                    del piece
+                    self.admit(C, P, E, 1)  # ``items`` holds them once more
+                    C, P, E = [], [], []
+            del items
+        return C, P, E
+
+    def add_attributes(self, info, group, pids, C, P, E):
+        """Adds what instances ``group`` (of one class, parents' ids ``pids``) refer to:
+        their ``__dict__``, their slots, then whatever else they hold."""
         secret_key = self.is_secret_key if self.redact else None
-        verdicts = self.key_verdicts
-        if self.redacted and id(o) in self.redacted:
-            visit, emit = self.visit_secret, self.emit_secret  # everything under a secret is masked
+        inline = None
+        if info.dict_desc is not None:
+            dicts = list(map(self.instance_dict, group, repeat(info)))
+            at = list(compress(range(len(group)), map(operator.is_not, dicts, repeat(None))))
+            if len(at) < len(group):
+                dicts = list(map(dicts.__getitem__, at))
+                P += map(pids.__getitem__, at)
+            else:
+                P += pids
+            C += dicts
+            E += repeat(".__dict__", len(at))
+            if _INLINE_VALUES:
+                # The referents of an instance are its attribute values, not the dict that
+                # shares them: walked through the dict, they must not be walked again.
+                inline = set(map(id, _chain(map(dict.values, compress(dicts, map(_is, map(type, dicts), repeat(dict)))))))
+            del dicts
+        for attr, getter in info.attributes:
+            values, at = [], []
+            for i, o in enumerate(group):
+                try:
+                    values.append(getter(o))
+                    at.append(i)
+                except (AttributeError, ValueError):
+                    continue
+            if secret_key is not None and secret_key(attr):
+                for v, i in zip(values, at):
+                    self.emit_slow(v, pids[i], "." + attr, True)
+            else:
+                C += values
+                P += map(pids.__getitem__, at)
+                E += repeat("." + attr, len(at))
+            del values
+        refs = list(map(gc.get_referents, group))
+        if inline:
+            parents = list(_chain(map(repeat, pids, map(len, refs))))
+            refs = list(_chain(refs))
+            walked = list(map(_not, map(inline.__contains__, map(id, refs))))
+            C += compress(refs, walked)
+            P += compress(parents, walked)
+            del parents, walked
         else:
-            visit, emit = self.visit, self.emit
-        mark = self.mark
+            P += _chain(map(repeat, pids, map(len, refs)))
+            C += _chain(refs)
+        E += repeat("<referent>", len(C) - len(E))
+
+    def add_items(self, walk, items, pids, counts, C, P, E, first=0):
+        """Adds the ``items`` (flat) of containers with parents ``pids``, ``counts`` items
+        each, to ``C``, with their edge labels; ``walk`` says how they were read, ``first``
+        is the index of the first item (in a slice of a big one)."""
+        n = len(items)
+        if not n:
+            return
+        P += _chain(map(repeat, pids, counts)) if len(pids) > 1 else repeat(pids[0], n)
+        if walk == "dict":
+            keys = items[0::2]
+            labels, all_str = self.labels_of_keys(keys, max(counts) <= 2 * _CACHED_DICT)
+            if self.redact and self.masked_names and not (
+                    self.masked_names.isdisjoint(keys) if all_str else self.masked_names.isdisjoint(
+                        compress(keys, map(_is, map(type, keys), repeat(str))))):
+                # A value under a secret key is written masked, with all it holds.
+                secret = self.masked_names
+                parents = P[len(P) - n:]
+                del P[len(P) - n:]
+                for j, (k, v) in enumerate(zip(keys, items[1::2])):
+                    C.append(k)
+                    P.append(parents[2 * j])
+                    E.append("<key>")
+                    if type(k) is str and k in secret:
+                        self.emit_slow(v, parents[2 * j], labels[j], True)
+                    else:
+                        C.append(v)
+                        P.append(parents[2 * j])
+                        E.append(labels[j])
+                return
+            both = ["<key>"] * n
+            both[1::2] = labels
+            E += both
+        elif walk == "items":
+            labels = self.index_labels
+            if len(counts) > 1:
+                if max(counts) <= len(labels):
+                    E += _chain(map(labels.__getitem__, map(slice, repeat(0), counts)))
+                else:
+                    E += _chain(map(map, repeat("[%d]".__mod__), map(range, counts)))
+            else:
+                end = first + n
+                E += labels[first:end] if end <= len(labels) else map("[%d]".__mod__, range(first, end))
+        else:
+            E += repeat("<item>", n)
+        C += items
+
+    def labels_of_keys(self, keys, cache):
+        """Edge labels ``['key']`` of the values under dict ``keys``, and whether all the keys
+        are exact str; with ``cache``, new labels are kept for later dicts."""
+        if all(map(_is, map(type, keys), repeat(str))):
+            labels = list(map(self.key_labels.get, keys))
+            if None in labels:
+                labels = self.key_labels_of(keys, cache)
+            return labels, True
+        labels = [None] * len(keys)
+        at = list(compress(range(len(keys)), map(_is, map(type, keys), repeat(str))))
+        if at:
+            collections.deque(map(labels.__setitem__, at, self.key_labels_of(list(map(keys.__getitem__, at)), cache)), 0)
+        others = [i for i, label in enumerate(labels) if label is None]
+        texts = self.item_texts(list(map(keys.__getitem__, others)), self.options.max_depth)
+        collections.deque(map(labels.__setitem__, others, map(_esc, map("[%s]".__mod__, texts))), 0)
+        return labels, False
+
+    def expand_one(self, o, info, pid, C, P, E):
+        """:meth:`expand` of one container, item by item: any kind, secrets, redacted holders."""
+        kind = info.kind
+        masked = bool(self.redacted) and id(o) in self.redacted  # everything under a secret is masked
+        secret_key = self.is_secret_key if self.redact else None
+
+        def child(v, label, secret=False):
+            if secret or masked:
+                self.emit_slow(v, pid, label, True)
+            else:
+                C.append(v)
+                P.append(pid)
+                E.append(label)
+
         try:
-            # Read at most the items present at the start: another thread appending at full
-            # speed must not keep the walk chasing new entries forever.
             if kind == "dict":
-                key_label = self.key_label
-                labels = self.key_labels  # dict keys repeat (JSON records): one label per key text
-                for k, v in islice(dict.items(o), dict.__len__(o)):
-                    if not mark(k):
-                        emit(k, pid, "<key>")
-                    if not mark(v):
-                        if type(k) is str:
-                            label = labels.get(k)
-                            if label is None:
-                                if len(labels) > 100000:
-                                    labels.clear()
-                                label = labels[k] = key_label(k)
-                        else:
-                            label = key_label(k)
-                        if secret_key is not None and type(k) is str and (verdicts[k] if k in verdicts else secret_key(k)):
-                            self.emit_secret(v, pid, label)
-                        else:
-                            emit(v, pid, label)
+                for k, v in list(dict.items(o)):
+                    child(k, "<key>")
+                    if type(k) is str:
+                        label = self.key_labels.get(k) or self.key_labels_of([k])[0]
+                        child(v, label, secret_key is not None and secret_key(k))
+                    else:
+                        child(v, self.key_label(k))
             elif kind == "list" or kind == "tuple":
-                for n, v in enumerate(islice(info.iterate(o), info.length(o))):
-                    if not mark(v):
-                        emit(v, pid, "[%d]" % n)
+                for n, v in enumerate(list(info.iterate(o))):
+                    child(v, "[%d]" % n)
             elif kind == "set" or kind == "frozenset":
-                for v in islice(info.iterate(o), info.length(o)):
-                    visit(v, pid, "<item>")
+                for v in list(info.iterate(o)):
+                    child(v, "<item>")
             elif kind == "module":
-                visit(_module_dict(o), pid, ".__dict__")
+                child(_module_dict(o), ".__dict__")
             elif kind == "code":
                 for attr in ("co_consts", "co_names", "co_filename", "co_name"):
-                    visit(getattr(o, attr), pid, "." + attr)
+                    child(getattr(o, attr), "." + attr)
             elif kind == "frame":
-                self.expand_frame(o, pid)
+                for k, v in self.frame_locals(o):
+                    if k is None:
+                        child(v, ".f_locals")
+                        continue
+                    label = _esc("locals[%s]" % self.format(k, 1))
+                    child(v, label, secret_key is not None and type(k) is str and secret_key(k))
+                for attr in _FRAME_ATTRS:
+                    v = getattr(o, attr)
+                    if v is not None:
+                        child(v, "." + attr)
             elif kind == "type":
                 d = _referent_dict(o)
                 if d is not None:
-                    visit(d, pid, ".__dict__")
+                    child(d, ".__dict__")
             if info.dict_desc is not None:
                 d = self.instance_dict(o, info)
                 if d is not None:
-                    visit(d, pid, ".__dict__")
+                    child(d, ".__dict__")
             for attr, getter in info.attributes:
                 try:
                     v = getter(o)
                 except (AttributeError, ValueError):
                     continue
-                if secret_key is not None and secret_key(attr):
-                    self.visit_secret(v, pid, "." + attr)
-                else:
-                    visit(v, pid, "." + attr)
+                child(v, "." + attr, secret_key is not None and secret_key(attr))
         except RuntimeError:
-            # Another thread changed the container while we iterated; what was seen is kept.
+            # Another thread changed the container while we read it; what was seen is kept.
             self.changed += 1
         if kind not in _CONTAINER_KINDS:
             for v in gc.get_referents(o):
-                visit(v, pid, "<referent>")
+                child(v, "<referent>")
 
     def frame_locals(self, frame):
-        """``(name, value)`` of each of ``frame``'s local variables, as a new list."""
+        """The locals of ``frame``, as a new list: ``(name, value)`` of each variable of a
+        function; for a module or class body, ``[(None, namespace)]``: its locals are the items
+        of that mapping (the module's globals, the class namespace), read as one object."""
+        code = frame.f_code
+        if not code.co_flags & _CO_OPTIMIZED:
+            return [(None, frame.f_locals)]
         f_locals = frame.f_locals
-        snapshot = type(f_locals) is dict and frame.f_code.co_flags & _CO_OPTIMIZED and sys.version_info < (3, 13)
+        snapshot = type(f_locals) is dict and sys.version_info < (3, 13)
         try:
             return list(dict.items(f_locals)) if type(f_locals) is dict else list(f_locals.items())
         finally:
@@ -417,97 +617,442 @@ class _Capture:
                 # frame: left filled, it would keep values the function has since dropped.
                 dict.clear(f_locals)
 
-    def expand_frame(self, frame, pid):
-        for k, v in self.frame_locals(frame):
-            if not self.mark(v):
-                label = _esc("locals[%s]" % self.format(k, 1))
-                if self.redact and type(k) is str and self.is_secret_key(k):
-                    self.emit_secret(v, pid, label)
-                else:
-                    self.emit(v, pid, label)
-        for attr in _FRAME_ATTRS:
-            v = getattr(frame, attr)
-            if v is not None:
-                self.visit(v, pid, "." + attr)
+    def admit(self, C, P, E, held=0):
+        """Records the objects of ``C`` not met before (with parents ``P``, edges ``E``);
+        ``held`` more references to each of them are held by the capture."""
+        if not C:
+            return
+        # An object whose only referrer is its parent here cannot have been met before, nor be
+        # met again: it needs no lookup. The others are looked up by id, first occurrence kept.
+        keep = bytearray(map(_le, _refcounts(C), repeat(self.unique_refs + held)))
+        if self.slow_ids:
+            # Held once but already written on its own: a slot is reached by name and again
+            # among the referents, and a secret slot's value is written masked.
+            collections.deque(map(keep.__setitem__, compress(range(len(C)), map(self.slow_ids.__contains__, map(id, C))),
+                                  repeat(0)), 0)
+        if 0 in keep:
+            at = list(compress(range(len(C)), keep.translate(_FLIP)))
+            first = dict(zip(map(id, map(C.__getitem__, reversed(at))), reversed(at)))
+            del at
+            new = first.keys() - self.seen
+            if new:
+                self.seen.update(new)
+                collections.deque(map(keep.__setitem__, map(first.__getitem__, new), repeat(1)), 0)
+            del first, new
+            C = list(compress(C, keep))
+            P = list(compress(P, keep))
+            E = list(compress(E, keep))
+        del keep
+        start = 0
+        while start < len(C):
+            end = start + _BATCH - self.total() % _BATCH  # so that budgets are checked every _BATCH objects
+            self.record(C[start:end], P[start:end], E[start:end])
+            start = end
 
-    # --- one object -------------------------------------------------------
+    def emit_slow(self, o, parent, edge, secret=False):
+        """Records ``o`` (unless met before) on its own; ``secret`` masks it and what it holds."""
+        i = id(o)
+        if i in self.seen:
+            return
+        self.seen.add(i)
+        self.slow_ids.add(i)
+        info = self.info(type(o))
+        if info.expandable:
+            if secret:
+                self.redacted.add(i)
+            self.next_level.append(o)
+        self.add_lines([self.line(o, parent, edge, _REDACTED if secret else None)])
+
+    def record(self, objs, P, E):
+        """Formats the lines of new objects ``objs`` (parents ``P``, edges ``E``), by type."""
+        if not objs:
+            return
+        tids = list(map(id, map(type, objs)))
+        types = self.types
+        distinct = set(tids)
+        for tid in distinct.difference(types):
+            self.info(type(objs[tids.index(tid)]))
+        if not distinct.isdisjoint(self.expandable):
+            found = list(compress(objs, map(self.expandable.__contains__, tids)))
+            self.seen.update(map(id, found))
+            self.next_level += found
+            del found
+        if len(distinct) == 1:
+            groups = {tids[0]: None}
+        else:
+            groups = collections.defaultdict(list)
+            collections.deque(map(list.append, map(groups.__getitem__, tids), range(len(tids))), 0)
+        lines = []
+        for tid, at in groups.items():
+            if at is None:
+                lines += self.format_group(types.get(tid), objs, P, E)
+            else:
+                lines += self.format_group(types.get(tid), list(map(objs.__getitem__, at)),
+                                           list(map(P.__getitem__, at)), list(map(E.__getitem__, at)))
+        self.add_lines(lines)
+        del lines
+        if len(self.lines) >= self.run_lines:
+            self.flush_run()
+        self.check_budgets()
+
+    def add_lines(self, lines):
+        """Adds formatted lines (str, each ending in a newline) to the run, as UTF-8 bytes
+        without the newline: bytes sort faster than str, in the file's byte order."""
+        if lines:
+            encoded = "".join(lines).encode("utf-8", "replace").split(b"\n")
+            encoded.pop()
+            self.lines += encoded
+
+    # --- formatting in bulk -----------------------------------------------
+
+    def format_group(self, info, objs, P, E):
+        """The lines of ``objs``, all of one type (``info``)."""
+        if info is None or self.tracing:
+            return list(map(self.line, objs, P, E))
+        t = info.type
+        if t is str:
+            lens = list(map(len, objs))
+            reprs = (repeat("-") if self.no_contents
+                     else self.str_reprs(objs, lens, self.max_repr, self.max_repr, self.max_repr + 64, True))
+            sizes = list(map(str.__sizeof__, objs))
+            return self.atom_lines("str", reprs, sizes, self.decimals(lens), objs, P, E)
+        if t is int:
+            reprs = repeat("-") if self.no_contents else self.texts_of(id(int), objs, 0)
+            return self.atom_lines("int", reprs, list(map(int.__sizeof__, objs)), repeat("-"), objs, P, E)
+        if t is float:
+            reprs = repeat("-") if self.no_contents else map(float.__repr__, objs)
+            return self.atom_lines("float", reprs, list(map(float.__sizeof__, objs)), repeat("-"), objs, P, E)
+        if not info.bulk:
+            return list(map(self.line, objs, P, E))
+        if self.no_contents:
+            reprs = repeat("-")
+        else:
+            reprs = map(_esc, self.texts_of(id(t), objs, 0))
+        sizes = list(map(info.sizeof, objs))
+        lens = self.decimals(list(map(info.length, objs))) if info.length is not None else repeat("-")
+        tails = (["-\t%s\n" % self.refs(o, info) for o in objs] if self.edges else repeat("-\n"))
+        ids = map(int.__format__, map(id, objs), repeat("x"))
+        return list(map("\t".join, zip(repeat(info.name), reprs, self.decimals(sizes), lens, ids, P, E, tails)))
+
+    def atom_lines(self, name, reprs, sizes, lens, objs, P, E):
+        ids = map(int.__format__, map(id, objs), repeat("x"))
+        return list(map("\t".join, zip(repeat(name), reprs, self.decimals(sizes), lens, ids, P, E,
+                                       repeat(self.tail))))
+
+    def decimals(self, numbers):
+        """``numbers`` (ints >= 0) as text."""
+        table = self.decimal
+        if max(numbers, default=0) < len(table):
+            return map(table.__getitem__, numbers)
+        return map(int.__repr__, numbers)
+
+    def item_texts(self, values, depth):
+        """``format(v, depth)`` of each of ``values`` (unescaped), grouped by type."""
+        if not values:
+            return []
+        tids = list(map(id, map(type, values)))
+        if tids.count(tids[0]) == len(tids):
+            return self.texts_of(tids[0], values, depth)
+        groups = collections.defaultdict(list)
+        collections.deque(map(list.append, map(groups.__getitem__, tids), range(len(tids))), 0)
+        out = [None] * len(values)
+        for tid, at in groups.items():
+            texts = self.texts_of(tid, list(map(values.__getitem__, at)), depth)
+            collections.deque(map(out.__setitem__, at, texts), 0)
+        return out
+
+    def texts_of(self, tid, objs, depth):
+        """``format(o, depth)`` of each of ``objs``, all of the type whose id is ``tid``."""
+        if tid == _STR_ID:
+            limit = self.max_repr if depth == 0 else self.nested_repr
+            return self.str_reprs(objs, list(map(len, objs)), limit, limit, limit + 64, False)
+        if tid == _INT_ID:
+            if -_BIG_INT < min(objs) and max(objs) < _BIG_INT:
+                return list(map(int.__repr__, objs))
+            return [self.format(o, depth) for o in objs]
+        if tid == _FLOAT_ID:
+            return list(map(float.__repr__, objs))
+        info = self.info(type(objs[0]))
+        if info.bulk == "container" and self.options.max_items:
+            return self.container_texts(info, objs, depth)
+        if info.bulk == "instance":
+            return self.instance_texts(info, objs, depth)
+        return [self.format(o, depth) for o in objs]
+
+    def container_texts(self, info, objs, depth):
+        """``format(o, depth)`` of plain dicts, lists or tuples ``objs`` (all of type ``info``)."""
+        kind = info.kind
+        base = _KIND_BASE[kind]
+        open_, close = _BRACKETS[kind]
+        lens = list(map(base.__len__, objs))
+        wrap = "%s" if info.type is base else info.name.replace("%", "%%") + "(%s)"  # a subclass: Name(<literal>)
+        if depth >= self.options.max_depth:
+            return [wrap % ("%s…%d%s" % (open_, n, close) if n else open_ + close) for n in lens]
+        m = self.options.max_items
+        limit = self.max_repr
+        texts = [None] * len(objs)
+        if kind == "dict":
+            # One C call reads the keys and the values (up to m + 1 of each) of every dict.
+            heads = list(map(tuple, map(islice, _chain(zip(map(dict.keys, objs), map(dict.values, objs))),
+                                        repeat(m + 1))))
+            shapes, rows = heads[0::2], heads[1::2]
+            del heads
+            shaped = [i for i, (n, k, plain) in enumerate(zip(lens, map(len, shapes), _all_str(shapes)))
+                      if plain and n == k <= m]
+            if shaped:
+                bodies = self.shaped_bodies(list(map(shapes.__getitem__, shaped)),
+                                            list(map(rows.__getitem__, shaped)), depth, False)
+                for i, body in zip(shaped, bodies):
+                    texts[i] = (wrap % ("{" + body + "}") if len(body) <= limit
+                                else self.format(objs[i], depth))  # past the room: item by item
+                if len(shaped) == len(objs):
+                    return texts
+            del shapes, rows
+            rest = [i for i, text in enumerate(texts) if text is None]
+            objs = list(map(objs.__getitem__, rest))
+            lens = list(map(lens.__getitem__, rest))
+            heads = list(map(list, map(islice, map(_chain, map(dict.items, objs)), repeat(2 * m))))
+            flat = list(_chain(heads))
+            counts = list(map(_floordiv, map(len, heads), repeat(2)))
+            del heads
+            keys = flat[0::2]
+            values = self.item_texts(flat[1::2], depth + 1)
+            if self.redact:
+                for i in self.secret_positions(keys):
+                    values[i] = _REDACTED
+            parts = list(map("%s: %s".__mod__, zip(self.item_texts(keys, depth + 1), values)))
+            del keys, values
+        else:
+            rest = None
+            heads = list(map(base.__getitem__, objs, repeat(slice(0, m))))
+            flat = list(_chain(heads))
+            counts = list(map(len, heads))
+            del heads
+            parts = self.item_texts(flat, depth + 1)
+        del flat
+        bounds = list(accumulate(counts, initial=0))
+        bodies = map(", ".join, map(parts.__getitem__, map(slice, bounds, bounds[1:])))
+        single = "," if kind == "tuple" else ""
+        out = []
+        for o, body, k, n in zip(objs, bodies, counts, lens):
+            if len(body) > limit:
+                out.append(self.format(o, depth))  # past the room: item by item, as it is now
+                continue
+            if n > k:
+                body += ", …%d" % (n - k)
+            elif n == 1:
+                body += single
+            out.append(wrap % (open_ + body + close))
+        if rest is None:
+            return out
+        collections.deque(map(texts.__setitem__, rest, out), 0)
+        return texts
+
+    def instance_texts(self, info, objs, depth):
+        """``format(o, depth)`` of instances ``objs`` of one class (``info``), not in a secret."""
+        name = info.name.rpartition(".")[2]
+        if depth >= self.options.max_depth:
+            return ["%s(…)" % name] * len(objs)
+        m = self.options.max_items
+        n = len(objs)
+        shapes = rows = None
+        if info.dict_desc is not None:
+            dicts = list(map(self.instance_dict, objs, repeat(info)))
+            if not all(map(_is, map(type, dicts), repeat(dict))):
+                empty = {}
+                dicts = [d if type(d) is dict else empty for d in dicts]
+            heads = list(map(tuple, map(islice, _chain(zip(map(dict.keys, dicts), map(dict.values, dicts))),
+                                        repeat(m + 1))))
+            del dicts
+            shapes, rows = heads[0::2], heads[1::2]
+            del heads
+        for attr, getter in info.attributes:  # slots: after the dict, all of them
+            try:
+                values = list(map(getter, objs))
+            except AttributeError:  # a slot left unset somewhere: format these one by one
+                return [self.format_instance(o, info, depth) for o in objs]
+            if shapes is None:
+                shapes, rows = [()] * n, [()] * n
+            shapes = list(map(_add, shapes, repeat((attr,))))
+            rows = list(map(_add, rows, map(_one, values)))
+            del values
+        if shapes is None:
+            return ["%s()" % name] * n
+        slots = len(info.attributes)
+        texts = [None] * n
+        shaped = [i for i, (k, plain) in enumerate(zip(map(len, shapes), _all_str(shapes))) if plain and k - slots <= m]
+        if shaped:
+            bodies = self.shaped_bodies(list(map(shapes.__getitem__, shaped)), list(map(rows.__getitem__, shaped)),
+                                        depth, True)
+            limit = self.max_repr
+            prefix = name.replace("%", "%%")
+            for i, body in zip(shaped, bodies):
+                texts[i] = ("%s(%s)" % (prefix, body) if len(body) <= limit
+                            else self.format_instance(objs[i], info, depth))  # past the room: one by one
+        if len(shaped) < n:
+            for i, text in enumerate(texts):
+                if text is None:
+                    texts[i] = self.format_instance(objs[i], info, depth)
+        return texts
+
+    def shaped_bodies(self, shapes, rows, depth, attrs):
+        """The bodies of containers shown whole, ``k: v, …`` (``attrs``: ``k=v, …``), given
+        their key tuples ``shapes`` (exact str) and value tuples ``rows``. One template per
+        shape; each column of values is formatted in bulk."""
+        bodies = [None] * len(rows)
+        groups = collections.defaultdict(list)
+        collections.deque(map(list.append, map(groups.__getitem__, shapes), range(len(rows))), 0)
+        for shape, at in groups.items():
+            template, columns = self.template(shape, attrs)
+            if columns:
+                table = list(zip(*map(rows.__getitem__, at)))
+                texts = [self.item_texts(list(table[j]), depth + 1) for j in columns]
+                del table
+                out = list(map(template.__mod__, zip(*texts)))
+                del texts
+            else:
+                out = [template] * len(at)
+            collections.deque(map(bodies.__setitem__, at, out), 0)
+        return bodies
+
+    def template(self, shape, attrs):
+        """The %-template of the body of a container with keys ``shape`` (exact str), and the
+        indexes of the values it shows: values under secret-looking keys are masked."""
+        found = self.templates.get((shape, attrs))
+        if found is None:
+            names = list(shape)
+            secret = set(self.secret_positions(names)) if self.redact else ()
+            if attrs:
+                shown, between = names, "="
+            else:
+                shown = self.str_reprs(names, list(map(len, names)), self.nested_repr, self.nested_repr,
+                                       self.nested_repr + 64, False)
+                between = ": "
+            parts, columns = [], []
+            for j, text in enumerate(shown):
+                text = text.replace("%", "%%") + between
+                if j in secret:
+                    parts.append(text + _REDACTED)
+                else:
+                    parts.append(text + "%s")
+                    columns.append(j)
+            found = (", ".join(parts), columns)
+            if len(self.templates) < _KEY_CACHE:
+                self.templates[(shape, attrs)] = found
+        return found
+
+    def secret_positions(self, names):
+        """Indexes of the exact str ``names`` that look secret (dict keys, attribute names)."""
+        at = list(compress(range(len(names)), map(_is, map(type, names), repeat(str))))
+        strs = list(map(names.__getitem__, at))
+        verdicts = self.key_verdicts
+        if len(verdicts) > _KEY_CACHE:
+            verdicts.clear()
+        unjudged = list(dict.fromkeys(filterfalse(verdicts.__contains__, strs)))
+        if unjudged:
+            found = set(self.secret_names(unjudged))
+            verdicts.update(zip(unjudged, map(found.__contains__, unjudged)))
+            self.masked_names.update(found)
+        return list(compress(at, map(verdicts.__getitem__, strs)))
+
+    def str_reprs(self, strs, lens, cut_above, cut_to, window, escape):
+        """Reprs of ``strs`` (of lengths ``lens``): those longer than ``cut_above`` cut to
+        ``cut_to`` characters and ``…``; credential-shaped ones ``<redacted>``; with
+        ``escape``, backslashes doubled for a field of the line."""
+        longest = max(lens, default=0)
+        if longest > cut_above:
+            view = list(strs)
+            long_ones = list(compress(range(len(view)), map(_gt, lens, repeat(cut_above))))
+            for i in long_ones:
+                view[i] = str.__getitem__(view[i], slice(0, cut_to))
+            reprs = list(map(str.__repr__, view))
+            del view
+            for i in long_ones:
+                reprs[i] += "…"
+        else:
+            reprs = list(map(str.__repr__, strs))
+        joined = "\0".join(reprs)  # a repr has no NUL: it is escaped
+        if self.secret_value is not None and longest >= _MIN_SECRET:
+            # Every credential shape starts with an anchor; only reprs showing one are checked.
+            starts = None
+            for anchor in _ANCHORS:
+                at = joined.find(anchor)
+                while at >= 0:
+                    if starts is None:
+                        starts = list(accumulate(map(len, reprs), _plus_one, initial=0))
+                    i = bisect.bisect_right(starts, at) - 1
+                    s = strs[i]
+                    if len(s) >= _MIN_SECRET and self.secret_value(s, 0, window):
+                        reprs[i] = _REDACTED
+                    at = joined.find(anchor, starts[i + 1])
+        if escape and "\\" in joined:
+            reprs = list(map(str.replace, reprs, repeat("\\"), repeat("\\\\")))
+        return reprs
+
+    def key_labels_of(self, keys, cache=True):
+        """Edge labels ``['key']`` of the values under str ``keys``; cached, secret keys noted."""
+        lens = list(map(len, keys))
+        limit = self.max_repr if self.options.max_depth == 0 else self.nested_repr
+        reprs = self.str_reprs(keys, lens, max(64, limit), limit, 4096, True)
+        labels = list(map("[%s]".__mod__, reprs))
+        if cache and len(self.key_labels) < _KEY_CACHE:
+            self.key_labels.update(zip(keys, labels))
+        if self.redact:
+            self.secret_positions(keys)  # notes the secret-looking ones in secret_keys
+        return labels
+
+    def secret_names(self, names):
+        """The str ``names`` that look secret (dict keys, attribute names)."""
+        joined = "\0".join(names)
+        search = self.options.secret_keys
+        if self.lower_keys is not None:
+            # A pattern without capitals matches case-insensitively what it matches in lower
+            # case, and far faster than with IGNORECASE (when lowering keeps every position).
+            lowered = joined.lower()
+            if len(lowered) == len(joined):
+                search, joined = self.lower_keys, lowered
+        found = []
+        starts = None
+        for match in search.finditer(joined):
+            if starts is None:
+                starts = list(accumulate(map(len, names), _plus_one, initial=0))
+            i = bisect.bisect_right(starts, match.start()) - 1
+            if match.end() > starts[i] + len(names[i]):
+                # A user's pattern matched across names: ask name by name instead.
+                search = self.options.secret_keys
+                return [name for name in names if search.search(name)]
+            found.append(names[i])
+        return found
+
+    # --- one object at a time ---------------------------------------------
 
     def info(self, t):
         """The :class:`_TypeInfo` of type ``t``, cached for this capture."""
-        info = self.type_info.get(t)
+        info = self.types.get(id(t))
         if info is None:
-            info = self.type_info[t] = _TypeInfo(t)
+            info = self.types[id(t)] = _TypeInfo(t)
+            if info.expandable:
+                self.expandable.add(id(t))
         return info
 
     def is_secret_key(self, name):
         """Whether dict key or attribute ``name`` (a str) looks secret; cached."""
         verdict = self.key_verdicts.get(name)
         if verdict is None:
-            if len(self.key_verdicts) > 100000:
+            if len(self.key_verdicts) > _KEY_CACHE:
                 self.key_verdicts.clear()
             verdict = self.key_verdicts[name] = bool(self.options.secret_keys.search(name))
+            if verdict:
+                self.masked_names.add(name)
         return verdict
 
-    def visit_secret(self, o, parent, edge):
-        if not self.mark(o):
-            self.emit_secret(o, parent, edge)
-
-    def emit_secret(self, o, parent, edge):
-        """Writes ``o`` with its contents masked, and masks whatever it holds too."""
-        if self.info(type(o)).expandable:
-            self.redacted.add(id(o))
-        self.lines.append(self.line(o, parent, edge, _REDACTED))
-        if len(self.lines) >= self.check_at:
-            self.checkpoint()
-
     def key_label(self, k):
-        """The escaped edge label of a dict value under key ``k``: ``['name']``."""
-        if type(k) is str and self.secret_value is not None and len(k) >= _MIN_SECRET and self.secret_value(k, 0, 4096):
-            return "[" + _REDACTED + "]"
-        if type(k) is str and len(k) <= 64:
-            label = "[" + str.__repr__(k) + "]"
-            return label.replace("\\", "\\\\") if "\\" in label else label
+        """The escaped edge label of a dict value under a key ``k`` that is not a str."""
         return _esc("[%s]" % self.format(k, self.options.max_depth))
 
-    def emit(self, o, parent, edge, _type=type, _str=str, _int=int, _float=float, _len=len, _id=id,
-             _str_repr=str.__repr__, _sizeof=sys.getsizeof, _big=1 << 128):
-        """Writes the line of ``o``, reached from ``parent`` (hex id or ``-``) by ``edge``.
-
-        The common atomic types take inline paths (defaults bind builtins as fast locals);
-        under tracemalloc every object takes the general path, which records the site.
-        """
-        t = _type(o)
-        if self.tracing or self.no_contents:
-            line = self.line(o, parent, edge)
-            t = None  # the general path wrote every column
-        elif t is _str:
-            n = _len(o)
-            r = _str_repr(o) if n <= self.max_repr else _str_repr(o[:self.max_repr]) + "…"
-            if "\\" in r:
-                r = r.replace("\\", "\\\\")  # repr escaped everything else already
-            if n >= _MIN_SECRET and self.secret_value is not None and self.secret_value(o, 0, self.max_repr + 64):
-                r = _REDACTED
-            line = "str\t%s\t%d\t%d\t%x\t%s\t%s\t-\n" % (r, _sizeof(o), n, _id(o), parent, edge)
-        elif t is _int and -_big < o < _big:
-            line = "int\t%d\t%d\t-\t%x\t%s\t%s\t-\n" % (o, _sizeof(o), _id(o), parent, edge)
-        elif t is _float:
-            line = "float\t%r\t%d\t-\t%x\t%s\t%s\t-\n" % (o, _sizeof(o), _id(o), parent, edge)
-        else:
-            line = self.line(o, parent, edge)
-            t = None
-        if self.edges and t is not None:
-            line = line[:-1] + "\t-\n"  # atoms refer to nothing
-        lines = self.lines
-        lines.append(line)
-        if _len(lines) >= self.check_at:
-            self.checkpoint()
-
     def line(self, o, parent, edge, rep=None):
-        """The line of any object (the general, slower path of :meth:`emit`); ``rep``
-        replaces its contents when given."""
+        """The line of any object, formatted on its own; ``rep`` replaces its contents when given."""
         info = self.info(type(o))
-        if info.expandable:
-            self.queue.append(o)
         try:
             size = info.sizeof(o)
         except Exception:
@@ -532,7 +1077,6 @@ class _Capture:
         if self.edges:
             site += "\t" + self.refs(o, info)
         return "%s\t%s\t%d\t%s\t%x\t%s\t%s\t%s\n" % (info.name, rep, size, length, id(o), parent, edge, site)
-
     def refs(self, o, info):
         """The ``refs`` field: ids of what ``o`` refers to, space-separated, or ``-``."""
         if not info.expandable:
@@ -714,7 +1258,6 @@ class _Capture:
         return "%s(%s)" % (name, ", ".join(parts))
 
     # --- allocation sites ---------------------------------------------------
-
     def start_sites(self):
         self.tracing = _tracemalloc.is_tracing()
         self.traceback = _tracemalloc._get_object_traceback
@@ -727,37 +1270,41 @@ class _Capture:
 
     # --- output ------------------------------------------------------------
 
-    def checkpoint(self):
-        """Every few thousand lines: flush a full run, and drop contents once over budget."""
-        if len(self.lines) >= self.run_lines:
-            self.flush_run()
-        if self.degraded is None:
+    def check_budgets(self):
+        """Drops contents for the rest once a budget is spent (checked every _BATCH objects)."""
+        if self.degraded is None and self.total() >= self.check_at:
+            self.check_at = (self.total() // _BATCH + 1) * _BATCH
             opts = self.options
             if opts.max_objects is not None and self.total() >= opts.max_objects:
                 self.degrade("max_objects=%d reached" % opts.max_objects)
             elif self.deadline is not None and time.perf_counter() >= self.deadline:
                 self.degrade("max_seconds=%g reached" % opts.max_seconds)
-        self.check_at = min(self.run_lines, len(self.lines) + _CHECK_EVERY)
 
     def degrade(self, reason):
         self.degraded = "%s after %d objects: contents dropped for the rest" % (reason, self.total())
         self.no_contents = True
 
     def flush_run(self):
+        """Sorts the lines so far and writes them to a run file, with every block's first line."""
         lines = self.lines
         lines.sort()
         self.count += len(lines)
         tmp = "%s.run%d.%d" % (self.path, os.getpid(), len(self.runs))
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        self.runs.append(tmp)
-        with open(fd, "w", encoding="utf-8", errors="replace", newline="\n") as f:
-            f.writelines(lines)
+        run = _Run(tmp)
+        self.runs.append(run)
+        with open(fd, "wb") as f:
+            for start in range(0, len(lines), _BLOCK):
+                block = lines[start:start + _BLOCK]
+                block.append(b"")
+                data = b"\n".join(block)
+                run.add_block(block[0], len(data))
+                f.write(data)
         lines.clear()
 
     def total(self):
-        """Objects emitted so far."""
+        """Objects recorded so far."""
         return self.count + len(self.lines)
-
     def header(self, started, rss, duration):
         stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(started)) + ".%06dZ" % int((started % 1) * 1e6)
         fields = [
@@ -780,94 +1327,171 @@ class _Capture:
         out = ["#heapsnap %s\n" % FORMAT_VERSION, "#columns\t%s\n" % "\t".join(columns)]
         out.extend("#%s\t%s\n" % (k, _esc(v)) for k, v in fields)
         return "".join(out)
-
     def write(self, header):
         directory = os.path.dirname(os.path.abspath(self.path))
         tmp = os.path.join(directory, ".%s.tmp%d" % (os.path.basename(self.path), os.getpid()))
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        files = []
         out = None
         try:
             with open(fd, "wb") as raw:
-                gz = gzip.GzipFile(filename="", mode="wb", fileobj=raw, compresslevel=self.options.compresslevel,
-                                   mtime=0) if self.compress else None
-                # zlib releases the GIL: compressing in a thread overlaps with the merge.
-                out = _BackgroundWriter(gz) if gz is not None else raw
+                out = _GzipMembers(raw, self.options.compresslevel) if self.compress else raw
                 out.write(header.encode("utf-8", "replace"))
-                if self.runs:
-                    if self.lines:
-                        self.flush_run()
-                    files = [open(run, encoding="utf-8", newline="\n") for run in self.runs]
-                    merged = heapq.merge(*files)
-                else:
-                    self.lines.sort()
-                    merged = self.lines
-                merged = iter(merged)
-                while True:
-                    chunk = list(islice(merged, 8192))
-                    if not chunk:
-                        break
-                    out.write("".join(chunk).encode("utf-8", "replace"))
+                for chunk in self.sorted_chunks():
+                    out.write(chunk)
                 out.write(("#end\t%d\n" % self.total()).encode())
                 if out is not raw:
                     out.close()
-                    gz.close()
                 raw.flush()
                 os.fsync(raw.fileno())
             os.replace(tmp, self.path)
             _fsync_dir(directory)
         except BaseException:
-            if type(out) is _BackgroundWriter:
+            if type(out) is _GzipMembers:
                 out.stop()
             if os.path.exists(tmp):
                 os.unlink(tmp)
             raise
         finally:
-            for f in files:
-                f.close()
             for run in self.runs:
-                if os.path.exists(run):
-                    os.unlink(run)
+                run.remove()
             self.lines.clear()
         return self.path
 
+    def sorted_chunks(self):
+        """All lines in byte order, as UTF-8 chunks of about ``_PARTITION`` lines.
 
-class _BackgroundWriter:
-    """Writes byte chunks to ``sink`` from a thread, so compression overlaps the caller's work."""
+        With runs on disk, the order is cut into ranges at sampled lines; each range is read
+        from every run, sorted (the runs' pieces are sorted already: a C merge) and yielded.
+        """
+        if not self.runs:
+            lines = self.lines
+            lines.sort()
+            for start in range(0, len(lines), _PARTITION):
+                chunk = lines[start:start + _PARTITION]
+                chunk.append(b"")
+                yield b"\n".join(chunk)
+            return
+        if self.lines:
+            self.flush_run()
+        runs = self.runs
+        step = max(1, _PARTITION // _BLOCK)
+        bounds = sorted(_chain(run.heads for run in runs))[step::step]
+        files = [open(run.path, "rb") for run in runs]
+        try:
+            starts = [0] * len(runs)
+            for bound in bounds + [None]:
+                lines = []
+                for r, run in enumerate(runs):
+                    f = files[r]
+                    end = run.size() if bound is None else run.position(f, bound)
+                    if end > starts[r]:
+                        f.seek(starts[r])
+                        piece = f.read(end - starts[r]).split(b"\n")
+                        piece.pop()
+                        lines += piece
+                        starts[r] = end
+                if lines:
+                    lines.sort()
+                    lines.append(b"")
+                    yield b"\n".join(lines)
+                del lines
+        finally:
+            for f in files:
+                f.close()
 
-    def __init__(self, sink):
+
+class _Run:
+    """A sorted run of lines on disk, in blocks of ``_BLOCK`` lines; each block's first line
+    is kept, so a line's place in the run is found with one block read."""
+
+    __slots__ = ("path", "heads", "offsets")
+
+    def __init__(self, path):
+        self.path = path
+        self.heads = []  # first line of each block, without its newline
+        self.offsets = [0]  # byte offset of each block, and the end
+
+    def add_block(self, head, size):
+        self.heads.append(head)
+        self.offsets.append(self.offsets[-1] + size)
+
+    def size(self):
+        return self.offsets[-1]
+
+    def position(self, f, line):
+        """Byte offset of the first line >= ``line`` in this run (read through ``f``)."""
+        block = bisect.bisect_right(self.heads, line) - 1
+        if block < 0:
+            return 0
+        start = self.offsets[block]
+        f.seek(start)
+        lines = f.read(self.offsets[block + 1] - start).split(b"\n")
+        lines.pop()
+        k = bisect.bisect_left(lines, line)
+        return start + sum(map(len, lines[:k])) + k
+
+    def remove(self):
+        if os.path.exists(self.path):
+            os.unlink(self.path)
+
+
+class _GzipMembers:
+    """Writes byte chunks to ``sink`` as gzip members, compressed by worker threads (zlib
+    releases the GIL) and written in order. Readers see one stream: gzip allows many members."""
+
+    def __init__(self, sink, level, workers=2, ahead=2):
         self.sink = sink
-        self.chunks = queue.Queue(maxsize=8)
-        self.error = None
-        self.thread = threading.Thread(target=self.drain, name="heapsnap-writer", daemon=True)
-        self.thread.start()
+        self.level = level
+        self.ahead = ahead
+        self.pending = collections.deque()  # [chunk, member or exception, done event], in order
+        self.work = queue.Queue()
+        self.threads = [threading.Thread(target=self.compress, name="heapsnap-gzip", daemon=True)
+                        for _ in range(workers)]
+        for thread in self.threads:
+            thread.start()
 
-    def drain(self):
+    def compress(self):
         while True:
-            chunk = self.chunks.get()
-            if chunk is None:
+            item = self.work.get()
+            if item is None:
                 return
-            if self.error is None:
-                try:
-                    self.sink.write(chunk)
-                except BaseException as e:  # reported by close(), in the capturing thread
-                    self.error = e
+            try:
+                z = zlib.compressobj(self.level, zlib.DEFLATED, 31)
+                item[1] = z.compress(item[0]) + z.flush()
+            except BaseException as e:  # raised in the writing thread
+                item[1] = e
+            item[0] = None
+            item[2].set()
 
     def write(self, chunk):
-        if self.error is not None:
-            raise self.error
-        self.chunks.put(chunk)
+        item = [chunk, None, threading.Event()]
+        self.pending.append(item)
+        self.work.put(item)
+        self.flush(len(self.pending) > self.ahead)
+
+    def flush(self, wait):
+        """Writes the members done, in order; with ``wait``, at least the first one."""
+        pending = self.pending
+        while pending and (wait or pending[0][2].is_set()):
+            item = pending.popleft()
+            item[2].wait()
+            if isinstance(item[1], BaseException):
+                raise item[1]
+            self.sink.write(item[1])
+            wait = False
 
     def close(self):
+        while self.pending:
+            self.flush(True)
         self.stop()
-        if self.error is not None:
-            raise self.error
 
     def stop(self):
-        """Ends the thread (idempotent); chunks already queued are still written."""
-        if self.thread.is_alive():
-            self.chunks.put(None)
-            self.thread.join()
+        """Ends the threads (idempotent)."""
+        for thread in self.threads:
+            if thread.is_alive():
+                self.work.put(None)
+        for thread in self.threads:
+            thread.join()
 
 
 # --- type facts ---------------------------------------------------------------
@@ -877,11 +1501,11 @@ _KIND_BASE = {"dict": dict, "list": list, "tuple": tuple, "set": set, "frozenset
 _CONTAINER_KINDS = ("dict", "list", "tuple", "set", "frozenset")
 _BRACKETS = {"dict": ("{", "}"), "list": ("[", "]"), "tuple": ("(", ")"), "set": ("{", "}"),
              "frozenset": ("{", "}")}
-_EXACT_KINDS = {
-    types.FunctionType: "function", types.MethodType: "method", _CellType: "cell", property: "property",
-    staticmethod: "staticmethod", classmethod: "classmethod", types.ModuleType: "module",
-    types.CodeType: "code", types.FrameType: "frame", types.BuiltinFunctionType: "builtin",
-}
+_EXACT_KINDS = {id(t): kind for t, kind in (  # by id(type)
+    (types.FunctionType, "function"), (types.MethodType, "method"), (_CellType, "cell"), (property, "property"),
+    (staticmethod, "staticmethod"), (classmethod, "classmethod"), (types.ModuleType, "module"),
+    (types.CodeType, "code"), (types.FrameType, "frame"), (types.BuiltinFunctionType, "builtin"),
+)}
 
 
 class _TypeInfo:
@@ -891,12 +1515,15 @@ class _TypeInfo:
     read through C descriptors (slots of user classes, named fields of builtin types).
     """
 
-    __slots__ = ("name", "kind", "sizeof", "length", "iterate", "attributes", "dict_desc", "expandable")
+    __slots__ = ("type", "name", "kind", "sizeof", "length", "iterate", "attributes", "dict_desc", "expandable",
+                 "plain", "bulk", "walk")
 
     def __init__(self, t):
+        self.type = t
         name = _esc(_type_name(t))
         self.name = "\\x23" + name[1:] if name.startswith("#") else name  # '#' starts header lines
-        kind = "type" if issubclass(t, type) else _EXACT_KINDS.get(t)
+        # (Looked up by id: hashing a class runs its metaclass's __hash__.)
+        kind = "type" if issubclass(t, type) else _EXACT_KINDS.get(id(t))
         if kind is None:
             for base_kind, base in _KIND_BASE.items():
                 if issubclass(t, base):
@@ -925,10 +1552,18 @@ class _TypeInfo:
                     elif (attr == "__dict__" and self.dict_desc is None and type(desc) is _getset_descriptor
                           and kind != "type"):  # a class's __dict__ is a new mappingproxy each time
                         self.dict_desc = desc
-        for attr in _NAMED_ATTRS.get(t, ()):
+        for attr in _NAMED_ATTRS.get(id(t), ()):
             attributes.append((attr, _descriptor(t, attr).__get__))
         self.attributes = tuple(attributes)
         self.expandable = bool(_type_flags(t) & _HAVE_GC) or kind == "code"
+        # A builtin container, or a subclass adding no attributes: its items are all it holds.
+        self.plain = kind in _CONTAINER_KINDS and self.dict_desc is None and not self.attributes
+        # How a group of these objects is formatted together: None formats one by one.
+        self.bulk = ("container" if self.plain and kind in ("dict", "list", "tuple")
+                     else "instance" if kind == "instance" else None)
+        # How the capture reads what one of these refers to; None: item by item (expand_one).
+        self.walk = (("dict" if kind == "dict" else "items" if kind in ("list", "tuple") else "set") if self.plain
+                     else "instance" if kind == "instance" else None)
 
 
 def _descriptor(t, attr):
@@ -982,8 +1617,26 @@ def _esc(s):
     return s.translate(_ESCAPES)
 
 
-def _sort_key(k):
-    return k if type(k) is str else ""
+def _module_sort_key(item):
+    return item[0] if type(item[0]) is str else ""
+
+
+def _all_str(tuples):
+    """For each tuple of ``tuples``, whether all its items are exact str (C loops only)."""
+    return map(all, map(map, repeat(_is), map(map, repeat(type), tuples), repeat(repeat(str))))
+
+
+def _one(v):
+    return (v,)
+
+
+def _plus_one(total, n):
+    return total + n + 1
+
+
+def _refcounts(objs):
+    """``sys.getrefcount`` of each of ``objs``, lazily."""
+    return map(sys.getrefcount, objs)
 
 
 def _thread_names():

@@ -1,0 +1,51 @@
+"""The capture on every CPython 3.8+ installed here (on PATH as python3.N, or under pyenv):
+complete, never running user code, each object once, sorted, with holder paths."""
+
+import glob
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from conftest import CAPTURE_DIR
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def interpreters():
+    """Path of each distinct CPython 3.8+ found, by version."""
+    candidates = [sys.executable]
+    candidates += [shutil.which("python3.%d" % minor) for minor in range(8, 16)]
+    root = os.environ.get("PYENV_ROOT", os.path.expanduser("~/.pyenv"))
+    candidates += sorted(glob.glob(os.path.join(root, "versions", "3.*", "bin", "python3")))
+    found = {}
+    for path in filter(None, candidates):
+        try:
+            out = subprocess.run([path, "-c", "import sys, platform; print(sys.version_info[0], sys.version_info[1], "
+                                              "platform.python_implementation())"],
+                                 capture_output=True, text=True, timeout=30).stdout.split()
+        except (OSError, subprocess.SubprocessError):
+            continue
+        if len(out) == 3 and out[2] == "CPython" and (int(out[0]), int(out[1])) >= (3, 8):
+            found.setdefault("%s.%s" % (out[0], out[1]), path)
+    return sorted(found.items(), key=lambda kv: tuple(map(int, kv[0].split("."))))
+
+
+@pytest.mark.parametrize("version,python", interpreters())
+def test_capture_on(version, python, tmp_path):
+    out = subprocess.run([python, os.path.join(HERE, "version_check.py"), CAPTURE_DIR, str(tmp_path / "v.hsnap.gz")],
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout)
+    assert result["python"].startswith(version)
+    assert result["user_code_calls"] == []
+    assert result["sorted"] and result["footer"]
+    assert result["ids_unique"], "every object is written once"
+    for name, (want, got) in result["counts"].items():
+        assert abs(got - want) <= max(60, want // 100), (name, want, got)
+    assert result["record_path"] == "version_app.records[0]"
+    assert result["slot_path"] == ["version_app.slots[7].value"]
+    assert result["big_value_path"] == ["version_app.big['key-19999']"]

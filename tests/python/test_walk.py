@@ -1,0 +1,132 @@
+"""The walk: every object exactly once with the right holder, however many paths lead to it,
+in big containers too; and the gzip output of several members."""
+
+import gzip
+import re
+import sys
+import types
+
+import heapsnap
+from conftest import Snapshot
+
+
+class Slotted:
+    __slots__ = ("value", "token")
+
+    def __init__(self, value, token):
+        self.value = value
+        self.token = token
+
+
+def capture(tmp_path, name="s.hsnap", **options):
+    return Snapshot(heapsnap.capture(str(tmp_path / name), heapsnap.CaptureOptions(**options)))
+
+
+def by_path(snap, module_name):
+    """Objects whose holder path starts at module ``module_name``, by path."""
+    found = {}
+    for o in snap.objects:
+        path = snap.path_of(o)
+        if path.startswith(module_name):
+            found.setdefault(path, []).append(o)
+    return found
+
+
+def install(name, **attrs):
+    module = types.ModuleType(name)
+    module.__dict__.update(attrs)
+    sys.modules[name] = module
+    return module
+
+
+def test_an_object_held_once_is_written_once_though_reached_twice(tmp_path):
+    # A slot value is reached by the slot's name and again among the instance's referents.
+    install("walk_slots", item=Slotted("slot-value-%d" % 1, "slot-token-%d" % 2))
+    try:
+        snap = capture(tmp_path)
+    finally:
+        del sys.modules["walk_slots"]
+    [value] = snap.exact("str", "'slot-value-1'")
+    assert snap.path_of(value) == "walk_slots.item.value"
+    assert not snap.exact("str", "'slot-token-2'"), "a secret slot's value is masked"
+    [token] = [o for o in snap.objects if snap.path_of(o) == "walk_slots.item.token"]
+    assert token["repr"] == "<redacted>"
+
+
+def test_big_containers_are_walked_whole_with_their_labels(tmp_path):
+    n = 40000  # several slices of the walk
+    shared = "shared-%d" % 7
+    big_dict = {"key-%d" % i: "value-%d" % i for i in range(n)}
+    big_dict["again"] = shared
+    big_list = ["item-%d" % i for i in range(n)] + [shared]
+    install("walk_big", big_dict=big_dict, big_list=big_list, also=shared)
+    try:
+        snap = capture(tmp_path, run_lines=20000)
+    finally:
+        del sys.modules["walk_big"]
+    paths = by_path(snap, "walk_big")
+    assert [o["repr"] for o in paths["walk_big.big_dict['key-39999']"]] == ["'value-39999'"]
+    assert [o["repr"] for o in paths["walk_big.big_list[39999]"]] == ["'item-39999'"]
+    assert len([p for p in paths if p.startswith("walk_big.big_list[")]) == n  # not the shared one:
+    [once] = snap.exact("str", "'shared-7'")  # held three times, written once, by the nearest holder
+    assert snap.path_of(once) == "walk_big.also"
+    keys = [o for o in snap.objects if o["type"] == "str" and re.fullmatch(r"'key-\d+'", o["repr"])]
+    assert len(keys) == n and all(k["edge"] == "<key>" for k in keys)
+
+
+def test_an_object_in_a_big_container_and_elsewhere_is_written_once(tmp_path):
+    payload = ["payload-%d" % i for i in range(30000)]
+    install("walk_twice", first=payload, second=list(payload))
+    try:
+        snap = capture(tmp_path)
+    finally:
+        del sys.modules["walk_twice"]
+    found = [o for o in snap.objects if o["type"] == "str" and o["repr"] == "'payload-29999'"]
+    assert len(found) == 1
+    assert snap.path_of(found[0]) in ("walk_twice.first[29999]", "walk_twice.second[29999]")
+
+
+def test_secrets_are_masked_in_big_dicts_too(tmp_path):
+    config = {"setting-%d" % i: "on-%d" % i for i in range(20000)}
+    config["db_password"] = "pw-%d" % 99
+    install("walk_secret", config=config)
+    try:
+        snap = capture(tmp_path)
+    finally:
+        del sys.modules["walk_secret"]
+    assert not snap.exact("str", "'pw-99'")
+    [masked] = [o for o in snap.objects if snap.path_of(o) == "walk_secret.config['db_password']"]
+    assert masked["repr"] == "<redacted>"
+
+
+def test_same_shaped_records_are_formatted_like_any_dict(tmp_path):
+    records = [{"id": i, "user": "user-%d" % i, "tags": ["t%d" % i, "x"], "token": "s-%d" % i} for i in range(5000)]
+    odd = {"id": 1, 2: "int key", "long": "y" * 300}
+    install("walk_records", records=records, odd=odd)
+    try:
+        snap = capture(tmp_path)
+    finally:
+        del sys.modules["walk_records"]
+    [first] = [o for o in snap.objects if snap.path_of(o) == "walk_records.records[0]"]
+    assert first["repr"] == "{'id': 0, 'user': 'user-0', 'tags': ['t0', 'x'], 'token': <redacted>}"
+    [o] = [o for o in snap.objects if snap.path_of(o) == "walk_records.odd"]
+    assert o["repr"].startswith("{'id': 1, 2: 'int key', 'long': 'yyyy") and o["repr"].endswith("y'…}")
+
+
+def test_the_gzip_file_is_several_members_read_as_one(tmp_path):
+    keep = ["member-%d" % i for i in range(100000)]  # more lines than one member holds
+    path = heapsnap.capture(str(tmp_path / "m.hsnap.gz"))
+    data = open(path, "rb").read()
+    assert data.count(b"\x1f\x8b\x08") >= 2
+    text = gzip.decompress(data).decode()
+    lines = text.split("\n")[:-1]
+    body = [line for line in lines if not line.startswith("#")]
+    assert lines[-1] == "#end\t%d" % len(body)
+    assert [b.encode() for b in body] == sorted(b.encode() for b in body)
+    del keep
+
+
+def test_every_credential_shape_has_an_anchor():
+    # Only text showing an anchor is searched for credentials: each shape must contain one.
+    for alternative in heapsnap.SECRET_VALUES.pattern.split("|"):
+        assert any(anchor in alternative for anchor in heapsnap._ANCHORS), alternative

@@ -1,0 +1,122 @@
+"""Run by every installed CPython (3.8+) in test_versions.py: capture a heap of hostile and
+ordinary objects, then check the snapshot with the standard library only. Prints a JSON result.
+
+    python3.X tests/python/version_check.py CAPTURE_DIR OUT
+"""
+
+import gc
+import gzip
+import json
+import sys
+import types
+
+sys.path.insert(0, sys.argv[1])
+import heapsnap  # noqa: E402
+
+CALLS = []
+
+
+def hook(name):
+    def run(self, *args, **kwargs):
+        CALLS.append(name)
+        raise RuntimeError("user code ran: " + name)
+    return run
+
+
+Hostile = type("Hostile", (), {name: hook(name) for name in (
+    "__repr__", "__str__", "__len__", "__sizeof__", "__eq__", "__hash__", "__iter__", "__getattr__",
+    "__getattribute__", "__bool__", "__format__", "__lt__")})
+HostileMeta = type("HostileMeta", (type,), {"__getattribute__": hook("meta"), "__hash__": hook("meta hash"),
+                                            "__eq__": hook("meta eq")})
+
+
+class Slotted:
+    __slots__ = ("value", "other")
+
+    def __init__(self, i):
+        self.value = "slot-%d" % i
+
+
+_type_name = type.__dict__["__name__"].__get__  # a class's name without its metaclass's hooks
+
+
+def census():
+    """Objects per type name: what gc tracks and everything it reaches."""
+    stack = gc.get_objects()
+    seen = {id(stack)}
+    counts = {}
+    for frame in sys._current_frames().values():
+        while frame is not None:
+            if frame.f_code is not census.__code__:
+                stack.extend(frame.f_locals.values())
+            frame = frame.f_back
+    while stack:
+        o = stack.pop()
+        if id(o) in seen:
+            continue
+        seen.add(id(o))
+        name = _type_name(type(o))
+        counts[name] = counts.get(name, 0) + 1
+        stack.extend(gc.get_referents(o))
+        if type(o) is dict:
+            stack.extend(o.keys())
+        elif type(o) is types.CodeType:
+            stack.extend((o.co_consts, o.co_names, o.co_filename, o.co_name))
+    return counts
+
+
+def main():
+    out = sys.argv[2]
+    module = types.ModuleType("version_app")
+    module.records = [{"id": i, "user": "user-%d" % i, "tags": ["t%d" % i]} for i in range(3000)]
+    module.big = {"key-%d" % i: "value-%d" % i for i in range(20000)}
+    module.slots = [Slotted(i) for i in range(1000)]
+    module.hostile = [Hostile(), HostileMeta("ByMeta", (), {})()]
+    sys.modules["version_app"] = module
+    gc.collect()
+    heapsnap.capture(out)
+    expected = census()
+    with gzip.open(out, "rt", encoding="utf-8") as f:
+        lines = f.read().split("\n")[:-1]
+    body = [line for line in lines if not line.startswith("#")]
+    header = dict(line[1:].split("\t", 1) for line in lines if line.startswith("#") and "\t" in line)
+    columns = header["columns"].split("\t")
+    rows = [dict(zip(columns, line.split("\t"))) for line in body]
+    by_id = {r["id"]: r for r in rows}
+
+    def path(r):
+        """The holder path, joined as FORMAT.md says readers show it."""
+        edges = []
+        while r is not None:
+            edges.append(r["edge"])
+            r = by_id.get(r["parent"])
+        out = ""
+        for edge in reversed(edges):
+            if out.endswith(".__dict__") and edge.startswith("['") and edge.endswith("']"):
+                out = out[:-len(".__dict__")] + "." + edge[2:-2]
+            elif out and (edge[:1].isalpha() or edge[:1] == "<"):
+                out += " " + edge
+            else:
+                out += edge
+        return out
+
+    found = {}
+    for r in rows:
+        name = r["type"].rpartition(".")[2]
+        found[name] = found.get(name, 0) + 1
+    [first] = [r for r in rows if r["repr"] == "{'id': 0, 'user': 'user-0', 'tags': ['t0']}"]
+    print(json.dumps({
+        "python": sys.version.split()[0],
+        "user_code_calls": CALLS,
+        "sorted": [b.encode() for b in body] == sorted(b.encode() for b in body),
+        "footer": lines[-1] == "#end\t%d" % len(body),
+        "ids_unique": len(by_id) == len(rows),
+        "counts": {name: [expected.get(name, 0), found.get(name, 0)] for name in
+                   ("str", "int", "dict", "tuple", "list", "function", "code", "type", "Slotted")},
+        "record_path": path(first),
+        "slot_path": [path(r) for r in rows if r["repr"] == "'slot-7'"],
+        "big_value_path": [path(r) for r in rows if r["repr"] == "'value-19999'"],
+    }))
+
+
+main()
