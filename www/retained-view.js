@@ -18,7 +18,8 @@ export async function renderRetained(section, analyzer, snapshotKey, name) {
   section.append(
     el('h2', '', 'Who keeps it alive'),
     el('p', 'muted', `In ${name}: each object with what it alone keeps alive (its retained size — what would be ` +
-      'freed if it let go). Open a row for what it retains; select one for everything that refers to it.'),
+      'freed if it let go); modules are opened, their globals listed in their place. Open a row for what it ' +
+      'retains; select one for everything that refers to it.'),
   );
   const columns = el('div', 'dom-row dom-head');
   columns.append(el('span', 'num', 'retained'), el('span', 'num', 'shallow'), el('span', '', 'object'));

@@ -67,24 +67,67 @@ impl Retained {
         children
     }
 
-    /// For the objects of type `type_index`: the holders that retain most of them, as
-    /// `(holder index, bytes, objects)`, largest first. Each object counts for its immediate
-    /// dominator (so a dict of dicts holds its dicts, and is itself held by its own holder).
-    pub fn holders_of_type(&self, snap: &Snapshot, type_index: u32, top: usize) -> Vec<(usize, u64, u64)> {
-        let mut by_holder: rustc_hash::FxHashMap<u32, (u64, u64)> = rustc_hash::FxHashMap::default();
-        for (t, range) in snap.type_runs() {
-            if t != type_index {
-                continue;
-            }
-            for v in range {
-                let d = self.dominators.idom[v];
-                if d != NO_NODE {
-                    let e = by_holder.entry(d).or_insert((0, 0));
-                    e.0 += self.dominators.retained[v];
-                    e.1 += 1;
-                }
+    /// The tops of the dominator tree (roots, and what several roots share) with module
+    /// namespaces opened: a module, and its `__dict__`, are replaced by what they alone keep,
+    /// so that globals such as `app.cache` come first. Most retained first.
+    pub fn tops(&self, snap: &Snapshot) -> Vec<usize> {
+        let is_namespace = |i: usize| {
+            let o = snap.object(i);
+            o.type_name() == "module"
+                || (o.type_name() == "dict"
+                    && o.edge().as_deref() == Some(".__dict__")
+                    && snap.parent_index(i).is_some_and(|p| snap.object(p).type_name() == "module"))
+        };
+        let tree = DominatorTree::of(&self.dominators);
+        let mut open: Vec<usize> = self.dominated_by(None);
+        let mut tops = Vec::new();
+        while let Some(v) = open.pop() {
+            if is_namespace(v) {
+                open.extend(tree.children_of(v as u32).iter().map(|&c| c as usize));
+            } else {
+                tops.push(v);
             }
         }
+        let sizes = &self.dominators.retained;
+        tops.sort_by(|&a, &b| sizes[b].cmp(&sizes[a]).then(a.cmp(&b)));
+        tops
+    }
+
+    /// For the objects of type `type_index`: the holders that retain most of them, as
+    /// `(holder index, bytes, objects)`, largest first. Each object counts for its immediate
+    /// dominator, with what it retains less what the objects of the type nested in it retain
+    /// (they count for their own holders): so a dict of dicts is the holder of its dicts, not
+    /// the module dict that holds it, and every byte counts once.
+    pub fn holders_of_type(&self, snap: &Snapshot, type_index: u32, top: usize) -> Vec<(usize, u64, u64)> {
+        let mut is_type = vec![false; snap.len()];
+        for (t, range) in snap.type_runs() {
+            if t == type_index {
+                is_type[range].fill(true);
+            }
+        }
+        let retained = &self.dominators.retained;
+        let idom = &self.dominators.idom;
+        let mut by_holder: rustc_hash::FxHashMap<u32, (u64, u64)> = rustc_hash::FxHashMap::default();
+        let mut open: Vec<(u32, u64)> = Vec::new(); // objects of the type on the path, and what nests in them
+        DominatorTree::of(&self.dominators).walk(|v, leaving| {
+            if !is_type[v as usize] {
+                return;
+            }
+            if !leaving {
+                if let Some(outer) = open.last_mut() {
+                    outer.1 += retained[v as usize];
+                }
+                open.push((v, 0));
+                return;
+            }
+            let (_, nested) = open.pop().expect("entered before left");
+            let holder = idom[v as usize];
+            if holder != NO_NODE {
+                let e = by_holder.entry(holder).or_insert((0, 0));
+                e.0 += retained[v as usize] - nested;
+                e.1 += 1;
+            }
+        });
         let mut out: Vec<(usize, u64, u64)> = by_holder.into_iter().map(|(h, (b, n))| (h as usize, b, n)).collect();
         out.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         out.truncate(top);
@@ -121,51 +164,76 @@ pub fn top_retainers(snap: &Snapshot, retained: &Retained, top: usize) -> Vec<Re
 /// Retained bytes per type: a walk of the dominator tree that counts an object only when no
 /// object of its type dominates it (so a list of lists counts once).
 fn by_type(snap: &Snapshot, dom: &Dominators) -> Vec<u64> {
-    let n = snap.len();
-    let mut type_of = vec![0u32; n];
+    let mut type_of = vec![0u32; snap.len()];
     for (t, range) in snap.type_runs() {
         type_of[range].fill(t);
     }
-    // Children of each node in the dominator tree (CSR).
-    let mut start = vec![0u32; n + 1];
-    for &d in &dom.idom {
-        if d != NO_NODE {
-            start[d as usize + 1] += 1;
-        }
-    }
-    for k in 1..=n {
-        start[k] += start[k - 1];
-    }
-    let mut fill = start.clone();
-    let mut children = vec![0u32; start[n] as usize];
-    for (v, &d) in dom.idom.iter().enumerate() {
-        if d != NO_NODE {
-            children[fill[d as usize] as usize] = v as u32;
-            fill[d as usize] += 1;
-        }
-    }
     let mut totals = vec![0u64; snap.type_names().len()];
     let mut on_path = vec![0u32; snap.type_names().len()];
-    let mut stack: Vec<(u32, bool)> = Vec::new(); // (node, leaving)
-    for top in (0..n).filter(|&v| dom.idom[v] == NO_NODE) {
-        stack.push((top as u32, false));
-        while let Some((v, leaving)) = stack.pop() {
-            let t = type_of[v as usize] as usize;
-            if leaving {
-                on_path[t] -= 1;
-                continue;
+    DominatorTree::of(dom).walk(|v, leaving| {
+        let t = type_of[v as usize] as usize;
+        if leaving {
+            on_path[t] -= 1;
+            return;
+        }
+        if on_path[t] == 0 {
+            totals[t] += dom.retained[v as usize];
+        }
+        on_path[t] += 1;
+    });
+    totals
+}
+
+/// The children of each node of a dominator tree (CSR), for walks down from its tops.
+struct DominatorTree<'a> {
+    idom: &'a [u32],
+    start: Vec<u32>,
+    children: Vec<u32>,
+}
+
+impl<'a> DominatorTree<'a> {
+    fn of(dom: &'a Dominators) -> DominatorTree<'a> {
+        let n = dom.idom.len();
+        let mut start = vec![0u32; n + 1];
+        for &d in &dom.idom {
+            if d != NO_NODE {
+                start[d as usize + 1] += 1;
             }
-            if on_path[t] == 0 {
-                totals[t] += dom.retained[v as usize];
+        }
+        for k in 1..=n {
+            start[k] += start[k - 1];
+        }
+        let mut fill = start.clone();
+        let mut children = vec![0u32; start[n] as usize];
+        for (v, &d) in dom.idom.iter().enumerate() {
+            if d != NO_NODE {
+                children[fill[d as usize] as usize] = v as u32;
+                fill[d as usize] += 1;
             }
-            on_path[t] += 1;
-            stack.push((v, true));
-            for &c in &children[start[v as usize] as usize..start[v as usize + 1] as usize] {
-                stack.push((c, false));
+        }
+        DominatorTree { idom: &dom.idom, start, children }
+    }
+
+    fn children_of(&self, v: u32) -> &[u32] {
+        &self.children[self.start[v as usize] as usize..self.start[v as usize + 1] as usize]
+    }
+
+    /// Depth first from each top (a node without a dominator): `visit(v, false)` on the way
+    /// down, `visit(v, true)` once all below `v` was visited.
+    fn walk(&self, mut visit: impl FnMut(u32, bool)) {
+        let mut stack: Vec<(u32, bool)> = Vec::new(); // (node, leaving)
+        for top in (0..self.idom.len()).filter(|&v| self.idom[v] == NO_NODE) {
+            stack.push((top as u32, false));
+            while let Some((v, leaving)) = stack.pop() {
+                visit(v, leaving);
+                if leaving {
+                    continue;
+                }
+                stack.push((v, true));
+                stack.extend(self.children_of(v).iter().map(|&c| (c, false)));
             }
         }
     }
-    totals
 }
 
 #[cfg(test)]
@@ -204,5 +272,38 @@ mod tests {
         assert_eq!(tops.len(), 3, "the two roots and the shared str");
         let str_type = snap.type_names().iter().position(|t| &**t == "str").unwrap() as u32;
         assert_eq!(r.holders_of_type(&snap, str_type, 5), vec![(at(0xb0), 100, 2)]);
+    }
+
+    #[test]
+    fn tops_open_module_namespaces() {
+        // A module whose namespace holds a big list and a small str; a second root.
+        let text = "#heapsnap 1\n#columns\ttype\trepr\tsize\tlen\tid\tparent\tedge\trefs\n\
+                    module\t<module 'app'>\t70\t-\ta0\t-\tapp\tb0\n\
+                    dict\t{…}\t100\t2\tb0\ta0\t.__dict__\tc0 d0\n\
+                    list\t[…]\t500\t1\tc0\tb0\t['big']\t-\n\
+                    str\t'x'\t50\t1\td0\tb0\t['small']\t-\n\
+                    dict\t{…}\t200\t0\te0\t-\tother\t-\n#end\t5\n";
+        let snap = Snapshot::parse("r", text.as_bytes().to_vec()).unwrap();
+        let r = Retained::of(&snap).unwrap();
+        let at = |id: u64| (0..snap.len()).find(|&i| snap.id(i) == id).unwrap();
+        assert_eq!(r.dominated_by(None), vec![at(0xa0), at(0xe0)]);
+        assert_eq!(r.tops(&snap), vec![at(0xc0), at(0xe0), at(0xd0)]);
+    }
+
+    #[test]
+    fn a_dict_of_dicts_is_their_holder() {
+        // A module dict holds a cache dict that alone holds two record dicts (and their strs).
+        let text = "#heapsnap 1\n#columns\ttype\trepr\tsize\tlen\tid\tparent\tedge\trefs\n\
+                    dict\t{…}\t30\t1\ta0\t-\tapp\tb0\n\
+                    dict\t{…}\t50\t2\tb0\ta0\t['cache']\tc0 d0\n\
+                    dict\t{…}\t60\t1\tc0\tb0\t['x']\te0\n\
+                    dict\t{…}\t60\t1\td0\tb0\t['y']\t-\n\
+                    str\t'e'\t40\t1\te0\tc0\t['v']\t-\n#end\t5\n";
+        let snap = Snapshot::parse("r", text.as_bytes().to_vec()).unwrap();
+        let r = Retained::of(&snap).unwrap();
+        let at = |id: u64| (0..snap.len()).find(|&i| snap.id(i) == id).unwrap();
+        let dict_type = snap.type_names().iter().position(|t| &**t == "dict").unwrap() as u32;
+        assert_eq!(r.holders_of_type(&snap, dict_type, 5), vec![(at(0xb0), 100 + 60, 2), (at(0xa0), 50, 1)]);
+        assert_eq!(r.by_type[dict_type as usize], 30 + 50 + 100 + 60, "every byte once, under the root dict");
     }
 }

@@ -396,16 +396,18 @@ impl Workspace {
     }
 
     /// The objects that `index` alone keeps alive (or, with no index, the tops of the
-    /// dominator tree), most retained first, at most `limit`; computes the snapshot's
+    /// dominator tree, module namespaces opened), most retained first, at most `limit`; computes the snapshot's
     /// dominators on first use. Errors when the snapshot has no edges.
     pub fn dominated(&mut self, key: u32, index: Option<u32>, limit: usize) -> Result<JsValue, JsError> {
         let (snap, r) = self.with_retained(key)?;
-        let nodes: Vec<NodeOut> = r
-            .dominated_by(index.map(|i| i as usize))
-            .into_iter()
-            .take(limit)
-            .map(|i| NodeOut::of(snap, r, i))
-            .collect();
+        let nodes: Vec<NodeOut> = match index {
+            Some(i) => r.dominated_by(Some(i as usize)),
+            None => r.tops(snap),
+        }
+        .into_iter()
+        .take(limit)
+        .map(|i| NodeOut::of(snap, r, i))
+        .collect();
         to_js(&nodes)
     }
 
