@@ -24,7 +24,9 @@ let COLUMNS = ALL_COLUMNS.filter((c) => !c.edges);
 const state = { analysis: null, sortKey: 'bytesDelta', descending: true, filter: '', expanded: new Set(), focus: null };
 let items = []; // what the table shows, in order: {key, kind: 'type' | 'groups', row, groups?}
 let typeCount = 0;
-const heights = new Map(); // measured height of each item, by key
+const heights = new Map(); // measured height of each item unlike the typical one, by key
+let typical = ROW_HEIGHT; // the height of a type row, once one was measured
+let offsetsCache = null; // offsets() until the items or a height change
 let frame = 0;
 let onChange = () => {};
 let onRaw = () => {};
@@ -136,15 +138,18 @@ function renderBody() {
     if (state.expanded.has(r.typeName)) items.push({ key: `g:${r.typeName}`, kind: 'groups', row: r, groups: groups ?? [] });
   }
   typeCount = rows.length;
+  offsetsCache = null;
   document.getElementById('comparison').setAttribute('aria-rowcount', String(rows.length + 1));
   document.getElementById('comparison-count').textContent = `${fmt.count(rows.length)} types`;
   renderWindow();
 }
 
-/** Top offset of every item (and the total height), from measured or guessed heights. */
+/** Top offset of every item (and the total height), from measured or typical heights. */
 function offsets() {
+  if (offsetsCache) return offsetsCache;
   const at = new Float64Array(items.length + 1);
-  for (let i = 0; i < items.length; i++) at[i + 1] = at[i] + (heights.get(items[i].key) ?? ROW_HEIGHT);
+  for (let i = 0; i < items.length; i++) at[i + 1] = at[i] + (heights.get(items[i].key) ?? typical);
+  offsetsCache = at;
   return at;
 }
 
@@ -169,11 +174,16 @@ function renderWindow(again = true) {
   let changed = false;
   for (let i = first; i < last; i++) {
     const height = rendered[i - first + 1].getBoundingClientRect().height;
-    if (height && Math.abs((heights.get(items[i].key) ?? ROW_HEIGHT) - height) > 0.5) {
+    if (!height) continue;
+    if (typical === ROW_HEIGHT && items[i].kind === 'type') typical = height; // rows unseen yet are like it
+    if (Math.abs((heights.get(items[i].key) ?? typical) - height) > 0.5) {
       heights.set(items[i].key, height);
       changed = true;
+    } else if (heights.has(items[i].key) && Math.abs(height - typical) <= 0.5) {
+      heights.delete(items[i].key);
     }
   }
+  if (changed) offsetsCache = null;
   const focused = state.focus && body.querySelector(`tr[data-key="${CSS.escape(state.focus)}"]`);
   if (hadFocus && focused) focused.focus({ preventScroll: true });
   if (changed && again) renderWindow(false);
