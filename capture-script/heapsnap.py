@@ -818,7 +818,7 @@ class _Capture:
             keys = flat[0::2]
             values = self.item_texts(flat[1::2], depth + 1)
             if self.redact:
-                for i in self.secret_positions(keys):
+                for i in self.secret_positions(keys, False):
                     values[i] = _REDACTED
             parts = list(map("%s: %s".__mod__, zip(self.item_texts(keys, depth + 1), values)))
             del keys, values
@@ -903,7 +903,7 @@ class _Capture:
         groups = collections.defaultdict(list)
         collections.deque(map(list.append, map(groups.__getitem__, shapes), range(len(rows))), 0)
         for shape, at in groups.items():
-            template, columns = self.template(shape, attrs)
+            template, columns = self.template(shape, attrs, len(at) > 1)
             if columns:
                 table = list(zip(*map(rows.__getitem__, at)))
                 texts = [self.item_texts(list(table[j]), depth + 1) for j in columns]
@@ -915,13 +915,14 @@ class _Capture:
             collections.deque(map(bodies.__setitem__, at, out), 0)
         return bodies
 
-    def template(self, shape, attrs):
+    def template(self, shape, attrs, keep):
         """The %-template of the body of a container with keys ``shape`` (exact str), and the
-        indexes of the values it shows: values under secret-looking keys are masked."""
+        indexes of the values it shows: values under secret-looking keys are masked. With
+        ``keep``, it is kept for later containers of that shape."""
         found = self.templates.get((shape, attrs))
         if found is None:
             names = list(shape)
-            secret = set(self.secret_positions(names)) if self.redact else ()
+            secret = set(self.secret_positions(names, keep)) if self.redact else ()
             if attrs:
                 shown, between = names, "="
             else:
@@ -937,14 +938,20 @@ class _Capture:
                     parts.append(text + "%s")
                     columns.append(j)
             found = (", ".join(parts), columns)
-            if len(self.templates) < _KEY_CACHE:
+            if keep and len(self.templates) < _KEY_CACHE:
+                # (Only a shape that repeats: a cache holding its keys makes them look shared.)
                 self.templates[(shape, attrs)] = found
         return found
 
-    def secret_positions(self, names):
-        """Indexes of the exact str ``names`` that look secret (dict keys, attribute names)."""
+    def secret_positions(self, names, remember=True):
+        """Indexes of the exact str ``names`` that look secret (dict keys, attribute names);
+        with ``remember``, the verdicts are kept for the names met again."""
         at = list(compress(range(len(names)), map(_is, map(type, names), repeat(str))))
         strs = list(map(names.__getitem__, at))
+        if not remember:
+            found = set(self.secret_names(list(dict.fromkeys(strs))))
+            self.masked_names.update(found)
+            return list(compress(at, map(found.__contains__, strs)))
         verdicts = self.key_verdicts
         if len(verdicts) > _KEY_CACHE:
             verdicts.clear()
@@ -998,7 +1005,8 @@ class _Capture:
         if cache and len(self.key_labels) < _KEY_CACHE:
             self.key_labels.update(zip(keys, labels))
         if self.redact:
-            self.secret_positions(keys)  # notes the secret-looking ones in secret_keys
+            # (Not into key_verdicts: a cache holding each key would make it look shared.)
+            self.masked_names.update(self.secret_names(keys))
         return labels
 
     def secret_names(self, names):
