@@ -34,6 +34,7 @@ import platform
 import queue
 import re
 import socket
+import struct
 import sys
 import threading
 import time
@@ -1445,13 +1446,17 @@ class _Run:
 
 class _GzipMembers:
     """Writes byte chunks to ``sink`` as gzip members, compressed by worker threads (zlib
-    releases the GIL) and written in order. Readers see one stream: gzip allows many members."""
+    releases the GIL) and written in order. Readers see one stream: gzip allows many members.
+    The first member's header carries the total text size (extra field ``HS``, FORMAT.md), so
+    that readers can size their buffer at once."""
 
     def __init__(self, sink, level, workers=2, ahead=2):
         self.sink = sink
+        self.start = sink.tell()
         self.level = level
         self.ahead = ahead
-        self.pending = collections.deque()  # [chunk, member or exception, done event], in order
+        self.total = 0
+        self.pending = collections.deque()  # [chunk, member or exception, done event, first?], in order
         self.work = queue.Queue()
         self.threads = [threading.Thread(target=self.compress, name="heapsnap-gzip", daemon=True)
                         for _ in range(workers)]
@@ -1463,16 +1468,23 @@ class _GzipMembers:
             item = self.work.get()
             if item is None:
                 return
+            chunk = item[0]
             try:
-                z = zlib.compressobj(self.level, zlib.DEFLATED, 31)
-                item[1] = z.compress(item[0]) + z.flush()
+                if item[3]:
+                    z = zlib.compressobj(self.level, zlib.DEFLATED, -15)  # raw deflate, our own header
+                    item[1] = b"".join((_GZIP_HEAD, z.compress(chunk), z.flush(),
+                                        struct.pack("<II", zlib.crc32(chunk), len(chunk) & 0xFFFFFFFF)))
+                else:
+                    z = zlib.compressobj(self.level, zlib.DEFLATED, 31)
+                    item[1] = z.compress(chunk) + z.flush()
             except BaseException as e:  # raised in the writing thread
                 item[1] = e
-            item[0] = None
+            item[0] = chunk = None
             item[2].set()
 
     def write(self, chunk):
-        item = [chunk, None, threading.Event()]
+        item = [chunk, None, threading.Event(), self.total == 0 and not self.pending]
+        self.total += len(chunk)
         self.pending.append(item)
         self.work.put(item)
         self.flush(len(self.pending) > self.ahead)
@@ -1492,6 +1504,10 @@ class _GzipMembers:
         while self.pending:
             self.flush(True)
         self.stop()
+        end = self.sink.tell()
+        self.sink.seek(self.start + _GZIP_SIZE_AT)
+        self.sink.write(struct.pack("<Q", self.total))
+        self.sink.seek(end)
 
     def stop(self):
         """Ends the threads (idempotent)."""
@@ -1500,6 +1516,12 @@ class _GzipMembers:
                 self.work.put(None)
         for thread in self.threads:
             thread.join()
+
+
+# The header of the first gzip member (RFC 1952): no name, time 0, unknown OS, and an extra
+# field holding subfield HS, the total uncompressed size (8 bytes, little-endian, filled last).
+_GZIP_HEAD = b"\x1f\x8b\x08\x04\0\0\0\0\0\xff" + struct.pack("<H2sHQ", 12, b"HS", 8, 0)
+_GZIP_SIZE_AT = len(_GZIP_HEAD) - 8
 
 
 # --- type facts ---------------------------------------------------------------

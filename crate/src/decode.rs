@@ -48,8 +48,13 @@ pub fn decompress(bytes: Vec<u8>, options: &ReadOptions) -> Result<Vec<u8>> {
     Ok(out)
 }
 
-/// A capacity guess from the gzip trailer (uncompressed size mod 2^32 of the last member).
+/// A capacity guess: the total size the capture writes in its first member's header (extra
+/// subfield `HS`), else the gzip trailer's (uncompressed size mod 2^32 of the last member).
 fn size_hint(bytes: &[u8], limit: u64) -> usize {
+    if let Some(total) = total_size_field(bytes) {
+        // Trusted only as far as snapshot text compresses (about 7x): a lie costs nothing.
+        return total.min(limit).min(bytes.len() as u64 * 16).min(1 << 30) as usize;
+    }
     let Some(tail) = bytes.len().checked_sub(4).map(|at| &bytes[at..]) else {
         return 0;
     };
@@ -57,6 +62,26 @@ fn size_hint(bytes: &[u8], limit: u64) -> usize {
     // A trailer claiming less than the compressed size is from a multi-member or odd stream.
     let guess = if isize < bytes.len() as u64 { bytes.len() as u64 * 4 } else { isize };
     guess.min(limit).min(1 << 30) as usize
+}
+
+/// The `HS` subfield of the first gzip member's extra field (FORMAT.md): the total
+/// uncompressed size, little-endian. Only a hint: the inflated size is what counts.
+pub fn total_size_field(bytes: &[u8]) -> Option<u64> {
+    const FEXTRA: u8 = 4;
+    if !is_gzip(bytes) || bytes.len() < 12 || bytes[3] & FEXTRA == 0 {
+        return None;
+    }
+    let xlen = u16::from_le_bytes([bytes[10], bytes[11]]) as usize;
+    let mut extra = bytes.get(12..12 + xlen)?;
+    while extra.len() >= 4 {
+        let len = u16::from_le_bytes([extra[2], extra[3]]) as usize;
+        let data = extra.get(4..4 + len)?;
+        if &extra[..2] == b"HS" && len == 8 {
+            return Some(u64::from_le_bytes(data.try_into().ok()?));
+        }
+        extra = &extra[4 + len..];
+    }
+    None
 }
 
 #[cfg(test)]
@@ -87,6 +112,24 @@ mod tests {
         let mut two = gz(b"a\n");
         two.extend(gz(b"b\n"));
         assert_eq!(decompress(two, &ReadOptions::default()).unwrap(), b"a\nb\n");
+    }
+
+    #[test]
+    fn the_total_size_field_is_read_and_only_a_hint() {
+        // A first member with extra field HS as the capture writes it, then a second member.
+        let mut member = vec![0x1f, 0x8b, 8, 4, 0, 0, 0, 0, 0, 0xff, 12, 0, b'H', b'S', 8, 0];
+        member.extend(5u64.to_le_bytes());
+        let plain = gz(b"ab\n");
+        member.extend(&plain[10..]); // the deflate data and trailer of a member without extras
+        assert_eq!(total_size_field(&member), Some(5));
+        let mut two = member.clone();
+        two.extend(gz(b"c\n"));
+        assert_eq!(decompress(two, &ReadOptions::default()).unwrap(), b"ab\nc\n");
+        assert_eq!(total_size_field(&gz(b"x")), None);
+        // A lying hint changes nothing but the first allocation.
+        let mut lie = member.clone();
+        lie[16..24].copy_from_slice(&(1u64 << 40).to_le_bytes());
+        assert_eq!(decompress(lie, &ReadOptions::default()).unwrap(), b"ab\n");
     }
 
     #[test]

@@ -3,6 +3,7 @@ in big containers too; and the gzip output of several members."""
 
 import gzip
 import re
+import struct
 import sys
 import types
 
@@ -113,12 +114,14 @@ def test_same_shaped_records_are_formatted_like_any_dict(tmp_path):
     assert o["repr"].startswith("{'id': 1, 2: 'int key', 'long': 'yyyy") and o["repr"].endswith("y'…}")
 
 
-def test_the_gzip_file_is_several_members_read_as_one(tmp_path):
+def test_the_gzip_file_is_several_members_read_as_one_with_its_size_up_front(tmp_path):
     keep = ["member-%d" % i for i in range(100000)]  # more lines than one member holds
     path = heapsnap.capture(str(tmp_path / "m.hsnap.gz"))
     data = open(path, "rb").read()
     assert data.count(b"\x1f\x8b\x08") >= 2
     text = gzip.decompress(data).decode()
+    # The first member's extra field says how big the text is (FORMAT.md: subfield HS).
+    assert data[3] & 4 and struct.unpack("<H2sHQ", data[10:24]) == (12, b"HS", 8, len(text.encode()))
     lines = text.split("\n")[:-1]
     body = [line for line in lines if not line.startswith("#")]
     assert lines[-1] == "#end\t%d" % len(body)
