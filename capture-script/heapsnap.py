@@ -786,28 +786,30 @@ class _Capture:
         base = _KIND_BASE[kind]
         open_, close = _BRACKETS[kind]
         lens = list(map(base.__len__, objs))
-        wrap = "%s" if info.type is base else info.name.replace("%", "%%") + "(%s)"  # a subclass: Name(<literal>)
+        # A subclass shows as Name(<literal>).
+        prefix, suffix = ("", "") if info.type is base else (info.name + "(", ")")
         if depth >= self.options.max_depth:
-            return [wrap % ("%s…%d%s" % (open_, n, close) if n else open_ + close) for n in lens]
+            return [prefix + ("%s…%d%s" % (open_, n, close) if n else open_ + close) + suffix for n in lens]
+        template = prefix.replace("%", "%%") + open_ + "%s" + close + suffix
         m = self.options.max_items
-        limit = self.max_repr
-        texts = [None] * len(objs)
+        slow = lambda o: self.format(o, depth)  # noqa: E731  (past the room: item by item)
         if kind == "dict":
             # One C call reads the keys and the values (up to m + 1 of each) of every dict.
-            heads = list(map(tuple, map(islice, _chain(zip(map(dict.keys, objs), map(dict.values, objs))),
-                                        repeat(m + 1))))
+            views = _chain(zip(map(dict.keys, objs), map(dict.values, objs)))
+            heads = list(map(tuple, views if max(lens) <= m else map(islice, views, repeat(m + 1))))
             shapes, rows = heads[0::2], heads[1::2]
-            del heads
+            del heads, views
+            if (lens == list(map(len, shapes)) and max(lens) <= m
+                    and all(map(_is, map(type, _chain(shapes)), repeat(str)))):
+                return self.wrapped(template, self.shaped_bodies(shapes, rows, depth, False), slow, objs)
+            texts = [None] * len(objs)
             shaped = [i for i, (n, k, plain) in enumerate(zip(lens, map(len, shapes), _all_str(shapes)))
                       if plain and n == k <= m]
             if shaped:
                 bodies = self.shaped_bodies(list(map(shapes.__getitem__, shaped)),
                                             list(map(rows.__getitem__, shaped)), depth, False)
-                for i, body in zip(shaped, bodies):
-                    texts[i] = (wrap % ("{" + body + "}") if len(body) <= limit
-                                else self.format(objs[i], depth))  # past the room: item by item
-                if len(shaped) == len(objs):
-                    return texts
+                collections.deque(map(texts.__setitem__, shaped, self.wrapped(
+                    template, bodies, slow, list(map(objs.__getitem__, shaped)))), 0)
             del shapes, rows
             rest = [i for i, text in enumerate(texts) if text is None]
             objs = list(map(objs.__getitem__, rest))
@@ -832,22 +834,32 @@ class _Capture:
             parts = self.item_texts(flat, depth + 1)
         del flat
         bounds = list(accumulate(counts, initial=0))
-        bodies = map(", ".join, map(parts.__getitem__, map(slice, bounds, bounds[1:])))
-        single = "," if kind == "tuple" else ""
-        out = []
-        for o, body, k, n in zip(objs, bodies, counts, lens):
-            if len(body) > limit:
-                out.append(self.format(o, depth))  # past the room: item by item, as it is now
-                continue
-            if n > k:
-                body += ", …%d" % (n - k)
-            elif n == 1:
-                body += single
-            out.append(wrap % (open_ + body + close))
+        bodies = list(map(", ".join, map(parts.__getitem__, map(slice, bounds, bounds[1:]))))
+        if lens == counts and (kind != "tuple" or 1 not in lens):
+            out = self.wrapped(template, bodies, slow, objs)  # all shown
+        else:
+            out = []
+            for o, body, k, n in zip(objs, bodies, counts, lens):
+                if len(body) > self.max_repr:
+                    out.append(slow(o))
+                    continue
+                if n > k:
+                    body += ", …%d" % (n - k)
+                elif n == 1 and kind == "tuple":
+                    body += ","
+                out.append(template % body)
         if rest is None:
             return out
         collections.deque(map(texts.__setitem__, rest, out), 0)
         return texts
+
+    def wrapped(self, template, bodies, slow, objs):
+        """``template % body`` for each of ``bodies``, or ``slow(o)`` for the object whose body
+        is past the room (``max_repr``)."""
+        limit = self.max_repr
+        if max(map(len, bodies), default=0) <= limit:
+            return list(map(template.__mod__, bodies))
+        return [template % body if len(body) <= limit else slow(o) for o, body in zip(objs, bodies)]
 
     def instance_texts(self, info, objs, depth):
         """``format(o, depth)`` of instances ``objs`` of one class (``info``), not in a secret."""
@@ -880,21 +892,18 @@ class _Capture:
         if shapes is None:
             return ["%s()" % name] * n
         slots = len(info.attributes)
+        template = name.replace("%", "%%") + "(%s)"
+        slow = lambda o: self.format_instance(o, info, depth)  # noqa: E731  (past the room: one by one)
+        if max(map(len, shapes)) - slots <= m and all(map(_is, map(type, _chain(shapes)), repeat(str))):
+            return self.wrapped(template, self.shaped_bodies(shapes, rows, depth, True), slow, objs)
         texts = [None] * n
         shaped = [i for i, (k, plain) in enumerate(zip(map(len, shapes), _all_str(shapes))) if plain and k - slots <= m]
         if shaped:
             bodies = self.shaped_bodies(list(map(shapes.__getitem__, shaped)), list(map(rows.__getitem__, shaped)),
                                         depth, True)
-            limit = self.max_repr
-            prefix = name.replace("%", "%%")
-            for i, body in zip(shaped, bodies):
-                texts[i] = ("%s(%s)" % (prefix, body) if len(body) <= limit
-                            else self.format_instance(objs[i], info, depth))  # past the room: one by one
-        if len(shaped) < n:
-            for i, text in enumerate(texts):
-                if text is None:
-                    texts[i] = self.format_instance(objs[i], info, depth)
-        return texts
+            collections.deque(map(texts.__setitem__, shaped, self.wrapped(
+                template, bodies, slow, list(map(objs.__getitem__, shaped)))), 0)
+        return [slow(o) if text is None else text for o, text in zip(objs, texts)]
 
     def shaped_bodies(self, shapes, rows, depth, attrs):
         """The bodies of containers shown whole, ``k: v, …`` (``attrs``: ``k=v, …``), given
