@@ -7,6 +7,8 @@ import sys
 
 import pytest
 
+from heapcheck import joined_path
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CAPTURE_DIR = os.path.join(ROOT, "capture-script")
 sys.path.insert(0, CAPTURE_DIR)
@@ -42,15 +44,7 @@ class Snapshot:
             seen.add(obj["id"])
             edges.append(obj["edge"])
             obj = self.by_id.get(obj["parent"]) if obj["parent"] != "-" else None
-        out = ""
-        for edge in reversed(edges):
-            if out.endswith(".__dict__") and edge.startswith("['") and edge.endswith("']"):
-                out = out[: -len(".__dict__")] + "." + edge[2:-2]
-            elif out and (edge[:1].isalpha() or edge[:1] == "<"):
-                out += " " + edge
-            else:
-                out += edge
-        return out
+        return joined_path(reversed(edges))
 
     def exact(self, type_name, repr_text):
         return [o for o in self.objects if o["type"] == type_name and o["repr"] == repr_text]

@@ -12,6 +12,7 @@ import pytest
 
 import heapsnap
 from conftest import Snapshot
+from heapcheck import census
 
 
 @pytest.fixture
@@ -68,31 +69,6 @@ def test_untracked_objects_are_included_with_their_holder(snap_path):
     assert big["repr"] == "12345678901234567"
     keys = [o for o in snap.objects if o["type"] == "str" and o["repr"] == "'key-7f3a'"]
     assert [k["edge"] for k in keys] in (["<key>"], [".co_consts"], ["[1]"]) or len(keys) == 1
-
-
-def census():
-    """An independent count of live objects per type name: gc objects and all they reach."""
-    stack = gc.get_objects()
-    seen = {id(stack)}  # made after the object list, so the census does not count its own state
-    counts = {}
-    for frame in sys._current_frames().values():  # running frames' locals: no gc referents
-        while frame is not None:
-            if frame.f_code is not census.__code__:
-                stack.extend(frame.f_locals.values())
-            frame = frame.f_back
-    while stack:
-        o = stack.pop()
-        if id(o) in seen:
-            continue
-        seen.add(id(o))
-        name = type(o).__name__
-        counts[name] = counts.get(name, 0) + 1
-        stack.extend(gc.get_referents(o))
-        if type(o) is dict:
-            stack.extend(o.keys())
-        elif type(o) is types.CodeType:
-            stack.extend((o.co_consts, o.co_names, o.co_filename, o.co_name))
-    return counts
 
 
 def test_counts_agree_with_an_independent_census(snap_path):

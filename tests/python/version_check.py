@@ -12,6 +12,7 @@ import types
 
 sys.path.insert(0, sys.argv[1])
 import heapsnap  # noqa: E402
+from heapcheck import census, joined_path  # noqa: E402  (beside this file)
 
 CALLS = []
 
@@ -37,34 +38,6 @@ class Slotted:
         self.value = "slot-%d" % i
 
 
-_type_name = type.__dict__["__name__"].__get__  # a class's name without its metaclass's hooks
-
-
-def census():
-    """Objects per type name: what gc tracks and everything it reaches."""
-    stack = gc.get_objects()
-    seen = {id(stack)}
-    counts = {}
-    for frame in sys._current_frames().values():
-        while frame is not None:
-            if frame.f_code is not census.__code__:
-                stack.extend(frame.f_locals.values())
-            frame = frame.f_back
-    while stack:
-        o = stack.pop()
-        if id(o) in seen:
-            continue
-        seen.add(id(o))
-        name = _type_name(type(o))
-        counts[name] = counts.get(name, 0) + 1
-        stack.extend(gc.get_referents(o))
-        if type(o) is dict:
-            stack.extend(o.keys())
-        elif type(o) is types.CodeType:
-            stack.extend((o.co_consts, o.co_names, o.co_filename, o.co_name))
-    return counts
-
-
 def main():
     out = sys.argv[2]
     module = types.ModuleType("version_app")
@@ -85,20 +58,11 @@ def main():
     by_id = {r["id"]: r for r in rows}
 
     def path(r):
-        """The holder path, joined as FORMAT.md says readers show it."""
         edges = []
         while r is not None:
             edges.append(r["edge"])
             r = by_id.get(r["parent"])
-        out = ""
-        for edge in reversed(edges):
-            if out.endswith(".__dict__") and edge.startswith("['") and edge.endswith("']"):
-                out = out[:-len(".__dict__")] + "." + edge[2:-2]
-            elif out and (edge[:1].isalpha() or edge[:1] == "<"):
-                out += " " + edge
-            else:
-                out += edge
-        return out
+        return joined_path(reversed(edges))
 
     found = {}
     for r in rows:

@@ -1,0 +1,46 @@
+"""Standard-library helpers shared by the capture tests and version_check.py (which runs on
+interpreters without pytest): an independent census of live objects, and holder paths."""
+
+import gc
+import sys
+import types
+
+_type_name = type.__dict__["__name__"].__get__  # a class's name without its metaclass's hooks
+
+
+def census():
+    """An independent count of live objects per type name: gc objects and all they reach."""
+    stack = gc.get_objects()
+    seen = {id(stack)}  # made after the object list, so the census does not count its own state
+    counts = {}
+    for frame in sys._current_frames().values():  # running frames' locals: no gc referents
+        while frame is not None:
+            if frame.f_code is not census.__code__:
+                stack.extend(frame.f_locals.values())
+            frame = frame.f_back
+    while stack:
+        o = stack.pop()
+        if id(o) in seen:
+            continue
+        seen.add(id(o))
+        name = _type_name(type(o))
+        counts[name] = counts.get(name, 0) + 1
+        stack.extend(gc.get_referents(o))
+        if type(o) is dict:
+            stack.extend(o.keys())
+        elif type(o) is types.CodeType:
+            stack.extend((o.co_consts, o.co_names, o.co_filename, o.co_name))
+    return counts
+
+
+def joined_path(edges):
+    """Edge labels from a root down, joined the way FORMAT.md says readers show them."""
+    out = ""
+    for edge in edges:
+        if out.endswith(".__dict__") and edge.startswith("['") and edge.endswith("']"):
+            out = out[: -len(".__dict__")] + "." + edge[2:-2]
+        elif out and (edge[:1].isalpha() or edge[:1] == "<"):
+            out += " " + edge
+        else:
+            out += edge
+    return out
