@@ -378,12 +378,9 @@ class _Capture:
         change one halfway. A big one is admitted on its own, in slices, to bound memory.
         """
         C, P, E = [], [], []
-        tids = list(map(id, map(type, containers)))
-        groups = collections.defaultdict(list)
-        collections.deque(map(list.append, map(groups.__getitem__, tids), containers), 0)
-        del tids
         redacted = self.redacted
-        for tid, group in groups.items():
+        for tid, at in _positions_by(list(map(id, map(type, containers)))).items():
+            group = list(map(containers.__getitem__, at))
             info = self.types.get(tid) or self.info(type(group[0]))
             walk = info.walk
             if redacted and not redacted.isdisjoint(map(id, group)):
@@ -485,7 +482,7 @@ class _Capture:
             labels, all_str = self.labels_of_keys(keys, max(counts) <= 2 * _CACHED_DICT)
             if self.redact and self.masked_names and not (
                     self.masked_names.isdisjoint(keys) if all_str else self.masked_names.isdisjoint(
-                        compress(keys, map(_is, map(type, keys), repeat(str))))):
+                        compress(keys, _exact_str(keys)))):
                 # A value under a secret key is written masked, with all it holds.
                 secret = self.masked_names
                 parents = P[len(P) - n:]
@@ -521,13 +518,13 @@ class _Capture:
     def labels_of_keys(self, keys, cache):
         """Edge labels ``['key']`` of the values under dict ``keys``, and whether all the keys
         are exact str; with ``cache``, new labels are kept for later dicts."""
-        if all(map(_is, map(type, keys), repeat(str))):
+        if all(_exact_str(keys)):
             labels = list(map(self.key_labels.get, keys))
             if None in labels:
                 labels = self.key_labels_of(keys, cache)
             return labels, True
         labels = [None] * len(keys)
-        at = list(compress(range(len(keys)), map(_is, map(type, keys), repeat(str))))
+        at = list(compress(range(len(keys)), _exact_str(keys)))
         if at:
             collections.deque(map(labels.__setitem__, at, self.key_labels_of(list(map(keys.__getitem__, at)), cache)), 0)
         others = [i for i, label in enumerate(labels) if label is None]
@@ -678,11 +675,7 @@ class _Capture:
             self.seen.update(map(id, found))
             self.next_level += found
             del found
-        if len(distinct) == 1:
-            groups = {tids[0]: None}
-        else:
-            groups = collections.defaultdict(list)
-            collections.deque(map(list.append, map(groups.__getitem__, tids), range(len(tids))), 0)
+        groups = {tids[0]: None} if len(distinct) == 1 else _positions_by(tids)
         lines = []
         for tid, at in groups.items():
             if at is None:
@@ -754,10 +747,8 @@ class _Capture:
         tids = list(map(id, map(type, values)))
         if tids.count(tids[0]) == len(tids):
             return self.texts_of(tids[0], values, depth)
-        groups = collections.defaultdict(list)
-        collections.deque(map(list.append, map(groups.__getitem__, tids), range(len(tids))), 0)
         out = [None] * len(values)
-        for tid, at in groups.items():
+        for tid, at in _positions_by(tids).items():
             texts = self.texts_of(tid, list(map(values.__getitem__, at)), depth)
             collections.deque(map(out.__setitem__, at, texts), 0)
         return out
@@ -800,7 +791,7 @@ class _Capture:
             shapes, rows = heads[0::2], heads[1::2]
             del heads, views
             if (lens == list(map(len, shapes)) and max(lens) <= m
-                    and all(map(_is, map(type, _chain(shapes)), repeat(str)))):
+                    and all(_exact_str(_chain(shapes)))):
                 return self.wrapped(template, self.shaped_bodies(shapes, rows, depth, False), slow, objs)
             texts = [None] * len(objs)
             shaped = [i for i, (n, k, plain) in enumerate(zip(lens, map(len, shapes), _all_str(shapes)))
@@ -894,7 +885,7 @@ class _Capture:
         slots = len(info.attributes)
         template = name.replace("%", "%%") + "(%s)"
         slow = lambda o: self.format_instance(o, info, depth)  # noqa: E731  (past the room: one by one)
-        if max(map(len, shapes)) - slots <= m and all(map(_is, map(type, _chain(shapes)), repeat(str))):
+        if max(map(len, shapes)) - slots <= m and all(_exact_str(_chain(shapes))):
             return self.wrapped(template, self.shaped_bodies(shapes, rows, depth, True), slow, objs)
         texts = [None] * n
         shaped = [i for i, (k, plain) in enumerate(zip(map(len, shapes), _all_str(shapes))) if plain and k - slots <= m]
@@ -910,9 +901,7 @@ class _Capture:
         their key tuples ``shapes`` (exact str) and value tuples ``rows``. One template per
         shape; each column of values is formatted in bulk."""
         bodies = [None] * len(rows)
-        groups = collections.defaultdict(list)
-        collections.deque(map(list.append, map(groups.__getitem__, shapes), range(len(rows))), 0)
-        for shape, at in groups.items():
+        for shape, at in _positions_by(shapes).items():
             template, columns = self.template(shape, attrs, len(at) > 1)
             if columns:
                 table = list(zip(*map(rows.__getitem__, at)))
@@ -956,7 +945,7 @@ class _Capture:
     def secret_positions(self, names, remember=True):
         """Indexes of the exact str ``names`` that look secret (dict keys, attribute names);
         with ``remember``, the verdicts are kept for the names met again."""
-        at = list(compress(range(len(names)), map(_is, map(type, names), repeat(str))))
+        at = list(compress(range(len(names)), _exact_str(names)))
         strs = list(map(names.__getitem__, at))
         if not remember:
             found = set(self.secret_names(list(dict.fromkeys(strs))))
@@ -1660,9 +1649,22 @@ def _module_sort_key(item):
     return item[0] if type(item[0]) is str else ""
 
 
+def _positions_by(keys):
+    """``{key: [index, …]}`` of the list ``keys``, keys in first-seen order (C loops only).
+    The keys are hashed: ids, or exact str."""
+    groups = collections.defaultdict(list)
+    collections.deque(map(list.append, map(groups.__getitem__, keys), range(len(keys))), 0)
+    return groups
+
+
+def _exact_str(items):
+    """For each of ``items``, whether its type is exactly str (lazily, C loops only)."""
+    return map(_is, map(type, items), repeat(str))
+
+
 def _all_str(tuples):
-    """For each tuple of ``tuples``, whether all its items are exact str (C loops only)."""
-    return map(all, map(map, repeat(_is), map(map, repeat(type), tuples), repeat(repeat(str))))
+    """For each tuple of ``tuples``, whether all its items are exact str."""
+    return map(all, map(_exact_str, tuples))
 
 
 def _one(v):
