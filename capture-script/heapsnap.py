@@ -724,9 +724,23 @@ class _Capture:
             reprs = map(_esc, self.texts_of(id(t), objs, 0))
         sizes = list(map(info.sizeof, objs))
         lens = self.decimals(list(map(info.length, objs))) if info.length is not None else repeat("-")
-        tails = (["-\t%s\n" % self.refs(o, info) for o in objs] if self.edges else repeat("-\n"))
+        if not self.edges:
+            tails = repeat("-\n")
+        elif t is _KIND_BASE.get(info.kind):  # an exact dict, list or tuple refers to its items only
+            tails = map("-\t%s\n".__mod__, self.item_refs(info, objs))
+        else:
+            tails = ["-\t%s\n" % self.refs(o, info) for o in objs]
         ids = map(int.__format__, map(id, objs), repeat("x"))
         return list(map("\t".join, zip(repeat(info.name), reprs, self.decimals(sizes), lens, ids, P, E, tails)))
+
+    def item_refs(self, info, objs):
+        """The ``refs`` fields of exact dicts, lists or tuples ``objs``: the ids of their items
+        (a dict's keys and values), read by one C call."""
+        items = list(map(list, map(_chain, map(dict.items, objs)) if info.kind == "dict" else map(info.iterate, objs)))
+        bounds = list(accumulate(map(len, items), initial=0))
+        ids = list(map(int.__format__, map(id, _chain(items)), repeat("x")))
+        del items
+        return [text or "-" for text in map(" ".join, map(ids.__getitem__, map(slice, bounds, bounds[1:])))]
 
     def atom_lines(self, name, reprs, sizes, lens, objs, P, E):
         ids = map(int.__format__, map(id, objs), repeat("x"))
