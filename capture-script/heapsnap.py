@@ -101,11 +101,13 @@ _CHANGED = "<changed while read>"
 _MIN_SECRET = 15  # no credential shape matches a shorter string
 _BATCH = 4096  # containers expanded together, objects formatted together; budgets are checked per batch
 _SLICE = 16384  # a container with more items is admitted in slices of this many
+_FEW = 8  # fewer containers or instances of a type than this are formatted one by one
 _BLOCK = 256  # lines per block of a sorted run
 _PARTITION = 32768  # lines per range of the final merge (and per gzip member)
 _DECIMALS = 4096  # numbers below this are written from a table
 _KEY_CACHE = 100000  # dict keys whose labels and verdicts are kept
 _CACHED_DICT = 64  # the keys of dicts up to this size repeat (records, instances): their labels are kept
+_KEYS_MET = 8192  # ids of the keys labelled lately, among which repeated key objects are found
 # Every credential shape of SECRET_VALUES starts with one of these: only text showing one is searched.
 _ANCHORS = ("AKIA", "ASIA", "-----BEGIN", "eyJ", "earer")
 _chain = chain.from_iterable
@@ -266,6 +268,7 @@ class _Capture:
         self.secret_value = SECRET_VALUES.search if options.redact else None
         self.key_verdicts = {}  # str key or attribute name -> whether it looks secret (names repeat a lot)
         self.key_labels = {}  # str dict key -> its escaped edge label
+        self.keys_met = set()  # ids of the str keys labelled so far (see key_labels_of)
         self.templates = {}  # (keys, attrs) -> the template of a container body with those keys
         self.masked_names = set()  # the names found secret-looking (kept when key_verdicts is emptied)
         pattern = options.secret_keys.pattern
@@ -322,7 +325,7 @@ class _Capture:
     def release(self):
         """Drops what only the walk needs (the biggest: the ids met), before the merge."""
         self.seen = self.types = self.expandable = self.redacted = None
-        self.key_labels = self.key_verdicts = self.templates = self.masked_names = None
+        self.key_labels = self.key_verdicts = self.templates = self.masked_names = self.keys_met = None
 
     def exclude(self, *objects):
         """Marks the capture's own objects seen, so they are never written."""
@@ -378,6 +381,13 @@ class _Capture:
         change one halfway. A big one is admitted on its own, in slices, to bound memory.
         """
         C, P, E = [], [], []
+        if len(containers) < _FEW:
+            infos = list(map(self.info, map(type, containers)))
+            if all(info.length is None or info.length(o) <= 64 for o, info in zip(containers, infos)):
+                # A few small ones (one level of a chain): one by one is cheaper.
+                for o, info in zip(containers, infos):
+                    self.expand_one(o, info, "%x" % id(o), C, P, E)
+                return C, P, E
         redacted = self.redacted
         for tid, at in _positions_by(list(map(id, map(type, containers)))).items():
             group = list(map(containers.__getitem__, at))
@@ -537,6 +547,7 @@ class _Capture:
         kind = info.kind
         masked = bool(self.redacted) and id(o) in self.redacted  # everything under a secret is masked
         secret_key = self.is_secret_key if self.redact else None
+        inline = ()  # ids of an instance's attribute values, on versions that give them as referents
 
         def child(v, label, secret=False):
             if secret or masked:
@@ -585,6 +596,8 @@ class _Capture:
                 d = self.instance_dict(o, info)
                 if d is not None:
                     child(d, ".__dict__")
+                    if _INLINE_VALUES and type(d) is dict:
+                        inline = set(map(id, dict.values(d)))  # see add_attributes
             for attr, getter in info.attributes:
                 try:
                     v = getter(o)
@@ -596,7 +609,8 @@ class _Capture:
             self.changed += 1
         if kind not in _CONTAINER_KINDS:
             for v in gc.get_referents(o):
-                child(v, "<referent>")
+                if id(v) not in inline:
+                    child(v, "<referent>")
 
     def frame_locals(self, frame):
         """The locals of ``frame``, as a new list: ``(name, value)`` of each variable of a
@@ -622,6 +636,11 @@ class _Capture:
             return
         # An object whose only referrer is its parent here cannot have been met before, nor be
         # met again: it needs no lookup. The others are looked up by id, first occurrence kept.
+        if len(C) < _FEW:
+            # (A few children, one level of a chain: the same, one by one, is cheaper.)
+            self.record_few([(c, p, e) for c, p, e, rc in zip(C, P, E, list(_refcounts(C)))
+                             if self.first_time(c, rc > self.unique_refs + held)])
+            return
         keep = bytearray(map(_le, _refcounts(C), repeat(self.unique_refs + held)))
         if self.slow_ids:
             # Held once but already written on its own: a slot is reached by name and again
@@ -646,6 +665,31 @@ class _Capture:
             end = start + _BATCH - self.total() % _BATCH  # so that budgets are checked every _BATCH objects
             self.record(C[start:end], P[start:end], E[start:end])
             start = end
+
+    def first_time(self, o, shared):
+        """Whether ``o`` (met again if ``shared``, or written on its own) is met for the first
+        time; notes it met. :meth:`admit` for one object."""
+        i = id(o)
+        if not shared and i not in self.slow_ids:
+            return True
+        if i in self.seen:
+            return False
+        self.seen.add(i)
+        return True
+
+    def record_few(self, found):
+        """:meth:`record` of a few ``(object, parent, edge)``, one by one."""
+        lines = []
+        for o, parent, edge in found:
+            info = self.info(type(o))
+            if info.expandable:
+                self.seen.add(id(o))
+                self.next_level.append(o)
+            lines.append(self.line(o, parent, edge))
+        self.add_lines(lines)
+        if len(self.lines) >= self.run_lines:
+            self.flush_run()
+        self.check_budgets()
 
     def emit_slow(self, o, parent, edge, secret=False):
         """Records ``o`` (unless met before) on its own; ``secret`` masks it and what it holds."""
@@ -716,7 +760,7 @@ class _Capture:
         if t is float:
             reprs = repeat("-") if self.no_contents else map(float.__repr__, objs)
             return self.atom_lines("float", reprs, list(map(float.__sizeof__, objs)), repeat("-"), objs, P, E)
-        if not info.bulk:
+        if not info.bulk or len(objs) < _FEW:
             return list(map(self.line, objs, P, E))
         if self.no_contents:
             reprs = repeat("-")
@@ -779,10 +823,11 @@ class _Capture:
         if tid == _FLOAT_ID:
             return list(map(float.__repr__, objs))
         info = self.info(type(objs[0]))
-        if info.bulk == "container" and self.options.max_items:
-            return self.container_texts(info, objs, depth)
-        if info.bulk == "instance":
-            return self.instance_texts(info, objs, depth)
+        if len(objs) >= _FEW:
+            if info.bulk == "container" and self.options.max_items:
+                return self.container_texts(info, objs, depth)
+            if info.bulk == "instance":
+                return self.instance_texts(info, objs, depth)
         return [self.format(o, depth) for o in objs]
 
     def container_texts(self, info, objs, depth):
@@ -912,11 +957,16 @@ class _Capture:
 
     def shaped_bodies(self, shapes, rows, depth, attrs):
         """The bodies of containers shown whole, ``k: v, …`` (``attrs``: ``k=v, …``), given
-        their key tuples ``shapes`` (exact str) and value tuples ``rows``. One template per
-        shape; each column of values is formatted in bulk."""
+        their key tuples ``shapes`` (exact str) and value tuples ``rows``. The containers of a
+        shape that repeats share one template, each column of values formatted in bulk; the
+        others are formatted together, key by key."""
         bodies = [None] * len(rows)
+        loose = []
         for shape, at in _positions_by(shapes).items():
-            template, columns = self.template(shape, attrs, len(at) > 1)
+            if len(at) == 1:
+                loose += at
+                continue
+            template, columns = self.template(shape, attrs)
             if columns:
                 table = list(zip(*map(rows.__getitem__, at)))
                 texts = [self.item_texts(list(table[j]), depth + 1) for j in columns]
@@ -926,16 +976,38 @@ class _Capture:
             else:
                 out = [template] * len(at)
             collections.deque(map(bodies.__setitem__, at, out), 0)
+        if loose:
+            out = self.loose_bodies(list(map(shapes.__getitem__, loose)), list(map(rows.__getitem__, loose)),
+                                    depth, attrs)
+            collections.deque(map(bodies.__setitem__, loose, out), 0)
         return bodies
 
-    def template(self, shape, attrs, keep):
-        """The %-template of the body of a container with keys ``shape`` (exact str), and the
-        indexes of the values it shows: values under secret-looking keys are masked. With
-        ``keep``, it is kept for later containers of that shape."""
+    def loose_bodies(self, shapes, rows, depth, attrs):
+        """:meth:`shaped_bodies` of containers whose shapes do not repeat: no template, the keys
+        and the values of all formatted together."""
+        keys = list(_chain(shapes))
+        values = self.item_texts(list(_chain(rows)), depth + 1)
+        if self.redact:
+            for i in self.secret_positions(keys, False):
+                values[i] = _REDACTED
+        if attrs:
+            parts = list(map("%s=%s".__mod__, zip(keys, values)))
+        else:
+            names = self.str_reprs(keys, list(map(len, keys)), self.nested_repr, self.nested_repr,
+                                   self.nested_repr + 64, False)
+            parts = list(map("%s: %s".__mod__, zip(names, values)))
+        del keys, values
+        bounds = list(accumulate(map(len, shapes), initial=0))
+        return list(map(", ".join, map(parts.__getitem__, map(slice, bounds, bounds[1:]))))
+
+    def template(self, shape, attrs):
+        """The %-template of the body of a container with keys ``shape`` (exact str, a shape
+        that repeats: the template is kept), and the indexes of the values it shows: values
+        under secret-looking keys are masked."""
         found = self.templates.get((shape, attrs))
         if found is None:
             names = list(shape)
-            secret = set(self.secret_positions(names, keep)) if self.redact else ()
+            secret = set(self.secret_positions(names)) if self.redact else ()
             if attrs:
                 shown, between = names, "="
             else:
@@ -951,8 +1023,7 @@ class _Capture:
                     parts.append(text + "%s")
                     columns.append(j)
             found = (", ".join(parts), columns)
-            if keep and len(self.templates) < _KEY_CACHE:
-                # (Only a shape that repeats: a cache holding its keys makes them look shared.)
+            if len(self.templates) < _KEY_CACHE:
                 self.templates[(shape, attrs)] = found
         return found
 
@@ -1016,7 +1087,14 @@ class _Capture:
         reprs = self.str_reprs(keys, lens, max(64, limit), limit, 4096, True)
         labels = list(map("[%s]".__mod__, reprs))
         if cache and len(self.key_labels) < _KEY_CACHE:
-            self.key_labels.update(zip(keys, labels))
+            # Only the labels of key objects met before (attribute names, JSON keys): a cache
+            # holding a key met once would make it look shared. Ids do not hold anything.
+            met = self.keys_met
+            if not met.isdisjoint(map(id, keys)):
+                self.key_labels.update(kl for kl in zip(keys, labels) if id(kl[0]) in met)
+            if len(met) > _KEYS_MET:
+                met.clear()
+            met.update(map(id, keys))
         if self.redact:
             # (Not into key_verdicts: a cache holding each key would make it look shared.)
             self.masked_names.update(self.secret_names(keys))

@@ -133,3 +133,21 @@ def test_every_credential_shape_has_an_anchor():
     # Only text showing an anchor is searched for credentials: each shape must contain one.
     for alternative in heapsnap.SECRET_VALUES.pattern.split("|"):
         assert any(anchor in alternative for anchor in heapsnap._ANCHORS), alternative
+
+
+def test_a_deep_chain_is_walked_whole(tmp_path):
+    # One container per level of the walk, 3,000 levels deep (levels this small take a path
+    # of their own).
+    head = None
+    for i in range(3000):
+        head = {"next": head, "v": i + 0.25}
+    install("walk_chain", head=head)
+    try:
+        snap = capture(tmp_path)
+    finally:
+        del sys.modules["walk_chain"]
+    values = [o for o in snap.objects if o["type"] == "float" and o["repr"].endswith(".25")
+              and snap.path_of(o).startswith("walk_chain.head")]
+    assert len(values) == 3000
+    [deepest] = [o for o in values if o["repr"] == "0.25"]
+    assert snap.path_of(deepest) == "walk_chain.head" + "['next']" * 2999 + "['v']"
