@@ -58,10 +58,17 @@ _UNREACHED = "<unreached>"
 
 # Descriptors of builtin types, read once: calling them never runs user code.
 _type_dict = type.__dict__["__dict__"].__get__
-_type_mro = type.__dict__["__mro__"].__get__
+_type_mro_or_none = type.__dict__["__mro__"].__get__
 _type_flags = type.__dict__["__flags__"].__get__
 _type_qualname = type.__dict__["__qualname__"].__get__
 _type_module = type.__dict__["__module__"].__get__
+
+
+def _type_mro(t):
+    """``t.__mro__``; ``(t,)`` for a C type never made ready (3.8 and 3.9 have instances of some)."""
+    return _type_mro_or_none(t) or (t,)
+
+
 _module_dict = types.ModuleType.__dict__["__dict__"].__get__
 _func_qualname = types.FunctionType.__dict__["__qualname__"].__get__
 _func_code = types.FunctionType.__dict__["__code__"].__get__

@@ -6,11 +6,29 @@ import sys
 import types
 
 _type_name = type.__dict__["__name__"].__get__  # a class's name without its metaclass's hooks
+_type_mro = type.__dict__["__mro__"].__get__
+_type_dict = type.__dict__["__dict__"].__get__
+_type_flags = type.__dict__["__flags__"].__get__
+_HEAPTYPE = 1 << 9
+_getset_descriptor = type(types.FunctionType.__dict__["__code__"])
+# 3.13+ keeps instance attributes inline: an instance's __dict__ (made when it is first read,
+# as the capture does) is then no referent of the instance.
+_INLINE_VALUES = sys.version_info >= (3, 13)
+
+
+def _dict_getter(t):
+    """The ``__dict__`` descriptor of instances of class ``t``, looked up without its hooks."""
+    for klass in _type_mro(t) or ():
+        desc = dict(_type_dict(klass)).get("__dict__")
+        if type(desc) is _getset_descriptor:
+            return desc
+    return None
 
 
 def census():
     """An independent count of live objects per type name: gc objects and all they reach."""
     stack = gc.get_objects()
+    getters = {}
     seen = {id(stack)}  # made after the object list, so the census does not count its own state
     counts = {}
     for frame in sys._current_frames().values():  # running frames' locals: no gc referents
@@ -26,6 +44,12 @@ def census():
         name = _type_name(type(o))
         counts[name] = counts.get(name, 0) + 1
         stack.extend(gc.get_referents(o))
+        if _INLINE_VALUES and _type_flags(type(o)) & _HEAPTYPE:
+            if id(type(o)) not in getters:
+                getters[id(type(o))] = _dict_getter(type(o))
+            getter = getters[id(type(o))]
+            if getter is not None:
+                stack.append(getter.__get__(o))
         if type(o) is dict:
             stack.extend(o.keys())
         elif type(o) is types.CodeType:

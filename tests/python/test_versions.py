@@ -1,5 +1,6 @@
 """The capture on every CPython 3.8+ installed here (on PATH as python3.N, or under pyenv):
-complete, never running user code, each object once, sorted, with holder paths."""
+complete (standard-library objects of many kinds included), never running user code, each
+object once, sorted, with holder paths."""
 
 import glob
 import json
@@ -46,6 +47,7 @@ def test_capture_on(version, python, tmp_path):
     assert result["ids_unique"], "every object is written once"
     for name, (want, got) in result["counts"].items():
         assert abs(got - want) <= max(60, want // 100), (name, want, got)
+    assert result["other_counts_off"] == {}
     assert result["record_path"] == "version_app.records[0]"
     assert result["slot_path"] == ["version_app.slots[7].value"]
     assert result["big_value_path"] == ["version_app.big['key-19999']"]

@@ -38,9 +38,47 @@ class Slotted:
         self.value = "slot-%d" % i
 
 
+def zoo():
+    """Objects of many builtin and standard-library kinds, as a service holds them."""
+    import array
+    import collections
+    import datetime
+    import decimal
+    import functools
+    import io
+    import itertools
+    import re
+    import threading
+    import weakref
+
+    cached = functools.lru_cache(maxsize=8)(str.upper)  # 3.8/3.9: entries of a type never made ready
+    cached("a"), cached("b")
+
+    def generator():
+        held = ["held by a suspended generator"]
+        yield held
+
+    suspended = generator()
+    next(suspended)
+
+    def closure():
+        cell = ["in a cell"]
+        return lambda: cell
+
+    return [cached, suspended, closure(), functools.partial(print, 1), itertools.count(), iter([1, 2]),
+            collections.deque(range(5), maxlen=3), collections.OrderedDict(a=1), collections.Counter("hello"),
+            collections.defaultdict(list, b=[1]), collections.namedtuple("Pair", "x y")(1, 2),
+            array.array("i", range(4)), bytearray(b"ba"), memoryview(b"mv"), frozenset({1, 2}), range(3),
+            slice(1, 2), decimal.Decimal("1.5"), datetime.datetime(2020, 1, 1), re.compile(r"a+b"),
+            threading.Lock(), io.BytesIO(b"x"), weakref.ref(closure), 10 ** 100, 1j, b"\x00\xff",
+            "\udc80 lone surrogate", "tab\there", types.SimpleNamespace(q=1), types.MappingProxyType({"m": 1}),
+            property(len), classmethod(len), staticmethod(len)]
+
+
 def main():
     out = sys.argv[2]
     module = types.ModuleType("version_app")
+    module.zoo = zoo()
     module.records = [{"id": i, "user": "user-%d" % i, "tags": ["t%d" % i]} for i in range(3000)]
     module.big = {"key-%d" % i: "value-%d" % i for i in range(20000)}
     module.slots = [Slotted(i) for i in range(1000)]
@@ -77,6 +115,8 @@ def main():
         "ids_unique": len(by_id) == len(rows),
         "counts": {name: [expected.get(name, 0), found.get(name, 0)] for name in
                    ("str", "int", "dict", "tuple", "list", "function", "code", "type", "Slotted")},
+        "other_counts_off": {name: [expected.get(name, 0), found.get(name, 0)] for name in set(expected) | set(found)
+                             if abs(expected.get(name, 0) - found.get(name, 0)) > 8},
         "record_path": path(first),
         "slot_path": [path(r) for r in rows if r["repr"] == "'slot-7'"],
         "big_value_path": [path(r) for r in rows if r["repr"] == "'value-19999'"],
