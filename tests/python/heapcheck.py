@@ -19,6 +19,8 @@ _INLINE_VALUES = sys.version_info >= (3, 13)
 def _dict_getter(t):
     """The ``__dict__`` descriptor of instances of class ``t``, looked up without its hooks."""
     for klass in _type_mro(t) or ():
+        if not _type_flags(klass) & _HEAPTYPE:
+            return None  # a builtin base keeps its instances' dicts in place (or is type)
         desc = dict(_type_dict(klass)).get("__dict__")
         if type(desc) is _getset_descriptor:
             return desc
