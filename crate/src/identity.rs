@@ -5,16 +5,25 @@
 //! - for immutable types, the same contents;
 //! - when both snapshots record paths, the same parent (an object that moved to a new
 //!   shortest path counts as deleted and new: a rare, visible, conservative error).
+//!
+//! Snapshots of different processes are matched by holder path and contents instead
+//! (`path_matching.rs`).
 
 use std::cmp::Ordering;
 
 use rustc_hash::FxHashMap;
 
+use crate::path_matching::{from_different_processes, match_across_processes};
 use crate::snapshot::Snapshot;
 
 /// Types whose objects never change contents.
 const IMMUTABLE_TYPES: &[&str] =
     &["str", "int", "float", "bytes", "tuple", "frozenset", "complex", "bool", "range", "code"];
+
+/// Whether objects of the type named `type_name` never change contents.
+pub(crate) fn is_immutable(type_name: &str) -> bool {
+    IMMUTABLE_TYPES.contains(&type_name)
+}
 
 /// No counterpart in the other snapshot.
 pub const NONE: u32 = u32::MAX;
@@ -29,12 +38,21 @@ pub struct Matching {
 }
 
 impl Matching {
-    /// Matches the objects of `before` and `after`.
+    /// Matches the objects of `before` and `after`: by identity when both come from one
+    /// process, else by holder path and contents ([`from_different_processes`]).
+    pub fn new(before: &Snapshot, after: &Snapshot) -> Matching {
+        if from_different_processes(before, after) {
+            return match_across_processes(before, after);
+        }
+        Matching::by_identity(before, after)
+    }
+
+    /// Matches the objects of two snapshots of one process by id, type, parent and contents.
     ///
     /// Two passes: equal ids are paired by a merge of the two id orders, then each pair is
     /// checked in file order, where both texts are read nearly sequentially (an unchanged
     /// object sits at about the same place in both sorted files).
-    pub fn new(before: &Snapshot, after: &Snapshot) -> Matching {
+    pub fn by_identity(before: &Snapshot, after: &Snapshot) -> Matching {
         let mut m = Matching { before_of_after: vec![NONE; after.len()], after_of_before: vec![NONE; before.len()] };
         let (order_a, order_b) = (before.by_id(), after.by_id());
         let (mut i, mut j) = (0, 0);
@@ -50,7 +68,7 @@ impl Matching {
                 }
             }
         }
-        let immutable_a: Vec<bool> = before.type_names().iter().map(|t| IMMUTABLE_TYPES.contains(&&**t)).collect();
+        let immutable_a: Vec<bool> = before.type_names().iter().map(|t| is_immutable(t)).collect();
         // Type index in `after` of each type of `before`, so types compare as integers.
         let after_types: FxHashMap<&str, u32> =
             after.type_names().iter().enumerate().map(|(i, t)| (&**t, i as u32)).collect();

@@ -54,6 +54,7 @@ pub mod humanize;
 mod id_index;
 mod identity;
 mod line_reader;
+mod path_matching;
 mod paths;
 mod raw;
 mod retained;
@@ -76,6 +77,7 @@ pub use growth::{growing_containers, new_object_groups, GrowingContainer, TypeGr
 pub use header::Header;
 pub use holders::{Attribution, HolderGrowth};
 pub use identity::{Matching, NONE};
+pub use path_matching::{from_different_processes, match_across_processes};
 pub use paths::{holder_path, path_or_address};
 pub use raw::{raw_diff, RawDiff, RawKind, RawOptions, RawRow};
 pub use retained::{top_retainers, Retained, Retainer};

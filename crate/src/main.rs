@@ -281,7 +281,7 @@ fn print_analysis(out: &mut String, a: &Analysis, top: Option<usize>) {
         );
     }
     for note in a.snapshots.iter().flat_map(|s| &s.notes) {
-        put!(out, "  note: {}", fit(note, 92));
+        print_wrapped(out, "  note: ", note);
     }
     put!(out, "");
     if a.suspects.is_empty() {

@@ -442,6 +442,11 @@ impl<'a> ObjectRef<'a> {
         self.snap.field(self.index, Role::Edge).filter(|e| *e != "-").map(escape::unescape)
     }
 
+    /// The edge label as written in the file (escaped), when known.
+    pub fn raw_edge(&self) -> Option<&'a str> {
+        self.snap.field(self.index, Role::Edge).filter(|e| *e != "-")
+    }
+
     /// Allocation site (`file:line`), when the capture ran under tracemalloc.
     pub fn site(&self) -> Option<Cow<'a, str>> {
         self.snap.field(self.index, Role::Site).filter(|e| *e != "-").map(escape::unescape)

@@ -11,6 +11,7 @@ use crate::growth::{growing_containers, new_object_groups, GrowingContainer, Typ
 use crate::holders::Attribution;
 use crate::humanize::{signed_bytes, thousands};
 use crate::identity::{Matching, NONE};
+use crate::path_matching::from_different_processes;
 use crate::paths::path_or_address;
 use crate::retained::Retained;
 use crate::snapshot::Snapshot;
@@ -232,7 +233,21 @@ pub fn analyze_with(
     let types = type_series(&snaps, &comparison);
     let new_groups = new_object_groups(current, whole, &comparison, top, 5);
     let growing = growing_containers(baseline, current, whole, top);
-    Analysis { snapshots: snaps.iter().map(|s| facts(s)).collect(), suspects, comparison, types, new_groups, growing }
+    let mut snapshots: Vec<SnapshotFacts> = snaps.iter().map(|s| facts(s)).collect();
+    for (k, pair) in snaps.windows(2).enumerate() {
+        if from_different_processes(pair[0], pair[1]) {
+            let pid = |s: &Snapshot| s.header().pid().map_or_else(|| "?".to_owned(), |p| p.to_string());
+            snapshots[k + 1].notes.push(format!(
+                "{} comes from another process than {} (pid {} vs {}): objects are matched by holder path and \
+                 contents, not by address",
+                pair[1].name(),
+                pair[0].name(),
+                pid(pair[1]),
+                pid(pair[0])
+            ));
+        }
+    }
+    Analysis { snapshots, suspects, comparison, types, new_groups, growing }
 }
 
 fn suspect(

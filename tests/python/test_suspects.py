@@ -73,3 +73,30 @@ def test_fail_on_growth_exit_code(tmp_path):
     assert under.returncode == 0
     bad = subprocess.run([heapsnap_cli(), "diff", "--fail-on-growth", "lots"] + files, capture_output=True)
     assert bad.returncode == 2
+
+
+def test_snapshots_of_two_processes_are_matched_by_path(tmp_path):
+    # A restarted service, or two workers: no address means the same object in both, so the
+    # holder is found by its path, and what did not change pairs up by contents.
+    script = tmp_path / "service.py"
+    script.write_text(SERVICE.replace("for t in range(4):\n    tick(t)\n    heapsnap.capture",
+                                      "for t in range(int(sys.argv[2])):\n    tick(t)\nif True:\n    heapsnap.capture"))
+    files = []
+    for ticks in (1, 3):
+        out_dir = tmp_path / ("p%d" % ticks)
+        out_dir.mkdir()
+        run_python("import runpy, sys; sys.argv = ['service', %r, '%d']; runpy.run_path(%r, run_name='__main__')"
+                   % (str(out_dir), ticks, str(script)))
+        files.append(str(out_dir / ("s%d.hsnap.gz" % (ticks - 1))))
+    out = subprocess.run([heapsnap_cli(), "diff", "--json"] + files, check=True, capture_output=True, text=True).stdout
+    analysis = json.loads(out)
+    assert any("comes from another process" in n for n in analysis["snapshots"][1]["notes"])
+    by_path = {s["path"]: s for s in analysis["suspects"]}
+    paths = list(by_path)
+    assert paths[:2] == ["__main__.JUMP", "__main__.LEAK"], paths  # JUMP grew by 6,000 between the two
+    assert by_path["__main__.LEAK"]["lens"] == [1000, 3000]
+    assert by_path["__main__.JUMP"]["lens"] == [0, 6000]
+    for quiet in ("__main__.STATIC", "__main__.POOL", "__main__.LRU", "__main__.EVENTS"):
+        assert not any(p == quiet or p.startswith(quiet + "[") for p in paths), (quiet, paths)
+    static = [r for r in analysis["comparison"]["rows"] if r["type_name"] == "str"][0]
+    assert static["new_count"] < 20000, "the unchanged static strings are matched by contents"
