@@ -443,7 +443,7 @@ class _Capture:
         secret_key = self.is_secret_key if self.redact else None
         inline = None
         if info.dict_desc is not None:
-            dicts = list(map(self.instance_dict, group, repeat(info)))
+            dicts = self.instance_dicts(group, info)
             at = list(compress(range(len(group)), map(operator.is_not, dicts, repeat(None))))
             if len(at) < len(group):
                 dicts = list(map(dicts.__getitem__, at))
@@ -458,13 +458,16 @@ class _Capture:
                 inline = set(map(id, _chain(map(dict.values, compress(dicts, map(_is, map(type, dicts), repeat(dict)))))))
             del dicts
         for attr, getter in info.attributes:
-            values, at = [], []
-            for i, o in enumerate(group):
-                try:
-                    values.append(getter(o))
-                    at.append(i)
-                except (AttributeError, ValueError):
-                    continue
+            try:
+                values, at = list(map(getter, group)), range(len(group))
+            except (AttributeError, ValueError):  # a slot left unset somewhere: one by one
+                values, at = [], []
+                for i, o in enumerate(group):
+                    try:
+                        values.append(getter(o))
+                        at.append(i)
+                    except (AttributeError, ValueError):
+                        continue
             if secret_key is not None and secret_key(attr):
                 for v, i in zip(values, at):
                     self.emit_slow(v, pids[i], "." + attr, True)
@@ -772,7 +775,7 @@ class _Capture:
         if self.no_contents:
             reprs = repeat("-")
         else:
-            reprs = map(_esc, self.texts_of(id(t), objs, 0))
+            reprs = _esc_all(self.texts_of(id(t), objs, 0))
         sizes = list(map(info.sizeof, objs))
         lens = self.decimals(list(map(info.length, objs))) if info.length is not None else repeat("-")
         if not self.edges:
@@ -927,7 +930,7 @@ class _Capture:
         n = len(objs)
         shapes = rows = None
         if info.dict_desc is not None:
-            dicts = list(map(self.instance_dict, objs, repeat(info)))
+            dicts = self.instance_dicts(objs, info)
             if not all(map(_is, map(type, dicts), repeat(dict))):
                 empty = {}
                 dicts = [d if type(d) is dict else empty for d in dicts]
@@ -1201,6 +1204,14 @@ class _Capture:
         text = " ".join(map("%x".__mod__, map(id, refs))) if refs else "-"
         del refs
         return text
+
+    def instance_dicts(self, objs, info):
+        """:meth:`instance_dict` of each of ``objs`` (of class ``info``), by one C call when
+        none fails."""
+        try:
+            return list(map(info.dict_desc.__get__, objs))
+        except Exception:
+            return list(map(self.instance_dict, objs, repeat(info)))
 
     def instance_dict(self, o, info):
         desc = info.dict_desc
@@ -1742,6 +1753,14 @@ def _esc(s):
     if s.isprintable() and "\\" not in s:
         return s
     return s.translate(_ESCAPES)
+
+
+def _esc_all(texts):
+    """:func:`_esc` of each of the str ``texts`` (a list), in one pass when none needs it."""
+    joined = "".join(texts)
+    if joined.isprintable() and "\\" not in joined:
+        return texts
+    return list(map(_esc, texts))
 
 
 def _module_sort_key(item):
