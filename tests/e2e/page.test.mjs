@@ -1,6 +1,7 @@
 // End-to-end tests of the page in headless Chromium, on the demo snapshots from a real leaking process.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -139,6 +140,23 @@ test('the URL hash keeps the view, and #a=URL&b=URL loads snapshots', async () =
   await path.waitFor();
   assert.equal(await path.textContent(), '__main__._RECORD_CACHE');
   assert.match(await page.evaluate(() => location.hash), /^#a=http/);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('snapshots of two processes are compared by holder path, and the page says so', async () => {
+  const { page, errors } = await openPage();
+  // The newest demo snapshot as if another process (a restarted service) had written it.
+  const text = gunzipSync(readFileSync(demoFiles.at(-1))).toString('utf8');
+  const restarted = gzipSync(Buffer.from(text.replace(/^#pid\t\d+$/m, '#pid\t1'), 'utf8'));
+  await dropFiles(page, [
+    { name: manifest.files[0], bytes: readFileSync(demoFiles[0]) },
+    { name: 'restarted.hsnap.gz', bytes: restarted },
+  ]);
+  const path = page.locator('#suspects .suspect .path').first();
+  await path.waitFor();
+  assert.equal(await path.textContent(), '__main__._RECORD_CACHE');
+  assert.match(await page.textContent('#coverage'), /restarted\.hsnap\.gz comes from another process .*matched by holder path/);
   assert.deepEqual(errors, []);
   await page.close();
 });
