@@ -1235,7 +1235,7 @@ class _Capture:
             return str.__repr__(o)
         if t is int:
             if o.bit_length() > 128:
-                return "<int %d bits>" % o.bit_length()
+                return ("<int -%d bits>" if o < 0 else "<int %d bits>") % o.bit_length()
             return int.__repr__(o)
         if t is float or t is bool or o is None:
             return repr(o)

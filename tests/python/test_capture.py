@@ -246,13 +246,16 @@ def test_thread_frame_locals_are_roots(snap_path):
 
 
 def test_bounded_contents_and_escaping(snap_path):
-    keep = {"long": "x" * 10000, "nested": [[[[1]]]], "ctl": "a\tb\nc", "many": list(range(100))}
+    keep = {"long": "x" * 10000, "nested": [[[[1]]]], "ctl": "a\tb\nc", "many": list(range(100)),
+            "huge": [10 ** 50, -(10 ** 50)]}
     weird = type("We\tird\nName", (), {})()
     snap = Snapshot(heapsnap.capture(snap_path))
     [long_str] = [o for o in snap.objects if o["type"] == "str" and o["len"] == "10000"]
     assert len(long_str["repr"]) < 250 and long_str["repr"].endswith("…")
     assert snap.find("list", "[[[…1]]]")
     assert snap.find("list", "[0, 1, 2, 3, 4, 5, 6, 7, …92]")
+    assert snap.find("list", "[<int 167 bits>, <int -167 bits>]")
+    assert snap.find("int", "<int -167 bits>")
     assert [o for o in snap.objects if o["type"] == "str" and o["repr"] == "'a\\\\tb\\\\nc'"]
     assert [o for o in snap.objects if o["type"] == "test_capture.We\\tird\\nName"]
     del keep, weird
