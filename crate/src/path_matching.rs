@@ -114,18 +114,10 @@ fn pair_children(
                     pair(m, queue, ka[i].1, kb[j].1); // one holder at one path: the same one
                 } else {
                     // Several (`<key>`, `<referent>` …) or immutable: equal contents only.
-                    let (mut x, mut y) = (i, j);
-                    while x < i_end && y < j_end {
-                        let (a, b) = (before.object(ka[x].1 as usize), after.object(kb[y].1 as usize));
-                        match a.raw_repr().cmp(b.raw_repr()) {
-                            Ordering::Less => x += 1,
-                            Ordering::Greater => y += 1,
-                            Ordering::Equal => {
-                                pair(m, queue, ka[x].1, kb[y].1);
-                                x += 1;
-                                y += 1;
-                            }
-                        }
+                    let xs: Vec<u32> = ka[i..i_end].iter().map(|k| k.1).collect();
+                    let ys: Vec<u32> = kb[j..j_end].iter().map(|k| k.1).collect();
+                    for (a, b) in equal_contents(before, after, &xs, &ys) {
+                        pair(m, queue, a, b);
                     }
                     if !is_immutable(key_a.1) {
                         // Mutable ones left (a set's instances, C-held dicts keyed by
@@ -174,29 +166,32 @@ fn by_contents(before: &Snapshot, after: &Snapshot, m: &mut Matching) {
         let Some(range_a) = runs_a.get(&*after.type_names()[t as usize]) else {
             continue;
         };
-        let (mut a, mut b) = (range_a.start, range_b.start);
-        loop {
-            while a < range_a.end && m.after_of_before[a] != NONE {
-                a += 1;
-            }
-            while b < range_b.end && m.before_of_after[b] != NONE {
-                b += 1;
-            }
-            if a == range_a.end || b == range_b.end {
-                break;
-            }
-            match before.object(a).raw_repr().cmp(after.object(b).raw_repr()) {
-                Ordering::Less => a += 1,
-                Ordering::Greater => b += 1,
-                Ordering::Equal => {
-                    m.before_of_after[b] = a as u32;
-                    m.after_of_before[a] = b as u32;
-                    a += 1;
-                    b += 1;
-                }
+        let xs: Vec<u32> = range_a.clone().filter(|&i| m.after_of_before[i] == NONE).map(|i| i as u32).collect();
+        let ys: Vec<u32> = range_b.filter(|&i| m.before_of_after[i] == NONE).map(|i| i as u32).collect();
+        for (a, b) in equal_contents(before, after, &xs, &ys) {
+            m.before_of_after[b as usize] = a;
+            m.after_of_before[a as usize] = b;
+        }
+    }
+}
+
+/// The pairs of equal contents among objects `xs` of `before` and `ys` of `after`, each in
+/// file order (of one type, so contents ascending), paired in order.
+fn equal_contents(before: &Snapshot, after: &Snapshot, xs: &[u32], ys: &[u32]) -> Vec<(u32, u32)> {
+    let mut pairs = Vec::new();
+    let (mut x, mut y) = (0, 0);
+    while x < xs.len() && y < ys.len() {
+        match before.object(xs[x] as usize).raw_repr().cmp(after.object(ys[y] as usize).raw_repr()) {
+            Ordering::Less => x += 1,
+            Ordering::Greater => y += 1,
+            Ordering::Equal => {
+                pairs.push((xs[x], ys[y]));
+                x += 1;
+                y += 1;
             }
         }
     }
+    pairs
 }
 
 #[cfg(test)]
