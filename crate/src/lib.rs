@@ -39,6 +39,7 @@
 //! regions with context — the `vimdiff` of sorted dumps this tool grew from.
 #![warn(missing_docs)]
 
+mod children;
 mod columns;
 mod compare;
 mod decode;

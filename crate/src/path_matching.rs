@@ -13,6 +13,7 @@ use std::collections::VecDeque;
 
 use rustc_hash::FxHashMap;
 
+use crate::children::Children;
 use crate::identity::{is_immutable, Matching, NONE};
 use crate::snapshot::Snapshot;
 
@@ -38,40 +39,19 @@ pub fn match_across_processes(before: &Snapshot, after: &Snapshot) -> Matching {
 
 /// Children of each object (by first-reached parent), and the roots, in file order.
 struct Tree {
-    starts: Vec<u32>,
-    children: Vec<u32>,
+    children: Children,
     roots: Vec<u32>,
 }
 
 impl Tree {
     fn of(snap: &Snapshot) -> Tree {
-        let n = snap.len();
-        let parents: Vec<u32> = (0..n).map(|i| snap.parent_index(i).map_or(NONE, |p| p as u32)).collect();
-        let mut starts = vec![0u32; n + 1];
-        for &p in &parents {
-            if p != NONE {
-                starts[p as usize + 1] += 1;
-            }
-        }
-        for i in 0..n {
-            starts[i + 1] += starts[i];
-        }
-        let mut next = starts.clone();
-        let mut children = vec![0u32; starts[n] as usize];
-        let mut roots = Vec::new();
-        for (i, &p) in parents.iter().enumerate() {
-            if p == NONE {
-                roots.push(i as u32);
-            } else {
-                children[next[p as usize] as usize] = i as u32;
-                next[p as usize] += 1;
-            }
-        }
-        Tree { starts, children, roots }
+        let parents: Vec<u32> = (0..snap.len()).map(|i| snap.parent_index(i).map_or(NONE, |p| p as u32)).collect();
+        let roots = (0..parents.len() as u32).filter(|&i| parents[i as usize] == NONE).collect();
+        Tree { children: Children::of(&parents, NONE), roots }
     }
 
     fn children(&self, parent: u32) -> &[u32] {
-        &self.children[self.starts[parent as usize] as usize..self.starts[parent as usize + 1] as usize]
+        self.children.of_node(parent)
     }
 }
 

@@ -4,6 +4,7 @@
 
 use serde::Serialize;
 
+use crate::children::Children;
 use crate::dominators::{dominators, Dominators, NO_NODE};
 use crate::graph::RefGraph;
 use crate::paths::path_or_address;
@@ -184,38 +185,19 @@ fn by_type(snap: &Snapshot, dom: &Dominators) -> Vec<u64> {
     totals
 }
 
-/// The children of each node of a dominator tree (CSR), for walks down from its tops.
+/// The children of each node of a dominator tree, for walks down from its tops.
 struct DominatorTree<'a> {
     idom: &'a [u32],
-    start: Vec<u32>,
-    children: Vec<u32>,
+    children: Children,
 }
 
 impl<'a> DominatorTree<'a> {
     fn of(dom: &'a Dominators) -> DominatorTree<'a> {
-        let n = dom.idom.len();
-        let mut start = vec![0u32; n + 1];
-        for &d in &dom.idom {
-            if d != NO_NODE {
-                start[d as usize + 1] += 1;
-            }
-        }
-        for k in 1..=n {
-            start[k] += start[k - 1];
-        }
-        let mut fill = start.clone();
-        let mut children = vec![0u32; start[n] as usize];
-        for (v, &d) in dom.idom.iter().enumerate() {
-            if d != NO_NODE {
-                children[fill[d as usize] as usize] = v as u32;
-                fill[d as usize] += 1;
-            }
-        }
-        DominatorTree { idom: &dom.idom, start, children }
+        DominatorTree { idom: &dom.idom, children: Children::of(&dom.idom, NO_NODE) }
     }
 
     fn children_of(&self, v: u32) -> &[u32] {
-        &self.children[self.start[v as usize] as usize..self.start[v as usize + 1] as usize]
+        self.children.of_node(v)
     }
 
     /// Depth first from each top (a node without a dominator): `visit(v, false)` on the way
