@@ -416,7 +416,7 @@ class _Capture:
                 self.add_attributes(info, group, pids, C, P, E)
                 continue
             # One C call reads the items of every container of the group.
-            items = list(map(list, map(_chain, map(dict.items, group)) if walk == "dict" else map(info.iterate, group)))
+            items = _items_of(info, group)
             counts = list(map(len, items))
             if max(counts) <= _SLICE:
                 self.add_items(walk, list(_chain(items)), pids, counts, C, P, E)
@@ -790,11 +790,11 @@ class _Capture:
     def item_refs(self, info, objs):
         """The ``refs`` fields of exact dicts, lists or tuples ``objs``: the ids of their items
         (a dict's keys and values), read by one C call."""
-        items = list(map(list, map(_chain, map(dict.items, objs)) if info.kind == "dict" else map(info.iterate, objs)))
-        bounds = list(accumulate(map(len, items), initial=0))
+        items = _items_of(info, objs)
+        counts = list(map(len, items))
         ids = list(map(int.__format__, map(id, _chain(items)), repeat("x")))
         del items
-        return [text or "-" for text in map(" ".join, map(ids.__getitem__, map(slice, bounds, bounds[1:])))]
+        return [text or "-" for text in _joined_runs(" ", ids, counts)]
 
     def atom_lines(self, name, reprs, sizes, lens, objs, P, E):
         ids = map(int.__format__, map(id, objs), repeat("x"))
@@ -893,8 +893,7 @@ class _Capture:
             del heads
             parts = self.item_texts(flat, depth + 1)
         del flat
-        bounds = list(accumulate(counts, initial=0))
-        bodies = list(map(", ".join, map(parts.__getitem__, map(slice, bounds, bounds[1:]))))
+        bodies = _joined_runs(", ", parts, counts)
         if lens == counts and (kind != "tuple" or 1 not in lens):
             out = self.wrapped(template, bodies, slow, objs)  # all shown
         else:
@@ -1007,8 +1006,7 @@ class _Capture:
                                    self.nested_repr + 64, False)
             parts = list(map("%s: %s".__mod__, zip(names, values)))
         del keys, values
-        bounds = list(accumulate(map(len, shapes), initial=0))
-        return list(map(", ".join, map(parts.__getitem__, map(slice, bounds, bounds[1:]))))
+        return _joined_runs(", ", parts, list(map(len, shapes)))
 
     def template(self, shape, attrs):
         """The %-template of the body of a container with keys ``shape`` (exact str, a shape
@@ -1753,6 +1751,20 @@ def _esc(s):
     if s.isprintable() and "\\" not in s:
         return s
     return s.translate(_ESCAPES)
+
+
+def _items_of(info, objs):
+    """The items of plain containers ``objs`` (of one type, ``info``), a list each (a dict's
+    keys and values alternating), each read by one C call."""
+    if info.kind == "dict":
+        return list(map(list, map(_chain, map(dict.items, objs))))
+    return list(map(list, map(info.iterate, objs)))
+
+
+def _joined_runs(separator, parts, counts):
+    """``parts`` cut into consecutive runs of ``counts`` items, each run joined by ``separator``."""
+    bounds = list(accumulate(counts, initial=0))
+    return list(map(separator.join, map(parts.__getitem__, map(slice, bounds, bounds[1:]))))
 
 
 def _esc_all(texts):
