@@ -1184,6 +1184,7 @@ class _Capture:
         if self.edges:
             site += "\t" + self.refs(o, info)
         return "%s\t%s\t%d\t%s\t%x\t%s\t%s\t%s\n" % (info.name, rep, size, length, id(o), parent, edge, site)
+
     def refs(self, o, info):
         """The ``refs`` field: ids of what ``o`` refers to, space-separated, or ``-``."""
         if not info.expandable:
@@ -1373,6 +1374,7 @@ class _Capture:
         return "%s(%s)" % (name, ", ".join(parts))
 
     # --- allocation sites ---------------------------------------------------
+
     def start_sites(self):
         self.tracing = _tracemalloc.is_tracing()
         self.traceback = _tracemalloc._get_object_traceback
@@ -1420,6 +1422,7 @@ class _Capture:
     def total(self):
         """Objects recorded so far."""
         return self.count + len(self.lines)
+
     def header(self, started, rss, duration):
         stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(started)) + ".%06dZ" % int((started % 1) * 1e6)
         fields = [
@@ -1442,6 +1445,7 @@ class _Capture:
         out = ["#heapsnap %s\n" % FORMAT_VERSION, "#columns\t%s\n" % "\t".join(columns)]
         out.extend("#%s\t%s\n" % (k, _esc(v)) for k, v in fields)
         return "".join(out)
+
     def write(self, header):
         directory = os.path.dirname(os.path.abspath(self.path))
         tmp = os.path.join(directory, ".%s.tmp%d" % (os.path.basename(self.path), os.getpid()))
@@ -1500,10 +1504,7 @@ class _Capture:
                     f = files[r]
                     end = run.size() if bound is None else run.position(f, bound)
                     if end > starts[r]:
-                        f.seek(starts[r])
-                        piece = f.read(end - starts[r]).split(b"\n")
-                        piece.pop()
-                        lines += piece
+                        lines += _Run.lines_between(f, starts[r], end)
                         starts[r] = end
                 if lines:
                     lines.sort()
@@ -1539,11 +1540,18 @@ class _Run:
         if block < 0:
             return 0
         start = self.offsets[block]
-        f.seek(start)
-        lines = f.read(self.offsets[block + 1] - start).split(b"\n")
-        lines.pop()
+        lines = self.lines_between(f, start, self.offsets[block + 1])
         k = bisect.bisect_left(lines, line)
         return start + sum(map(len, lines[:k])) + k
+
+    @staticmethod
+    def lines_between(f, start, end):
+        """The lines (without newlines) of run file ``f`` from byte ``start`` to ``end``, which
+        are line boundaries."""
+        f.seek(start)
+        lines = f.read(end - start).split(b"\n")
+        lines.pop()
+        return lines
 
     def remove(self):
         if os.path.exists(self.path):
