@@ -148,8 +148,8 @@ impl Addresses {
         }
     }
 
-    /// Indexes `0..len()` ordered by address, ties by index.
-    pub(crate) fn order(&self) -> Vec<u32> {
+    /// Indexes `0..len()` ordered by address (ties by index), with the addresses in that order.
+    pub(crate) fn order(&self) -> AddressOrder {
         match self {
             Addresses::Split { low, high_ix, highs } if low.len() < 1 << INDEX_BITS => {
                 order_split(low, high_ix, highs).unwrap_or_else(|| self.order_by_pairs())
@@ -159,10 +159,10 @@ impl Addresses {
     }
 
     /// [`Addresses::order`] by sorting `(address, index)` pairs: any addresses.
-    fn order_by_pairs(&self) -> Vec<u32> {
+    fn order_by_pairs(&self) -> AddressOrder {
         let mut pairs: Vec<(u64, u32)> = (0..self.len()).map(|i| (self.get(i), i as u32)).collect();
         pairs.sort_unstable();
-        pairs.into_iter().map(|(_, i)| i).collect()
+        AddressOrder { order: pairs.iter().map(|&(_, i)| i).collect(), sorted: pairs.iter().map(|&(a, _)| a).collect() }
     }
 
     pub(crate) fn shrink_to_fit(&mut self) {
@@ -177,6 +177,22 @@ impl Addresses {
     }
 }
 
+/// Object indexes ordered by address, and the addresses in that order: lookups and merges
+/// by address then read one array front to back instead of gathering from the column.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct AddressOrder {
+    /// Object indexes, by ascending address; equal addresses by index.
+    pub(crate) order: Vec<u32>,
+    /// The address of each object in `order`.
+    pub(crate) sorted: Vec<u64>,
+}
+
+impl AddressOrder {
+    pub(crate) fn heap_bytes(&self) -> usize {
+        self.order.capacity() * 4 + self.sorted.capacity() * 8
+    }
+}
+
 /// Bits of a sort key that hold the object index.
 const INDEX_BITS: u32 = 27;
 
@@ -184,7 +200,7 @@ const INDEX_BITS: u32 = 27;
 /// builds): each becomes one `u64` key — region rank, low half / 8, index — sorted by a
 /// radix sort of the bits above the index (stable, so equal addresses keep index order).
 /// `None` when an address is not aligned.
-fn order_split(low: &[u32], high_ix: &[u8], highs: &[u32]) -> Option<Vec<u32>> {
+fn order_split(low: &[u32], high_ix: &[u8], highs: &[u32]) -> Option<AddressOrder> {
     let mut by_value: Vec<usize> = (0..highs.len()).collect();
     by_value.sort_unstable_by_key(|&h| highs[h]);
     let mut rank = [0u64; 256];
@@ -201,7 +217,13 @@ fn order_split(low: &[u32], high_ix: &[u8], highs: &[u32]) -> Option<Vec<u32>> {
         return None;
     }
     radix_sort(&mut keys, INDEX_BITS);
-    Some(keys.into_iter().map(|k| (k & ((1 << INDEX_BITS) - 1)) as u32).collect())
+    let order = keys.iter().map(|&k| (k & ((1 << INDEX_BITS) - 1)) as u32).collect();
+    // Each key becomes its address again, in place.
+    for k in keys.iter_mut() {
+        let high = u64::from(highs[by_value[(*k >> 56) as usize]]);
+        *k = (high << 32) | (((*k >> INDEX_BITS) & ((1 << (56 - INDEX_BITS)) - 1)) << 3);
+    }
+    Some(AddressOrder { order, sorted: keys })
 }
 
 /// Sorts `keys` by their bits from `from_bit` up, stably: least significant digit first, 12
@@ -358,8 +380,10 @@ mod tests {
         let mut col = Addresses::with_capacity(0);
         values.iter().for_each(|&v| col.push(v));
         let Addresses::Split { low, high_ix, highs } = &col else { panic!("few regions split") };
-        assert_eq!(order_split(low, high_ix, highs), Some(vec![4, 1, 2, 0, 3]));
-        assert_eq!(col.order(), vec![4, 1, 2, 0, 3]);
+        let order = order_split(low, high_ix, highs).expect("aligned");
+        assert_eq!(order.order, vec![4, 1, 2, 0, 3]);
+        assert_eq!(order.sorted, vec![0, 0x5500_0000_0018, 0x7f00_0000_0010, 0x7f00_0000_0040, 0x7f00_0000_0040]);
+        assert_eq!(col.order(), order);
     }
 
     #[test]

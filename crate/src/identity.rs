@@ -55,14 +55,14 @@ impl Matching {
     pub fn by_identity(before: &Snapshot, after: &Snapshot) -> Matching {
         let mut m = Matching { before_of_after: vec![NONE; after.len()], after_of_before: vec![NONE; before.len()] };
         let (order_a, order_b) = (before.by_id(), after.by_id());
+        let (ids_a, ids_b) = (before.sorted_ids(), after.sorted_ids());
         let (mut i, mut j) = (0, 0);
-        while i < order_a.len() && j < order_b.len() {
-            let (ia, ib) = (order_a[i] as usize, order_b[j] as usize);
-            match before.id(ia).cmp(&after.id(ib)) {
+        while i < ids_a.len() && j < ids_b.len() {
+            match ids_a[i].cmp(&ids_b[j]) {
                 Ordering::Less => i += 1,
                 Ordering::Greater => j += 1,
                 Ordering::Equal => {
-                    m.before_of_after[ib] = ia as u32;
+                    m.before_of_after[order_b[j] as usize] = order_a[i];
                     i += 1;
                     j += 1;
                 }

@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 use memchr::memchr;
 use rustc_hash::FxHashMap;
 
-use crate::columns::{Addresses, SmallNumbers, TypeRuns};
+use crate::columns::{AddressOrder, Addresses, SmallNumbers, TypeRuns};
 use crate::decode::{decompress, ReadOptions};
 use crate::error::{Error, ErrorKind, Result};
 use crate::escape;
@@ -37,8 +37,8 @@ pub struct Snapshot {
     parent: Addresses,
     /// Whether the file's lines were in byte order (they are sorted on reading otherwise).
     was_sorted: bool,
-    /// Object indexes ordered by id; built on first use.
-    by_id: OnceLock<Vec<u32>>,
+    /// Object indexes ordered by id, and the ids in that order; built on first use.
+    by_id: OnceLock<AddressOrder>,
 }
 
 impl Snapshot {
@@ -327,14 +327,23 @@ impl Snapshot {
 
     /// Object indexes ordered by id (ids are unique in a well-formed snapshot; ties by index).
     pub fn by_id(&self) -> &[u32] {
+        &self.id_order().order
+    }
+
+    /// The ids in ascending order: `sorted_ids()[k]` is the id of object `by_id()[k]`.
+    pub fn sorted_ids(&self) -> &[u64] {
+        &self.id_order().sorted
+    }
+
+    fn id_order(&self) -> &AddressOrder {
         self.by_id.get_or_init(|| self.id.order())
     }
 
     /// Index of the object with `id`, if present.
     pub fn index_of(&self, id: u64) -> Option<usize> {
-        let order = self.by_id();
-        let at = order.partition_point(|&i| self.id.get(i as usize) < id);
-        order.get(at).map(|&i| i as usize).filter(|&i| self.id.get(i) == id)
+        let ids = self.sorted_ids();
+        let at = ids.partition_point(|&x| x < id);
+        (ids.get(at) == Some(&id)).then(|| self.by_id()[at] as usize)
     }
 
     /// Index of the object's parent, when the parent is in the snapshot.
@@ -355,7 +364,7 @@ impl Snapshot {
             + self.id.heap_bytes()
             + self.parent.heap_bytes()
             + self.types.iter().map(|t| t.len() + 16).sum::<usize>()
-            + self.by_id.get().map_or(0, |v| v.capacity() * 4)
+            + self.by_id.get().map_or(0, AddressOrder::heap_bytes)
     }
 
     fn line(&self, index: usize) -> &str {
