@@ -344,6 +344,9 @@ impl Workspace {
     /// Errors name the file and line.
     pub fn load(&mut self, key: u32, name: &str, bytes: Vec<u8>) -> Result<JsValue, JsError> {
         let snapshot = Snapshot::parse(name, bytes).map_err(js_error)?;
+        // Every comparison needs the id order: build it now, while another file may still
+        // be inflating in a decode worker, rather than when the analysis is asked for.
+        snapshot.by_id();
         let info = to_js(&InfoOut::from(&snapshot));
         self.remove(key);
         self.snapshots.push((key, snapshot));
