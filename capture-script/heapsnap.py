@@ -94,7 +94,16 @@ _NAMED_ATTRS = {id(t): attrs for t, attrs in (
     (property, ("fget", "fset", "fdel")),
     (staticmethod, ("__func__",)),
     (classmethod, ("__func__",)),
+    (types.TracebackType, ("tb_frame", "tb_next")),
 )}
+# What an exception refers to, read through BaseException's descriptors (a subclass's own are
+# never used: they may be properties).
+_EXCEPTION_ATTRS = tuple((attr, BaseException.__dict__[attr].__get__)
+                         for attr in ("args", "__traceback__", "__cause__", "__context__"))
+_exception_args = BaseException.__dict__["args"].__get__
+# The code and qualified name of generators, coroutines and async generators, by id(type).
+_SUSPENDABLE = {id(t): (t.__dict__[code].__get__, t.__dict__["__qualname__"].__get__) for t, code in (
+    (types.GeneratorType, "gi_code"), (types.CoroutineType, "cr_code"), (types.AsyncGeneratorType, "ag_code"))}
 
 
 #: Dict keys and attribute names whose values are masked (case-insensitive search).
@@ -602,6 +611,12 @@ class _Capture:
                 d = _referent_dict(o)
                 if d is not None:
                     child(d, ".__dict__")
+            elif info.exception:
+                d = _exception_dict(o)
+                if d is not None:
+                    child(d, ".__dict__")
+                for attr, getter in _EXCEPTION_ATTRS:
+                    child(getter(o), "." + attr)
             if info.dict_desc is not None:
                 d = self.instance_dict(o, info)
                 if d is not None:
@@ -1271,6 +1286,15 @@ class _Capture:
             return "<bound method %s of %s>" % (self.format_name(func), _type_name(type(types.MethodType.__dict__["__self__"].__get__(o))))
         if kind == "builtin":
             return "<built-in %s>" % (types.BuiltinFunctionType.__dict__["__qualname__"].__get__(o),)
+        if kind == "exception":
+            return self.format_exception(o, info, depth)
+        if kind == "traceback":
+            code = o.tb_frame.f_code
+            return "<traceback %s at %s:%s>" % (code.co_name, code.co_filename, o.tb_lineno)
+        if kind == "suspendable":
+            code_of, qualname_of = _SUSPENDABLE[id(t)]
+            code = code_of(o)
+            return "<%s %s at %s:%d>" % (name, qualname_of(o), code.co_filename, code.co_firstlineno)
         if kind == "cell":
             try:
                 inner = _CellType.__dict__["cell_contents"].__get__(o)
@@ -1278,6 +1302,23 @@ class _Capture:
                 return "<cell empty>"
             return "<cell %s>" % self.format(inner, depth + 1) if depth < opts.max_depth else "<cell …>"
         return "<%s>" % name
+
+    def format_exception(self, o, info, depth):
+        """``ValueError('message')``: an exception of a builtin class, with its args."""
+        name = info.name.rpartition(".")[2]
+        if depth >= self.options.max_depth:
+            return name + "(…)"
+        return "%s(%s)" % (name, ", ".join(self.exception_args(o, depth)))
+
+    def exception_args(self, o, depth=0):
+        """The texts of exception ``o``'s args (``…N`` for those past ``max_items``)."""
+        args = _exception_args(o)
+        if type(args) is not tuple:
+            return []
+        shown = [self.format_item(v, depth + 1) for v in args[:self.options.max_items]]
+        if len(args) > len(shown):
+            shown.append("…%d" % (len(args) - len(shown)))
+        return shown
 
     def format_name(self, o):
         t = type(o)
@@ -1354,8 +1395,12 @@ class _Capture:
         name = info.name.rpartition(".")[2]
         if depth >= self.options.max_depth:
             return "%s(…)" % name
-        parts = []
-        d = self.instance_dict(o, info)
+        if info.exception:
+            parts = self.exception_args(o, depth)
+            d = _exception_dict(o)
+        else:
+            parts = []
+            d = self.instance_dict(o, info)
         room = self.options.max_repr
         if type(d) is dict:
             for k, v in dict.items(d):
@@ -1649,6 +1694,8 @@ _EXACT_KINDS = {id(t): kind for t, kind in (  # by id(type)
     (types.FunctionType, "function"), (types.MethodType, "method"), (_CellType, "cell"), (property, "property"),
     (staticmethod, "staticmethod"), (classmethod, "classmethod"), (types.ModuleType, "module"),
     (types.CodeType, "code"), (types.FrameType, "frame"), (types.BuiltinFunctionType, "builtin"),
+    (types.TracebackType, "traceback"), (types.GeneratorType, "suspendable"), (types.CoroutineType, "suspendable"),
+    (types.AsyncGeneratorType, "suspendable"),
 )}
 
 
@@ -1660,7 +1707,7 @@ class _TypeInfo:
     """
 
     __slots__ = ("type", "name", "kind", "sizeof", "length", "iterate", "attributes", "dict_desc", "expandable",
-                 "plain", "bulk", "walk")
+                 "plain", "bulk", "walk", "exception")
 
     def __init__(self, t):
         self.type = t
@@ -1675,7 +1722,7 @@ class _TypeInfo:
                     break
         heap = bool(_type_flags(t) & _HEAPTYPE)
         if kind is None:
-            kind = "instance" if heap else "opaque"
+            kind = "instance" if heap else "exception" if issubclass(t, BaseException) else "opaque"
         self.kind = kind
         self.sizeof = _sizeof_for(t)
         base = _KIND_BASE.get(kind)
@@ -1702,12 +1749,23 @@ class _TypeInfo:
         self.expandable = bool(_type_flags(t) & _HAVE_GC) or kind == "code"
         # A builtin container, or a subclass adding no attributes: its items are all it holds.
         self.plain = kind in _CONTAINER_KINDS and self.dict_desc is None and not self.attributes
+        # Exceptions show their args (then, of a user class, its attributes) and are read one by one.
+        self.exception = kind == "exception" or kind == "instance" and issubclass(t, BaseException)
         # How a group of these objects is formatted together: None formats one by one.
         self.bulk = ("container" if self.plain and kind in ("dict", "list", "tuple")
-                     else "instance" if kind == "instance" else None)
+                     else "instance" if kind == "instance" and not self.exception else None)
         # How the capture reads what one of these refers to; None: item by item (expand_one).
         self.walk = (("dict" if kind == "dict" else "items" if kind in ("list", "tuple") else "set") if self.plain
-                     else "instance" if kind == "instance" else None)
+                     else "instance" if kind == "instance" and not self.exception else None)
+
+
+def _exception_dict(e):
+    """The attribute dict of exception ``e``, or None: found among its referents, since reading
+    ``__dict__`` would make one for an exception that has none."""
+    for r in gc.get_referents(e):
+        if type(r) is dict:
+            return r
+    return None
 
 
 def _descriptor(t, attr):

@@ -261,6 +261,64 @@ def test_bounded_contents_and_escaping(snap_path):
     del keep, weird
 
 
+class JobFailed(Exception):
+    """An application error that hides its args and repr behind user code."""
+
+    def __init__(self, job, code):
+        super().__init__("job %s failed" % job)
+        self.code = code
+
+    def __repr__(self):
+        Hostile.calls.append("JobFailed.__repr__")
+        raise RuntimeError
+
+    @property
+    def args(self):
+        Hostile.calls.append("JobFailed.args")
+        raise RuntimeError
+
+
+def failing_handler(request):
+    payload = ["request payload 3c1d", request]
+    raise KeyError("missing-7b2e")
+
+
+def test_exceptions_tracebacks_and_suspended_code_show_what_they_hold(snap_path):
+    """A kept exception is a classic leak: its traceback keeps frames and their locals alive."""
+    errors = [JobFailed("j-%d" % i, 500 + i) for i in range(3)]
+    try:
+        failing_handler("r-1")
+    except KeyError as e:
+        errors.append(e)
+
+    def pending():
+        yield "not yet"
+
+    suspended = pending()
+    next(suspended)
+    module = types.ModuleType("failed_jobs")
+    module.errors, module.suspended = errors, suspended
+    sys.modules["failed_jobs"] = module
+    Hostile.calls.clear()
+    try:
+        snap = Snapshot(heapsnap.capture(snap_path))
+    finally:
+        del sys.modules["failed_jobs"]
+    assert Hostile.calls == []
+    [job] = snap.exact("test_capture.JobFailed", "JobFailed('job j-1 failed', code=501)")
+    assert snap.path_of(job) == "failed_jobs.errors[1]"
+    [code] = [o for o in snap.exact("int", "501") if snap.path_of(o) == "failed_jobs.errors[1].code"]
+    [key_error] = snap.exact("KeyError", "KeyError('missing-7b2e')")
+    assert snap.path_of(key_error) == "failed_jobs.errors[3]"
+    [frame] = snap.find("frame", "<frame failing_handler at ")
+    assert snap.path_of(frame).startswith("failed_jobs.errors[3].__traceback__.")
+    [payload] = snap.find("list", "request payload 3c1d")
+    assert snap.path_of(payload).endswith("tb_frame locals['payload']")
+    [gen] = snap.find("generator", "test_exceptions_tracebacks_and_suspended_code_show_what_they_hold.<locals>.pending at ")
+    assert gen["repr"].startswith("<generator ") and gen["repr"].endswith("test_capture.py:%d>" % pending.__code__.co_firstlineno)
+    del errors, suspended, module, code
+
+
 def test_concurrent_mutation_never_fails_the_capture(tmp_path):
     shared = {}
     stop = threading.Event()

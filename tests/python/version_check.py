@@ -65,6 +65,17 @@ def zoo():
         cell = ["in a cell"]
         return lambda: cell
 
+    class AppError(Exception):
+        pass
+
+    try:
+        try:
+            raise AppError("inner", 7)
+        except AppError as inner:
+            raise KeyError("kept with its traceback") from inner
+    except KeyError as outer:
+        kept = outer
+
     return [cached, suspended, closure(), functools.partial(print, 1), itertools.count(), iter([1, 2]),
             collections.deque(range(5), maxlen=3), collections.OrderedDict(a=1), collections.Counter("hello"),
             collections.defaultdict(list, b=[1]), collections.namedtuple("Pair", "x y")(1, 2),
@@ -72,7 +83,7 @@ def zoo():
             slice(1, 2), decimal.Decimal("1.5"), datetime.datetime(2020, 1, 1), re.compile(r"a+b"),
             threading.Lock(), io.BytesIO(b"x"), weakref.ref(closure), 10 ** 100, 1j, b"\x00\xff",
             "\udc80 lone surrogate", "tab\there", types.SimpleNamespace(q=1), types.MappingProxyType({"m": 1}),
-            property(len), classmethod(len), staticmethod(len)]
+            property(len), classmethod(len), staticmethod(len), kept]
 
 
 def main():
