@@ -279,7 +279,7 @@ class JobFailed(Exception):
 
 
 def failing_handler(request):
-    payload = ["request payload 3c1d", request]
+    payload = ["request payload 3c1d", request]  # noqa: F841  (a local the traceback keeps alive)
     raise KeyError("missing-7b2e")
 
 
