@@ -1632,7 +1632,7 @@ class _GzipMembers:
                 if item[3]:
                     z = zlib.compressobj(self.level, zlib.DEFLATED, -15)  # raw deflate, our own header
                     item[1] = b"".join((_GZIP_HEAD, z.compress(chunk), z.flush(),
-                                        struct.pack("<II", zlib.crc32(chunk), len(chunk) & 0xFFFFFFFF)))
+                                        _GZIP_TRAILER.pack(zlib.crc32(chunk), len(chunk) & 0xFFFFFFFF)))
                 else:
                     z = zlib.compressobj(self.level, zlib.DEFLATED, 31)
                     item[1] = z.compress(chunk) + z.flush()
@@ -1665,7 +1665,7 @@ class _GzipMembers:
         self.stop()
         end = self.sink.tell()
         self.sink.seek(self.start + _GZIP_SIZE_AT)
-        self.sink.write(struct.pack("<Q", self.total))
+        self.sink.write(_GZIP_TOTAL.pack(self.total))
         self.sink.seek(end)
 
     def stop(self):
@@ -1680,6 +1680,9 @@ class _GzipMembers:
 # The header of the first gzip member (RFC 1952): no name, time 0, unknown OS, and an extra
 # field holding subfield HS, the total uncompressed size (8 bytes, little-endian, filled last).
 _GZIP_HEAD = b"\x1f\x8b\x08\x04\0\0\0\0\0\xff" + struct.pack("<H2sHQ", 12, b"HS", 8, 0)
+# Compiled once: struct.pack(format) would add its format to a cache in the process's heap.
+_GZIP_TRAILER = struct.Struct("<II")  # CRC-32 and size of a member
+_GZIP_TOTAL = struct.Struct("<Q")
 _GZIP_SIZE_AT = len(_GZIP_HEAD) - 8
 
 
