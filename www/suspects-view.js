@@ -7,7 +7,7 @@ import { sparkline } from './sparkline.js';
 export function renderSuspects(container, analysis, showRetainers = null) {
   container.replaceChildren();
   if (!analysis.suspects.length) {
-    container.append(el('p', 'empty', 'No leak suspects: no holder grew by 1 KiB or more between these snapshots.'));
+    container.append(el('p', 'empty', 'No leak suspects: no holder grew by 1 KiB or more between these snapshots (a one-off jump counts less than steady growth).'));
     return;
   }
   const list = el('ol', 'suspects');

@@ -285,7 +285,7 @@ fn print_analysis(out: &mut String, a: &Analysis, top: Option<usize>) {
     }
     put!(out, "");
     if a.suspects.is_empty() {
-        put!(out, "No leak suspects: no holder grew by 1 KiB or more.");
+        put!(out, "No leak suspects: no holder grew by 1 KiB or more (a one-off jump counts less than steady growth).");
     } else {
         put!(out, "Leak suspects, most likely first:");
     }

@@ -18,7 +18,7 @@ use crate::snapshot::Snapshot;
 
 /// Suspects scoring less than this share of the first suspect's score are left out.
 pub const MIN_SHARE_OF_TOP: f64 = 0.01;
-/// Holders that grew by fewer net bytes than this are not suspects.
+/// Holders that grew by fewer net bytes than this, or that score less, are not suspects.
 pub const MIN_NET_BYTES: i64 = 1024;
 
 /// One snapshot as the analysis saw it.
@@ -192,7 +192,9 @@ pub fn analyze_with(
                 return None;
             }
             let steadiness = growing as f64 / intervals as f64;
-            Some((total as f64 * steadiness * steadiness, h, t))
+            let score = total as f64 * steadiness * steadiness;
+            // A small one-off change (a cache the first capture filled) is not worth a line.
+            (score >= MIN_NET_BYTES as f64).then_some((score, h, t))
         })
         .collect();
     scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));

@@ -116,6 +116,20 @@ mod tests {
     }
 
     #[test]
+    fn a_small_one_off_gain_is_no_suspect_and_the_same_gain_spread_is() {
+        let at = |minute: u32, entries: usize| {
+            let time = format!("2026-01-01T00:{minute:02}:00Z");
+            Snapshot::parse(&time, snapshot(entries, false, &time)).unwrap()
+        };
+        // About 2.2 KiB gained in one of two intervals scores a quarter of that: noise.
+        let (a, b, c) = (at(0, 100), at(1, 100), at(2, 105));
+        assert!(analyze(&[&a, &b, &c], 5).suspects.is_empty());
+        // The same gain over both intervals is steady growth.
+        let (b, c) = (at(1, 103), at(2, 106));
+        assert_eq!(analyze(&[&a, &b, &c], 5).suspects[0].path, "__main__.CACHE");
+    }
+
+    #[test]
     fn without_edges_the_same_objects_and_no_retained_sizes() {
         let ([with_a, with_b], [plain_a, plain_b]) = (leaking_pair(300, true), leaking_pair(300, false));
         let parse = |name, text| Snapshot::parse(name, text).unwrap();
