@@ -162,7 +162,8 @@ impl Addresses {
     fn order_by_pairs(&self) -> AddressOrder {
         let mut pairs: Vec<(u64, u32)> = (0..self.len()).map(|i| (self.get(i), i as u32)).collect();
         pairs.sort_unstable();
-        AddressOrder { order: pairs.iter().map(|&(_, i)| i).collect(), sorted: pairs.iter().map(|&(a, _)| a).collect() }
+        let sorted = SortedAddresses::Wide(pairs.iter().map(|&(a, _)| a).collect());
+        AddressOrder { order: pairs.into_iter().map(|(_, i)| i).collect(), sorted }
     }
 
     pub(crate) fn shrink_to_fit(&mut self) {
@@ -184,12 +185,64 @@ pub(crate) struct AddressOrder {
     /// Object indexes, by ascending address; equal addresses by index.
     pub(crate) order: Vec<u32>,
     /// The address of each object in `order`.
-    pub(crate) sorted: Vec<u64>,
+    pub(crate) sorted: SortedAddresses,
 }
 
 impl AddressOrder {
     pub(crate) fn heap_bytes(&self) -> usize {
-        self.order.capacity() * 4 + self.sorted.capacity() * 8
+        self.order.capacity() * 4 + self.sorted.heap_bytes()
+    }
+}
+
+/// Ascending addresses, stored as [`Addresses`] are: 4-byte low halves, each run of one high
+/// half (a region) marked once.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum SortedAddresses {
+    /// Low halves, and `(high half, first position)` of each region, ascending.
+    Split { low: Vec<u32>, regions: Vec<(u32, u32)> },
+    /// One `u64` per address.
+    Wide(Vec<u64>),
+}
+
+impl SortedAddresses {
+    /// The addresses, ascending.
+    pub(crate) fn iter(&self) -> Box<dyn Iterator<Item = u64> + '_> {
+        match self {
+            SortedAddresses::Split { low, regions } => Box::new((0..regions.len()).flat_map(move |r| {
+                let high = u64::from(regions[r].0) << 32;
+                low[self.region_range(r)].iter().map(move |&l| high | u64::from(l))
+            })),
+            SortedAddresses::Wide(v) => Box::new(v.iter().copied()),
+        }
+    }
+
+    /// The position of `value`, if present (the first, when repeated).
+    pub(crate) fn position(&self, value: u64) -> Option<usize> {
+        match self {
+            SortedAddresses::Split { low, regions } => {
+                let r = regions.iter().position(|&(high, _)| u64::from(high) == value >> 32)?;
+                let range = self.region_range(r);
+                let (start, part) = (range.start, &low[range]);
+                let at = part.partition_point(|&l| l < value as u32);
+                (part.get(at) == Some(&(value as u32))).then_some(start + at)
+            }
+            SortedAddresses::Wide(v) => {
+                let at = v.partition_point(|&x| x < value);
+                (v.get(at) == Some(&value)).then_some(at)
+            }
+        }
+    }
+
+    fn region_range(&self, r: usize) -> Range<usize> {
+        let SortedAddresses::Split { low, regions } = self else { unreachable!("regions of split addresses") };
+        regions[r].1 as usize..regions.get(r + 1).map_or(low.len(), |next| next.1 as usize)
+    }
+
+    fn heap_bytes(&self) -> usize {
+        match self {
+            SortedAddresses::Split { low, regions } => low.capacity() * 4 + regions.capacity() * 8,
+            SortedAddresses::Wide(v) => v.capacity() * 8,
+        }
     }
 }
 
@@ -218,12 +271,17 @@ fn order_split(low: &[u32], high_ix: &[u8], highs: &[u32]) -> Option<AddressOrde
     }
     radix_sort(&mut keys, INDEX_BITS);
     let order = keys.iter().map(|&k| (k & ((1 << INDEX_BITS) - 1)) as u32).collect();
-    // Each key becomes its address again, in place.
-    for k in keys.iter_mut() {
-        let high = u64::from(highs[by_value[(*k >> 56) as usize]]);
-        *k = (high << 32) | (((*k >> INDEX_BITS) & ((1 << (56 - INDEX_BITS)) - 1)) << 3);
+    // The keys give the addresses back, in order: each one's low half, and its region's start.
+    let mut regions: Vec<(u32, u32)> = Vec::new();
+    let mut low_sorted = Vec::with_capacity(keys.len());
+    for (at, &k) in keys.iter().enumerate() {
+        let high = highs[by_value[(k >> 56) as usize]];
+        if regions.last().is_none_or(|&(h, _)| h != high) {
+            regions.push((high, at as u32));
+        }
+        low_sorted.push((((k >> INDEX_BITS) & ((1 << (56 - INDEX_BITS)) - 1)) << 3) as u32);
     }
-    Some(AddressOrder { order, sorted: keys })
+    Some(AddressOrder { order, sorted: SortedAddresses::Split { low: low_sorted, regions } })
 }
 
 /// Sorts `keys` by their bits from `from_bit` up, stably: least significant digit first, 12
@@ -370,7 +428,13 @@ mod tests {
         ) {
             let mut col = Addresses::with_capacity(0);
             values.iter().for_each(|&v| col.push(v));
-            prop_assert_eq!(col.order(), col.order_by_pairs());
+            let (order, by_pairs) = (col.order(), col.order_by_pairs());
+            prop_assert_eq!(&order.order, &by_pairs.order);
+            let sorted: Vec<u64> = order.sorted.iter().collect();
+            prop_assert_eq!(&sorted, &by_pairs.sorted.iter().collect::<Vec<_>>());
+            for v in values.iter().copied().take(20).chain([1, u64::MAX]) {
+                prop_assert_eq!(order.sorted.position(v), sorted.iter().position(|&x| x == v));
+            }
         }
     }
 
@@ -382,8 +446,12 @@ mod tests {
         let Addresses::Split { low, high_ix, highs } = &col else { panic!("few regions split") };
         let order = order_split(low, high_ix, highs).expect("aligned");
         assert_eq!(order.order, vec![4, 1, 2, 0, 3]);
-        assert_eq!(order.sorted, vec![0, 0x5500_0000_0018, 0x7f00_0000_0010, 0x7f00_0000_0040, 0x7f00_0000_0040]);
-        assert_eq!(col.order(), order);
+        let sorted = vec![0, 0x5500_0000_0018, 0x7f00_0000_0010, 0x7f00_0000_0040, 0x7f00_0000_0040];
+        assert_eq!(order.sorted.iter().collect::<Vec<_>>(), sorted);
+        assert_eq!(order.sorted.position(0x7f00_0000_0040), Some(3));
+        assert_eq!(order.sorted.position(0x7f00_0000_0018), None);
+        assert_eq!(order.sorted.position(0x1_0000_0000), None);
+        assert_eq!(col.order().order, order.order);
     }
 
     #[test]

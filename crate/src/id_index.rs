@@ -37,11 +37,11 @@ impl<'a> IdIndex<'a> {
     /// The index of `snap`'s ids.
     pub(crate) fn of(snap: &'a Snapshot) -> IdIndex<'a> {
         let order = snap.by_id();
-        let ids = || snap.sorted_ids().iter();
-        let low: Vec<u32> = ids().map(|&id| id as u32).collect();
+        let ids = || snap.sorted_ids();
+        let low: Vec<u32> = ids().map(|id| id as u32).collect();
         let mut index = IdIndex { order, low, regions: Vec::new(), highs: Vec::new(), directory: Vec::new() };
         let mut start = 0;
-        let highs: Vec<u32> = ids().map(|&id| (id >> 32) as u32).collect();
+        let highs: Vec<u32> = ids().map(|id| (id >> 32) as u32).collect();
         while start < highs.len() {
             let end = start + highs[start..].iter().take_while(|&&h| h == highs[start]).count();
             index.add_region(highs[start], start, end);

@@ -9,8 +9,6 @@
 //! Snapshots of different processes are matched by holder path and contents instead
 //! (`path_matching.rs`).
 
-use std::cmp::Ordering;
-
 use rustc_hash::FxHashMap;
 
 use crate::path_matching::{from_different_processes, match_across_processes};
@@ -55,17 +53,18 @@ impl Matching {
     pub fn by_identity(before: &Snapshot, after: &Snapshot) -> Matching {
         let mut m = Matching { before_of_after: vec![NONE; after.len()], after_of_before: vec![NONE; before.len()] };
         let (order_a, order_b) = (before.by_id(), after.by_id());
-        let (ids_a, ids_b) = (before.sorted_ids(), after.sorted_ids());
+        let (mut ids_a, mut ids_b) = (before.sorted_ids(), after.sorted_ids());
+        let (mut a, mut b) = (ids_a.next(), ids_b.next());
         let (mut i, mut j) = (0, 0);
-        while i < ids_a.len() && j < ids_b.len() {
-            match ids_a[i].cmp(&ids_b[j]) {
-                Ordering::Less => i += 1,
-                Ordering::Greater => j += 1,
-                Ordering::Equal => {
+        while let (Some(x), Some(y)) = (a, b) {
+            if x <= y {
+                if x == y {
                     m.before_of_after[order_b[j] as usize] = order_a[i];
-                    i += 1;
-                    j += 1;
+                    (b, j) = (ids_b.next(), j + 1);
                 }
+                (a, i) = (ids_a.next(), i + 1);
+            } else {
+                (b, j) = (ids_b.next(), j + 1);
             }
         }
         let immutable_a: Vec<bool> = before.type_names().iter().map(|t| is_immutable(t)).collect();

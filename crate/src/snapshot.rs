@@ -330,9 +330,9 @@ impl Snapshot {
         &self.id_order().order
     }
 
-    /// The ids in ascending order: `sorted_ids()[k]` is the id of object `by_id()[k]`.
-    pub fn sorted_ids(&self) -> &[u64] {
-        &self.id_order().sorted
+    /// The ids in ascending order: the `k`th is the id of object `by_id()[k]`.
+    pub fn sorted_ids(&self) -> impl Iterator<Item = u64> + '_ {
+        self.id_order().sorted.iter()
     }
 
     fn id_order(&self) -> &AddressOrder {
@@ -341,9 +341,7 @@ impl Snapshot {
 
     /// Index of the object with `id`, if present.
     pub fn index_of(&self, id: u64) -> Option<usize> {
-        let ids = self.sorted_ids();
-        let at = ids.partition_point(|&x| x < id);
-        (ids.get(at) == Some(&id)).then(|| self.by_id()[at] as usize)
+        self.id_order().sorted.position(id).map(|at| self.by_id()[at] as usize)
     }
 
     /// Index of the object's parent, when the parent is in the snapshot.
