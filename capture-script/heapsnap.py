@@ -759,12 +759,10 @@ class _Capture:
         self.check_budgets()
 
     def add_lines(self, lines):
-        """Adds formatted lines (str, each ending in a newline) to the run, as UTF-8 bytes
-        without the newline: bytes sort faster than str, in the file's byte order."""
-        if lines:
-            encoded = "".join(lines).encode("utf-8", "replace").split(b"\n")
-            encoded.pop()
-            self.lines += encoded
+        """Adds formatted lines (str, each ending in a newline) to the run. They sort as str:
+        fields hold no raw surrogate (see ``_esc``), so code point order is the byte order of
+        their UTF-8, and the file's; the newline sorts as the end of the line would."""
+        self.lines += lines
 
     # --- formatting in bulk -----------------------------------------------
 
@@ -1458,9 +1456,8 @@ class _Capture:
         with open(fd, "wb") as f:
             for start in range(0, len(lines), _BLOCK):
                 block = lines[start:start + _BLOCK]
-                block.append(b"")
-                data = b"\n".join(block)
-                run.add_block(block[0], len(data))
+                data = _utf8("".join(block))
+                run.add_block(_utf8(block[0][:-1]), len(data))
                 f.write(data)
         lines.clear()
 
@@ -1531,9 +1528,7 @@ class _Capture:
             lines = self.lines
             lines.sort()
             for start in range(0, len(lines), _PARTITION):
-                chunk = lines[start:start + _PARTITION]
-                chunk.append(b"")
-                yield b"\n".join(chunk)
+                yield _utf8("".join(lines[start:start + _PARTITION]))
             return
         if self.lines:
             self.flush_run()
@@ -1819,7 +1814,18 @@ def _sizeof_for(t):
 def _esc(s):
     if s.isprintable() and "\\" not in s:
         return s
-    return s.translate(_ESCAPES)
+    out = s.translate(_ESCAPES)
+    if not out.isascii():
+        try:
+            out.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate (a file name decoded with surrogateescape)
+            out = out.encode("utf-8", "replace").decode("utf-8")  # each as '?', as UTF-8 has none
+    return out
+
+
+def _utf8(text):
+    """``text`` (escaped fields: no lone surrogate) as UTF-8."""
+    return text.encode("utf-8", "replace")
 
 
 def _items_of(info, objs):

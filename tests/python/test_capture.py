@@ -319,6 +319,27 @@ def test_exceptions_tracebacks_and_suspended_code_show_what_they_hold(snap_path)
     del errors, suspended, module, code
 
 
+def test_lone_surrogates_in_names_are_written_as_question_marks_in_byte_order(snap_path):
+    """A module name or file name decoded with surrogateescape holds lone surrogates, which
+    UTF-8 cannot hold: written as '?', and the lines still sort by their bytes."""
+
+    def handler():
+        pass
+
+    handler.__code__ = handler.__code__.replace(co_filename="/srv/caf\udce9.py")
+    module = types.ModuleType("legacy_\udcff")
+    module.handler = handler
+    sys.modules["legacy_\udcff"] = module
+    try:
+        snap = Snapshot(heapsnap.capture(snap_path))
+    finally:
+        del sys.modules["legacy_\udcff"]
+    [function] = snap.find("function", "/srv/caf?.py:")
+    assert snap.path_of(function) == "legacy_?.handler"
+    body = [line.encode("utf-8") for line in snap.body]
+    assert body == sorted(body)
+
+
 def test_concurrent_mutation_never_fails_the_capture(tmp_path):
     shared = {}
     stop = threading.Event()
