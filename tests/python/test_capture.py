@@ -20,6 +20,17 @@ def snap_path(tmp_path):
     return str(tmp_path / "s.hsnap.gz")
 
 
+def captured_with_module(snap_path, name, **attributes):
+    """The snapshot of this process with a module ``name`` holding ``attributes`` in ``sys.modules``."""
+    module = types.ModuleType(name)
+    module.__dict__.update(attributes)
+    sys.modules[name] = module
+    try:
+        return Snapshot(heapsnap.capture(snap_path))
+    finally:
+        del sys.modules[name]
+
+
 def test_writes_a_valid_sorted_gzip_file_with_mode_0600(snap_path):
     assert heapsnap.capture(snap_path) == snap_path
     with open(snap_path, "rb") as f:
@@ -207,19 +218,13 @@ def test_capture_objects_are_not_in_the_snapshot(tmp_path):
 
 
 def test_holder_paths_name_module_attribute_and_key(snap_path):
-    module = types.ModuleType("app_under_test")
-
     class Cache:
         def __init__(self):
             self._store = {}
 
-    module.cache = Cache()
-    module.cache._store["k"] = ["leaked-item-%d" % 3]  # built at run time: not a code constant
-    sys.modules["app_under_test"] = module
-    try:
-        snap = Snapshot(heapsnap.capture(snap_path))
-    finally:
-        del sys.modules["app_under_test"]
+    cache = Cache()
+    cache._store["k"] = ["leaked-item-%d" % 3]  # built at run time: not a code constant
+    snap = captured_with_module(snap_path, "app_under_test", cache=cache)
     [item] = snap.exact("str", "'leaked-item-3'")
     assert snap.path_of(item) == "app_under_test.cache._store['k'][0]"
 
@@ -296,14 +301,8 @@ def test_exceptions_tracebacks_and_suspended_code_show_what_they_hold(snap_path)
 
     suspended = pending()
     next(suspended)
-    module = types.ModuleType("failed_jobs")
-    module.errors, module.suspended = errors, suspended
-    sys.modules["failed_jobs"] = module
     Hostile.calls.clear()
-    try:
-        snap = Snapshot(heapsnap.capture(snap_path))
-    finally:
-        del sys.modules["failed_jobs"]
+    snap = captured_with_module(snap_path, "failed_jobs", errors=errors, suspended=suspended)
     assert Hostile.calls == []
     [job] = snap.exact("test_capture.JobFailed", "JobFailed('job j-1 failed', code=501)")
     assert snap.path_of(job) == "failed_jobs.errors[1]"
@@ -316,7 +315,7 @@ def test_exceptions_tracebacks_and_suspended_code_show_what_they_hold(snap_path)
     assert snap.path_of(payload).endswith("tb_frame locals['payload']")
     [gen] = snap.find("generator", "test_exceptions_tracebacks_and_suspended_code_show_what_they_hold.<locals>.pending at ")
     assert gen["repr"].startswith("<generator ") and gen["repr"].endswith("test_capture.py:%d>" % pending.__code__.co_firstlineno)
-    del errors, suspended, module, code
+    del errors, suspended, code
 
 
 def test_lone_surrogates_in_names_are_written_as_question_marks_in_byte_order(snap_path):
@@ -327,13 +326,7 @@ def test_lone_surrogates_in_names_are_written_as_question_marks_in_byte_order(sn
         pass
 
     handler.__code__ = handler.__code__.replace(co_filename="/srv/caf\udce9.py")
-    module = types.ModuleType("legacy_\udcff")
-    module.handler = handler
-    sys.modules["legacy_\udcff"] = module
-    try:
-        snap = Snapshot(heapsnap.capture(snap_path))
-    finally:
-        del sys.modules["legacy_\udcff"]
+    snap = captured_with_module(snap_path, "legacy_\udcff", handler=handler)
     [function] = snap.find("function", "/srv/caf?.py:")
     assert snap.path_of(function) == "legacy_?.handler"
     body = [line.encode("utf-8") for line in snap.body]
