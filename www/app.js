@@ -167,6 +167,9 @@ function renderFiles() {
   }
 }
 
+/** Resolves in a later task, after the browser has had the chance to render. */
+const nextTask = () => new Promise((resolve) => setTimeout(resolve, 0));
+
 async function refreshAnalysis() {
   const ready = readyFiles();
   const token = ++analysisToken;
@@ -194,9 +197,15 @@ async function refreshAnalysis() {
     renderCoverage(analysis);
     renderSuspects($('suspects'), analysis, current.info.hasRefs ? showRetainers : null);
     renderTrend($('trend'), analysis);
+    $('suspects-section').hidden = false;
+    // The suspects show first; the rest is built in later tasks, so that no one task (the
+    // script and the layout it causes) keeps the page from answering for long.
+    await nextTask();
+    if (token !== analysisToken) return;
     renderGrowing($('growing'), analysis);
     renderNewGroups($('new-groups'), analysis);
-    $('suspects-section').hidden = false;
+    await nextTask();
+    if (token !== analysisToken) return;
     renderComparison(analysis);
     $('status').textContent = '';
     if (current.info.hasRefs) renderRetained($('retained-section'), analyzer, current.key, current.name);
@@ -294,24 +303,30 @@ async function setUpDemo() {
   }
   const button = $('demo-button');
   button.hidden = false;
-  button.addEventListener('click', () => {
-    for (const name of manifest.files) {
-      loadFile(name, fetch(`demo/${encodeURIComponent(name)}`).then((r) => {
-        if (!r.ok) throw new Error(`cannot fetch ${name}: HTTP ${r.status}`);
-        return r.arrayBuffer();
-      }));
-    }
+  // The files are listed from a later task: changing the page inside the click's own task
+  // would make the browser lay it out there too, for the pointer events that follow.
+  button.addEventListener('click', async () => {
+    await nextTask();
+    for (const name of manifest.files) loadFile(name, fetchLater(`demo/${encodeURIComponent(name)}`, name));
   });
+}
+
+/**
+ * The bytes at `url` (`what` names it in errors), fetched from a later task: the caller's
+ * task only lists the files, and starting the requests waits for the next one.
+ */
+async function fetchLater(url, what) {
+  await nextTask();
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`cannot fetch ${what}: HTTP ${response.status}`);
+  return response.arrayBuffer();
 }
 
 async function loadFromUrls(urls) {
   for (const url of urls) {
     loadedUrls.push(url);
     const name = decodeURIComponent(new URL(url, location.href).pathname.split('/').pop() || url);
-    loadFile(name, fetch(url).then((r) => {
-      if (!r.ok) throw new Error(`cannot fetch ${url}: HTTP ${r.status}`);
-      return r.arrayBuffer();
-    }));
+    loadFile(name, fetchLater(url, url));
   }
 }
 
