@@ -370,13 +370,28 @@ class _Capture:
         self.record(roots, ["-"] * len(roots), edges)
         del roots[:], edges[:]
         self.drain()
-        # What remains of the tracked objects: reached from no root. (compress and map are
-        # lazy: each object is looked up after the previous one's subtree was walked.)
-        for o in compress(tracked, map(_not, map(seen.__contains__, map(id, tracked)))):
-            seen.add(id(o))
-            self.unreached += 1
-            self.record([o], ["-"], [_UNREACHED])
-            self.drain()
+        # What remains of the tracked objects: reached from no root. Those that no other one
+        # refers to are walked first, together, then any still left (in cycles) one by one, by
+        # id: what they hold is then found under the same holder in every capture, whatever
+        # order the collector keeps its lists in.
+        left = list(compress(tracked, map(_not, map(seen.__contains__, map(id, tracked)))))
+        left.sort(key=id)
+        held = set(map(id, left)).intersection(map(id, _chain(map(gc.get_referents, left))))
+        sources = [o for o in left if id(o) not in held]
+        del held
+        for start in range(0, len(sources), _BATCH):
+            batch = sources[start:start + _BATCH]
+            seen.update(map(id, batch))
+            self.unreached += len(batch)
+            self.record(batch, ["-"] * len(batch), [_UNREACHED] * len(batch))
+        del sources
+        self.drain()
+        for o in left:
+            if id(o) not in seen:
+                seen.add(id(o))
+                self.unreached += 1
+                self.record([o], ["-"], [_UNREACHED])
+                self.drain()
 
     def drain(self):
         """Walks the levels below the containers found so far."""

@@ -1,6 +1,6 @@
 """The capture on every CPython 3.8+ installed here (on PATH as python3.N, or under pyenv):
 complete (standard-library objects of many kinds included), never running user code, each
-object once, sorted, with holder paths."""
+object once, sorted, with holder paths, and leaving nothing behind that looks like growth."""
 
 import glob
 import json
@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from conftest import CAPTURE_DIR
+from conftest import CAPTURE_DIR, heapsnap_cli
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -51,3 +51,16 @@ def test_capture_on(version, python, tmp_path):
     assert result["record_path"] == "version_app.records[0]"
     assert result["slot_path"] == ["version_app.slots[7].value"]
     assert result["big_value_path"] == ["version_app.big['key-19999']"]
+
+
+@pytest.mark.parametrize("version,python", interpreters())
+def test_captures_of_an_idle_process_show_no_growth_on(version, python, tmp_path):
+    """The capture leaves nothing behind that a later capture would show as growth (no cache
+    entry of its own, no object it made), so an idle process compares as quiet."""
+    code = "import sys; sys.path.insert(0, %r); import heapsnap\nfor name in 'abc': heapsnap.capture(name + '.hsnap.gz')"
+    subprocess.run([python, "-c", code % CAPTURE_DIR], cwd=str(tmp_path), check=True, timeout=300)
+    paths = [str(tmp_path / (name + ".hsnap.gz")) for name in "abc"]
+    out = json.loads(subprocess.run([heapsnap_cli(), "diff", "--json"] + paths, check=True,
+                                    capture_output=True, text=True).stdout)
+    assert [s["sentence"] for s in out["suspects"]] == []
+    assert [(g["path"], g["len_before"], g["len_after"]) for g in out["growing"]] == []
