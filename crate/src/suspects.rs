@@ -188,12 +188,13 @@ pub fn analyze_with(
         .filter_map(|(h, t)| {
             let total: i64 = t.net_bytes.iter().sum();
             let growing = t.net_bytes.iter().filter(|&&b| b > 0).count();
-            if total < MIN_NET_BYTES || t.net_count <= 0 {
+            if t.net_count <= 0 {
                 return None;
             }
             let steadiness = growing as f64 / intervals as f64;
             let score = total as f64 * steadiness * steadiness;
-            // A small one-off change (a cache the first capture filled) is not worth a line.
+            // The score is at most the net growth: this floor is also one on growth. A small
+            // one-off change (a cache the first capture filled) is not worth a line.
             (score >= MIN_NET_BYTES as f64).then_some((score, h, t))
         })
         .collect();
