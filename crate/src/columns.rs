@@ -5,6 +5,7 @@
 //! 4-byte low half plus a 1-byte index into their few distinct high halves, and the type of
 //! each object as runs (lines are sorted by type).
 
+use std::borrow::Cow;
 use std::ops::Range;
 
 /// Optional counts and sizes, two bytes each below [`ABSENT`]; larger values in a side table.
@@ -233,6 +234,27 @@ impl SortedAddresses {
         }
     }
 
+    /// The addresses as [`Halves`]: borrowed when split, made when wide.
+    pub(crate) fn halves(&self) -> Halves<'_> {
+        match self {
+            SortedAddresses::Split { low, regions } => Halves {
+                low: Cow::Borrowed(low),
+                regions: (0..regions.len()).map(|r| (regions[r].0, self.region_range(r))).collect(),
+            },
+            SortedAddresses::Wide(v) => {
+                let mut regions = Vec::new();
+                let mut start = 0;
+                while start < v.len() {
+                    let high = v[start] >> 32;
+                    let end = start + v[start..].iter().take_while(|&&a| a >> 32 == high).count();
+                    regions.push((high as u32, start..end));
+                    start = end;
+                }
+                Halves { low: Cow::Owned(v.iter().map(|&a| a as u32).collect()), regions }
+            }
+        }
+    }
+
     fn region_range(&self, r: usize) -> Range<usize> {
         let SortedAddresses::Split { low, regions } = self else { unreachable!("regions of split addresses") };
         regions[r].1 as usize..regions.get(r + 1).map_or(low.len(), |next| next.1 as usize)
@@ -244,6 +266,14 @@ impl SortedAddresses {
             SortedAddresses::Wide(v) => v.capacity() * 8,
         }
     }
+}
+
+/// Ascending addresses as their low halves, and the runs of one high half.
+pub(crate) struct Halves<'a> {
+    /// The low half of each address, ascending within each region.
+    pub(crate) low: Cow<'a, [u32]>,
+    /// The high half and positions of each region, ascending.
+    pub(crate) regions: Vec<(u32, Range<usize>)>,
 }
 
 /// Bits of a sort key that hold the object index.
@@ -452,6 +482,12 @@ mod tests {
         assert_eq!(order.sorted.position(0x7f00_0000_0018), None);
         assert_eq!(order.sorted.position(0x1_0000_0000), None);
         assert_eq!(col.order().order, order.order);
+        let wide = SortedAddresses::Wide(sorted.clone());
+        for addresses in [&order.sorted, &wide] {
+            let halves = addresses.halves();
+            assert_eq!(&*halves.low, &[0, 0x18, 0x10, 0x40, 0x40]);
+            assert_eq!(halves.regions, vec![(0, 0..1), (0x5500, 1..2), (0x7f00, 2..5)]);
+        }
     }
 
     #[test]

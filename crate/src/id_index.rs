@@ -4,14 +4,16 @@
 //! between objects built together (the common case in a heap) stay in cache, where a hash
 //! table would scatter them.
 
+use std::borrow::Cow;
+
 use crate::snapshot::Snapshot;
 
 /// Maps ids to object indexes.
 pub(crate) struct IdIndex<'a> {
     /// Object indexes ordered by id.
     order: &'a [u32],
-    /// Low 32 bits of each id, in `order`.
-    low: Vec<u32>,
+    /// Low 32 bits of each id, in `order` (the snapshot's own, when it keeps them split).
+    low: Cow<'a, [u32]>,
     /// One per distinct high half, ascending.
     regions: Vec<Region>,
     /// High halves of `regions`, for the search.
@@ -36,16 +38,16 @@ const LINEAR: usize = 16;
 impl<'a> IdIndex<'a> {
     /// The index of `snap`'s ids.
     pub(crate) fn of(snap: &'a Snapshot) -> IdIndex<'a> {
-        let order = snap.by_id();
-        let ids = || snap.sorted_ids();
-        let low: Vec<u32> = ids().map(|id| id as u32).collect();
-        let mut index = IdIndex { order, low, regions: Vec::new(), highs: Vec::new(), directory: Vec::new() };
-        let mut start = 0;
-        let highs: Vec<u32> = ids().map(|id| (id >> 32) as u32).collect();
-        while start < highs.len() {
-            let end = start + highs[start..].iter().take_while(|&&h| h == highs[start]).count();
-            index.add_region(highs[start], start, end);
-            start = end;
+        let halves = snap.sorted_id_halves();
+        let mut index = IdIndex {
+            order: snap.by_id(),
+            low: halves.low,
+            regions: Vec::new(),
+            highs: Vec::new(),
+            directory: Vec::new(),
+        };
+        for (high, range) in halves.regions {
+            index.add_region(high, range.start, range.end);
         }
         index
     }

@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 use memchr::memchr;
 use rustc_hash::FxHashMap;
 
-use crate::columns::{AddressOrder, Addresses, SmallNumbers, TypeRuns};
+use crate::columns::{AddressOrder, Addresses, Halves, SmallNumbers, TypeRuns};
 use crate::decode::{decompress, ReadOptions};
 use crate::error::{Error, ErrorKind, Result};
 use crate::escape;
@@ -333,6 +333,11 @@ impl Snapshot {
     /// The ids in ascending order: the `k`th is the id of object `by_id()[k]`.
     pub fn sorted_ids(&self) -> impl Iterator<Item = u64> + '_ {
         self.id_order().sorted.iter()
+    }
+
+    /// The ids in ascending order as low halves, with the runs of one high half.
+    pub(crate) fn sorted_id_halves(&self) -> Halves<'_> {
+        self.id_order().sorted.halves()
     }
 
     fn id_order(&self) -> &AddressOrder {
