@@ -98,9 +98,8 @@ _NAMED_ATTRS = {id(t): attrs for t, attrs in (
 )}
 # What an exception refers to, read through BaseException's descriptors (a subclass's own are
 # never used: they may be properties).
-_EXCEPTION_ATTRS = tuple((attr, BaseException.__dict__[attr].__get__)
-                         for attr in ("args", "__traceback__", "__cause__", "__context__"))
-_exception_args = BaseException.__dict__["args"].__get__
+_EXCEPTION_ATTRS = {attr: BaseException.__dict__[attr].__get__
+                    for attr in ("args", "__traceback__", "__cause__", "__context__")}
 # The code and qualified name of generators, coroutines and async generators, by id(type).
 _SUSPENDABLE = {id(t): (t.__dict__[code].__get__, t.__dict__["__qualname__"].__get__) for t, code in (
     (types.GeneratorType, "gi_code"), (types.CoroutineType, "cr_code"), (types.AsyncGeneratorType, "ag_code"))}
@@ -630,7 +629,7 @@ class _Capture:
                 d = _exception_dict(o)
                 if d is not None:
                     child(d, ".__dict__")
-                for attr, getter in _EXCEPTION_ATTRS:
+                for attr, getter in _EXCEPTION_ATTRS.items():
                     child(getter(o), "." + attr)
             if info.dict_desc is not None:
                 d = self.instance_dict(o, info)
@@ -1325,7 +1324,7 @@ class _Capture:
 
     def exception_args(self, o, depth=0):
         """The texts of exception ``o``'s args (``…N`` for those past ``max_items``)."""
-        args = _exception_args(o)
+        args = _EXCEPTION_ATTRS["args"](o)
         if type(args) is not tuple:
             return []
         shown = [self.format_item(v, depth + 1) for v in args[:self.options.max_items]]
