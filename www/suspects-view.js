@@ -20,9 +20,11 @@ function suspectItem(s, open, showRetainers) {
   const details = el('details');
   details.open = open;
   const summary = el('summary');
-  summary.append(el('code', 'path', s.path), el('span', 'type', ` (${s.typeName})`));
+  const type = s.holders > 1 ? `${fmt.count(s.holders)} × ${s.typeName}` : s.typeName;
+  summary.append(el('code', 'path', s.path), el('span', 'type', ` (${type})`));
   const lens = s.lens.filter((l) => l !== null);
-  if (lens.length >= 2) summary.append(sparkline(lens, `length: ${lens.map(fmt.count).join(' → ')}`));
+  const lengthLabel = s.holders > 1 ? 'total length' : 'length';
+  if (lens.length >= 2) summary.append(sparkline(lens, `${lengthLabel}: ${lens.map(fmt.count).join(' → ')}`));
   summary.append(el('span', 'growth', fmt.signedBytes(s.netBytes)), el('p', 'sentence', s.sentence));
   details.append(summary);
   details.append(detail(s, showRetainers));
@@ -33,18 +35,21 @@ function suspectItem(s, open, showRetainers) {
 function detail(s, showRetainers) {
   const box = el('div', 'detail');
   const lens = s.lens.map((l) => (l === null ? '–' : fmt.count(l))).join(' → ');
-  box.append(fact('length per snapshot', lens));
+  if (s.holders > 1) {
+    box.append(fact('holders', `${fmt.count(s.holders)} × ${s.typeName}, one per [*] key or index: their growth is spread among them, so together they are one suspect`));
+  }
+  box.append(fact(s.holders > 1 ? 'total length per snapshot' : 'length per snapshot', lens));
   if (s.retained?.length) {
     box.append(fact('retained per snapshot', s.retained.map((b) => (b === null ? '–' : fmt.bytes(b))).join(' → ')));
   }
   if (showRetainers) {
-    const who = el('button', 'button', 'who keeps it alive?');
+    const who = el('button', 'button', s.holders > 1 ? 'who keeps the largest one alive?' : 'who keeps it alive?');
     who.type = 'button';
     who.addEventListener('click', () => showRetainers(s.index));
     box.append(who);
   }
   box.append(fact('net growth per interval', s.netBytesPerInterval.map(fmt.signedBytes).join(', ')));
-  box.append(fact('holder contents', s.contents, 'mono'));
+  box.append(fact(s.holders > 1 ? 'contents of the one that grew most' : 'holder contents', s.contents, 'mono'));
   for (const g of s.entries) {
     const group = el('div', 'group');
     group.append(el('div', 'group-head', `${fmt.count(g.count)} × ${g.typeName} ${g.shape} — ${fmt.bytes(g.bytes)}`));

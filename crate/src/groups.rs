@@ -17,7 +17,8 @@ pub struct ContentGroup {
     pub count: u64,
     /// Their shallow bytes.
     pub bytes: u64,
-    /// Up to three example contents, in file order.
+    /// Up to three examples of different contents, in file order (which is by contents, so
+    /// the first few are often the same).
     pub examples: Vec<String>,
     /// Allocation sites with counts, most first (empty without tracemalloc).
     pub sites: Vec<(String, u64)>,
@@ -42,7 +43,7 @@ pub fn group_by_shape(snap: &Snapshot, indices: impl IntoIterator<Item = usize>)
         });
         group.count += 1;
         group.bytes += obj.size();
-        if group.examples.len() < 3 {
+        if group.examples.len() < 3 && !group.examples.iter().any(|e| *e == *repr) {
             group.examples.push(repr.into_owned());
         }
         if let Some(site) = obj.site() {

@@ -3,7 +3,7 @@
 //! are charged the same way, to their nearest ancestor that survived, so churn (a full LRU,
 //! a `deque(maxlen=…)`) nets out to zero while real growth does not.
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 use serde::Serialize;
 
 use crate::identity::{Matching, NONE};
@@ -86,10 +86,21 @@ impl Attribution {
 
     /// Indices of the new objects charged to `holder`, and of those it holds directly.
     pub fn new_of(&self, after: &Snapshot, holder: usize) -> (Vec<usize>, Vec<usize>) {
-        let charged: Vec<usize> =
-            (0..self.holder_of_new.len()).filter(|&i| self.holder_of_new[i] == holder as u32).collect();
-        let holder_id = Some(after.id(holder));
-        let direct = charged.iter().copied().filter(|&i| after.object(i).parent() == holder_id).collect();
+        self.new_of_any(after, &[holder])
+    }
+
+    /// [`Attribution::new_of`] of several holders at once: the new objects charged to any of
+    /// `holders`, and those one of them holds directly.
+    pub fn new_of_any(&self, after: &Snapshot, holders: &[usize]) -> (Vec<usize>, Vec<usize>) {
+        let wanted: FxHashSet<u32> = holders.iter().map(|&h| h as u32).collect();
+        let charged: Vec<usize> = (0..self.holder_of_new.len())
+            .filter(|&i| self.holder_of_new[i] != NONE && wanted.contains(&self.holder_of_new[i]))
+            .collect();
+        let direct = charged
+            .iter()
+            .copied()
+            .filter(|&i| after.object(i).parent() == Some(after.id(self.holder_of_new[i] as usize)))
+            .collect();
         (charged, direct)
     }
 }

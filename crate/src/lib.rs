@@ -26,7 +26,8 @@
 //! # Name the leak
 //! [`analyze`] takes N ≥ 2 snapshots of one process and ranks leak suspects: holders whose
 //! contents grow ([`Attribution`] charges each new object to the container it was added to),
-//! with their path from a root ([`holder_path`]), what their new entries look like
+//! with their path from a root ([`holder_path`]) — or, for growth spread over many siblings,
+//! their path pattern (`VISITS[*]['events']`) — what their new entries look like
 //! ([`group_by_shape`], [`shape_of`]), where those were allocated, and one sentence that says it.
 //!
 //! # Who keeps it alive
@@ -60,6 +61,7 @@ mod paths;
 mod raw;
 mod retained;
 mod shape;
+mod siblings;
 mod snapshot;
 mod summary;
 mod suspects;

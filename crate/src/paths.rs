@@ -54,7 +54,7 @@ pub fn holder_path(snap: &Snapshot, index: usize) -> Option<String> {
 }
 
 /// Appends one edge label to a path.
-fn push_segment(out: &mut String, edge: &str) {
+pub(crate) fn push_segment(out: &mut String, edge: &str) {
     if let Some(name) = dict_key_as_attribute(edge) {
         if let Some(stem) = out.strip_suffix(".__dict__") {
             out.truncate(stem.len());

@@ -14,6 +14,7 @@ use crate::identity::{Matching, NONE};
 use crate::path_matching::from_different_processes;
 use crate::paths::path_or_address;
 use crate::retained::Retained;
+use crate::siblings::{candidate_groups, pattern};
 use crate::snapshot::Snapshot;
 
 /// Suspects scoring less than this share of the first suspect's score are left out.
@@ -40,18 +41,23 @@ pub struct SnapshotFacts {
     pub notes: Vec<String>,
 }
 
-/// A holder whose contents grew.
+/// A holder whose contents grew, or several sibling holders of one type and path pattern
+/// whose growth is spread among them (`__main__.VISITS[*]['events']`, a list per visitor).
 #[derive(Clone, Debug, Serialize)]
 pub struct Suspect {
     /// Type of the holder.
     pub type_name: String,
-    /// Path from a root (`__main__._RECORD_CACHE`), or `<type> at 0x…` without paths.
+    /// Path from a root (`__main__._RECORD_CACHE`), or `<type> at 0x…` without paths; for
+    /// several holders, their path pattern, `[*]` standing for the keys or indexes that differ.
     pub path: String,
+    /// How many holders this suspect stands for: 1, or the siblings that share its path pattern.
+    pub holders: usize,
     /// Whether no root reaches the holder.
     pub unreached: bool,
-    /// The holder's bounded contents in the last snapshot.
+    /// The holder's bounded contents in the last snapshot (of several, the one that grew most).
     pub contents: String,
-    /// The holder's length in each snapshot, oldest first (`None`: absent, or no length).
+    /// The holder's length in each snapshot, oldest first (`None`: absent, or no length); of
+    /// several, the sum of the lengths of those present.
     pub lens: Vec<Option<u64>>,
     /// Net bytes charged to it in each interval.
     pub net_bytes_per_interval: Vec<i64>,
@@ -69,10 +75,10 @@ pub struct Suspect {
     pub sites: Vec<(String, u64)>,
     /// The verdict in one sentence.
     pub sentence: String,
-    /// Index of the holder in the newest snapshot.
+    /// Index of the holder in the newest snapshot (of several, the one that grew most).
     pub index: usize,
     /// The holder's retained size in each snapshot, oldest first, when every snapshot was
-    /// captured with edges (empty otherwise).
+    /// captured with edges (empty otherwise); of several, the sum over those present.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub retained: Vec<Option<u64>>,
 }
@@ -182,6 +188,7 @@ pub fn analyze_with(
         }
         attributions.push(attribution);
     }
+    let siblings = merge_siblings(snaps[intervals], &mut tracks, intervals);
 
     let mut scored: Vec<(f64, u32, Track)> = tracks
         .into_iter()
@@ -220,7 +227,21 @@ pub fn analyze_with(
     };
     let suspects = scored
         .into_iter()
-        .map(|(score, h, track)| suspect(&snaps, &matchings, &attributions, &retained, h as usize, track, score))
+        .map(|(score, h, track)| {
+            let (path, members) = match siblings.get(&h) {
+                Some((path, members)) => (Some(path.clone()), members.iter().map(|&m| m as usize).collect()),
+                None => (None, vec![h as usize]),
+            };
+            suspect(
+                &snaps,
+                &matchings,
+                &attributions,
+                &retained,
+                Holders { top: h as usize, members, path },
+                track,
+                score,
+            )
+        })
         .collect();
 
     // The compared pair, by position in time order; oldest and newest unless chosen.
@@ -253,30 +274,89 @@ pub fn analyze_with(
     Analysis { snapshots, suspects, comparison, types, new_groups, growing }
 }
 
+/// Sibling holders of one type and path pattern whose growth is spread among them are scored
+/// as one (see `siblings.rs`): their tracks are summed under the one that grew most. Returns,
+/// by that one, the pattern and the members (sorted by index).
+fn merge_siblings(
+    last: &Snapshot,
+    tracks: &mut FxHashMap<u32, Track>,
+    intervals: usize,
+) -> FxHashMap<u32, (String, Vec<u32>)> {
+    let mut holders: Vec<u32> = tracks.keys().copied().collect();
+    holders.sort_unstable();
+    let mut merged = FxHashMap::default();
+    for candidates in candidate_groups(last, &holders) {
+        let growth = |h: &u32| tracks[h].net_bytes.iter().sum::<i64>().max(0);
+        // Spread: no one member gained more than half of what they gained together. A
+        // member that did is a suspect of its own, and its siblings too if they grew enough.
+        let spread = |members: &[u32]| {
+            let (largest, top) = members.iter().map(|m| (growth(m), std::cmp::Reverse(*m))).max()?;
+            let all: i64 = members.iter().map(growth).sum();
+            (all > 0 && 2 * largest <= all).then_some(top.0)
+        };
+        if spread(&candidates).is_none() {
+            continue;
+        }
+        let Some((path, members)) = pattern(last, &candidates) else { continue };
+        let Some(top) = spread(&members) else { continue };
+        let mut sum = Track { net_bytes: vec![0; intervals], net_count: 0 };
+        for m in &members {
+            let t = tracks.remove(m).expect("a track per member");
+            sum.net_bytes.iter_mut().zip(&t.net_bytes).for_each(|(s, b)| *s += b);
+            sum.net_count += t.net_count;
+        }
+        tracks.insert(top, sum);
+        merged.insert(top, (path, members));
+    }
+    merged
+}
+
+/// The holders one suspect stands for.
+struct Holders {
+    /// Index in the newest snapshot of the one that grew most.
+    top: usize,
+    /// Indexes in the newest snapshot of all of them (`top` alone for one holder).
+    members: Vec<usize>,
+    /// Their path pattern, when several.
+    path: Option<String>,
+}
+
 fn suspect(
     snaps: &[&Snapshot],
     matchings: &[Matching],
     attributions: &[Attribution],
     retained: &[&Retained],
-    holder: usize,
+    holders: Holders,
     track: Track,
     score: f64,
 ) -> Suspect {
     let last = *snaps.last().expect("at least two snapshots");
+    let holder = holders.top;
     let obj = last.object(holder);
-    // The holder's index in each snapshot, following it back through the matchings.
-    let mut index_in = vec![None; snaps.len()];
-    index_in[snaps.len() - 1] = Some(holder);
-    for k in (1..snaps.len()).rev() {
-        index_in[k - 1] =
-            index_in[k].map(|i| matchings[k - 1].before_of_after[i]).filter(|&p| p != NONE).map(|p| p as usize);
-    }
-    let lens: Vec<Option<u64>> =
-        index_in.iter().enumerate().map(|(k, i)| i.and_then(|i| snaps[k].object(i).length())).collect();
-    // What it gained in the last interval in which it grew.
+    // Each holder's index in each snapshot, following it back through the matchings.
+    let index_in: Vec<Vec<Option<usize>>> = holders
+        .members
+        .iter()
+        .map(|&m| {
+            let mut index_in = vec![None; snaps.len()];
+            index_in[snaps.len() - 1] = Some(m);
+            for k in (1..snaps.len()).rev() {
+                index_in[k - 1] =
+                    index_in[k].map(|i| matchings[k - 1].before_of_after[i]).filter(|&p| p != NONE).map(|p| p as usize);
+            }
+            index_in
+        })
+        .collect();
+    // The sum over the holders present in snapshot `k` of `value(k, index)`.
+    let total = |k: usize, value: &dyn Fn(usize) -> Option<u64>| -> Option<u64> {
+        index_in.iter().filter_map(|at| at[k].and_then(value)).fold(None, |sum, v| Some(sum.unwrap_or(0) + v))
+    };
+    let lens: Vec<Option<u64>> = (0..snaps.len()).map(|k| total(k, &|i| snaps[k].object(i).length())).collect();
+    // What they gained in the last interval in which they grew.
     let k = track.net_bytes.iter().rposition(|&b| b > 0).unwrap_or(track.net_bytes.len() - 1);
-    let (grown, at) = (snaps[k + 1], index_in[k + 1].unwrap_or(holder));
-    let (charged, direct) = attributions[k].new_of(grown, at);
+    let grown = snaps[k + 1];
+    let at: Vec<usize> = index_in.iter().filter_map(|at| at[k + 1]).collect();
+    let (charged, direct) = attributions[k].new_of_any(grown, &at);
     let entries: Vec<ContentGroup> =
         group_by_shape(grown, if direct.is_empty() { charged.clone() } else { direct }).into_iter().take(3).collect();
     // Where its entries were made; else where anything it gained was made.
@@ -292,13 +372,14 @@ fn suspect(
             ranked(counts, 5)
         }
     };
-    let path = path_or_address(last, holder);
+    let path = holders.path.unwrap_or_else(|| path_or_address(last, holder));
     let unreached = path.starts_with("<unreached>");
     let net_bytes: i64 = track.net_bytes.iter().sum();
     let growing_intervals = track.net_bytes.iter().filter(|&&b| b > 0).count();
     let mut s = Suspect {
         type_name: obj.type_name().to_owned(),
         path,
+        holders: holders.members.len(),
         unreached,
         contents: obj.repr().into_owned(),
         lens,
@@ -311,7 +392,9 @@ fn suspect(
         sites,
         sentence: String::new(),
         index: holder,
-        retained: retained.iter().zip(&index_in).map(|(r, i)| i.map(|i| r.dominators.retained[i])).collect(),
+        // (Siblings of one pattern sit at one depth: none dominates another, so their
+        // retained sizes add up.)
+        retained: retained.iter().enumerate().map(|(k, r)| total(k, &|i| Some(r.dominators.retained[i]))).collect(),
     };
     s.sentence = sentence(&s, snaps.len());
     s
@@ -319,14 +402,19 @@ fn suspect(
 
 /// `__main__._RECORD_CACHE (dict) grew 2,000 → 6,000 entries (+1.2 MiB) over 3 snapshots; …`
 fn sentence(s: &Suspect, snapshots: usize) -> String {
-    let mut out = format!("{} ({})", s.path, s.type_name);
+    let mut out = if s.holders > 1 {
+        format!("{} ({} × {})", s.path, thousands(s.holders as i64), s.type_name)
+    } else {
+        format!("{} ({})", s.path, s.type_name)
+    };
     let first = s.lens.iter().flatten().next();
     match (first, s.lens.last().copied().flatten()) {
         (Some(&a), Some(b)) if b > a => {
             out += &format!(
-                " grew {} → {} entries ({})",
+                " grew {} → {} entries{} ({})",
                 thousands(a as i64),
                 thousands(b as i64),
+                if s.holders > 1 { " in all" } else { "" },
                 signed_bytes(s.net_bytes)
             )
         }

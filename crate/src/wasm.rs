@@ -145,6 +145,7 @@ impl From<&ContentGroup> for GroupOut {
 struct SuspectOut {
     type_name: String,
     path: String,
+    holders: f64,
     unreached: bool,
     contents: String,
     lens: Vec<Option<f64>>,
@@ -165,6 +166,7 @@ impl From<&Suspect> for SuspectOut {
         SuspectOut {
             type_name: s.type_name.clone(),
             path: s.path.clone(),
+            holders: s.holders as f64,
             unreached: s.unreached,
             contents: s.contents.clone(),
             lens: s.lens.iter().map(|l| l.map(|n| n as f64)).collect(),

@@ -263,6 +263,38 @@ function manyTypes(n) {
     { name: 'many-2.hsnap', bytes: file(after, '2026-01-01T00:01:00Z') }];
 }
 
+/** Snapshot `t` of a module whose `VISITS` dict holds an events list per visitor; each gains one event per interval. */
+function visits(t, visitors = 30) {
+  const head = '#heapsnap 1\n#columns\ttype\trepr\tsize\tlen\tid\tparent\tedge\n';
+  const lines = ["module\t<module 'm'>\t72\t-\t10\t-\tm", 'dict\t{…}\t64\t1\t11\t10\t.__dict__',
+    `dict\t{…}\t64\t${visitors}\t12\t11\t['VISITS']`];
+  for (let v = 0; v < visitors; v++) {
+    const list = (0x100000 + v).toString(16);
+    lines.push(`list\t[…]\t64\t${t + 2}\t${list}\t12\t['visitor-${v}']`);
+    for (let e = 0; e < t + 2; e++) {
+      lines.push(`tuple\t('click', ${e})\t100\t2\t${(0x10000000 + v * 4096 + e).toString(16)}\t${list}\t[${e}]`);
+    }
+  }
+  lines.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const text = `${head}#time\t2026-01-01T00:0${t}:00Z\n${lines.join('\n')}\n#end\t${lines.length}\n`;
+  return { name: `visits-${t + 1}.hsnap`, bytes: Buffer.from(text) };
+}
+
+test('growth spread over many sibling lists is one suspect, named by its path pattern', async () => {
+  const { page, errors } = await openPage();
+  await dropFiles(page, [visits(0), visits(1), visits(2)]);
+  const first = page.locator('#suspects .suspect').first();
+  await first.waitFor({ timeout: 20000 });
+  assert.equal(await page.locator('#suspects .suspect').count(), 1);
+  assert.equal(await first.locator('code.path').textContent(), "m.VISITS[*]");
+  assert.equal(await first.locator('.type').textContent(), ' (30 × list)');
+  assert.match(await first.locator('.sentence').textContent(), /grew 60 → 120 entries in all \(\+5\.9 KiB\)/);
+  assert.match(await first.locator('.detail').textContent(), /total length per snapshot60 → 90 → 120/);
+  await page.screenshot({ path: join(shots, 'siblings.png') });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test('100,000 types: the table is virtualized, scrolls without long tasks, and arrows move between rows', async () => {
   const { page, errors } = await openPage();
   await dropFiles(page, manyTypes(100000));

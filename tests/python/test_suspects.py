@@ -59,6 +59,39 @@ def test_steady_leak_ranks_first_and_churn_is_not_flagged(tmp_path):
         assert jump[0]["growing_intervals"] == 1
 
 
+SIBLINGS = r"""
+import heapsnap, sys
+
+VISITS = {"visitor-%d" % v: {"first_seen": v, "events": []} for v in range(2000)}  # a list per visitor
+QUEUES = {"worker-%d" % w: [] for w in range(50)}                                  # filled, then drained
+
+for t in range(3):
+    for v in range(2000):
+        VISITS["visitor-%d" % v]["events"].append({"page": "/p/%d" % (v % 300), "ms": t})
+    for w, queue in QUEUES.items():
+        del queue[:]
+        queue.extend(("job", w, t, i) for i in range(40))
+    heapsnap.capture(sys.argv[1] + "/s%d.hsnap.gz" % t)
+"""
+
+
+def test_growth_spread_over_sibling_holders_is_one_suspect(tmp_path):
+    # Each visitor's list gains one ~300-byte entry per interval: under the 1 KiB a holder
+    # needs, so one at a time none is a suspect. Together they are the leak.
+    script = tmp_path / "visits.py"
+    script.write_text(SIBLINGS)
+    run_python("import runpy, sys; sys.argv = ['visits', %r]; runpy.run_path(%r, run_name='__main__')"
+               % (str(tmp_path), str(script)))
+    files = [str(tmp_path / ("s%d.hsnap.gz" % t)) for t in range(3)]
+    out = subprocess.run([heapsnap_cli(), "diff", "--json"] + files, check=True, capture_output=True, text=True).stdout
+    suspects = json.loads(out)["suspects"]
+    assert [s["path"] for s in suspects] == ["__main__.VISITS[*]['events']"], [s["sentence"] for s in suspects]
+    top = suspects[0]
+    assert top["holders"] == 2000 and top["lens"] == [2000, 4000, 6000]
+    assert top["entries"][0]["shape"] == "{page, ms}"
+    assert top["sentence"].startswith("__main__.VISITS[*]['events'] (2,000 × list) grew 2,000 → 6,000 entries in all (+")
+
+
 def test_fail_on_growth_exit_code(tmp_path):
     code = "import heapsnap, sys; heapsnap.capture(sys.argv[1] + '/a.hsnap'); " \
            "L = [dict(n=i) for i in range(3000)]; heapsnap.capture(sys.argv[1] + '/b.hsnap')"
