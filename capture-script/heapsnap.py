@@ -22,6 +22,7 @@ The file format is specified in docs/FORMAT.md of the heapsnap repository.
 """
 
 import _tracemalloc  # the C module: costs nothing, imports nothing else
+import _weakref
 import bisect
 import collections
 import gc
@@ -101,6 +102,8 @@ _NAMED_ATTRS = {id(t): attrs for t, attrs in (
 _EXCEPTION_ATTRS = {attr: BaseException.__dict__[attr].__get__
                     for attr in ("args", "__traceback__", "__cause__", "__context__")}
 # The code and qualified name of generators, coroutines and async generators, by id(type).
+_FUTURE_TYPES = ("_asyncio.Task", "_asyncio.Future")
+_NAMED_KINDS = ("type", "function", "builtin", "module", "code", "method")
 _SUSPENDABLE = {id(t): (t.__dict__[code].__get__, t.__dict__["__qualname__"].__get__) for t, code in (
     (types.GeneratorType, "gi_code"), (types.CoroutineType, "cr_code"), (types.AsyncGeneratorType, "ag_code"))}
 
@@ -1307,6 +1310,19 @@ class _Capture:
             code_of, qualname_of = _SUSPENDABLE[id(t)]
             code = code_of(o)
             return "<%s %s at %s:%d>" % (name, qualname_of(o), code.co_filename, code.co_firstlineno)
+        if kind == "weakref":
+            target = _weakref.ref.__call__(o)
+            if target is None:
+                return "<%s dead>" % name
+            named = self.info(type(target)).kind in _NAMED_KINDS  # a class, a function …: which one
+            return "<%s to %s>" % (name, self.format(target, opts.max_depth) if named else self.info(type(target)).name)
+        if kind == "future":
+            state_of, coro_of = info.future
+            state = state_of(o)
+            state = str.lower(state) if type(state) is str else "?"
+            if coro_of is None:
+                return "<%s %s>" % (name, state)
+            return "<%s %s %s>" % (name, state, self.format(coro_of(o), depth + 1))
         if kind == "cell":
             try:
                 inner = _CellType.__dict__["cell_contents"].__get__(o)
@@ -1707,7 +1723,7 @@ _EXACT_KINDS = {id(t): kind for t, kind in (  # by id(type)
     (staticmethod, "staticmethod"), (classmethod, "classmethod"), (types.ModuleType, "module"),
     (types.CodeType, "code"), (types.FrameType, "frame"), (types.BuiltinFunctionType, "builtin"),
     (types.TracebackType, "traceback"), (types.GeneratorType, "suspendable"), (types.CoroutineType, "suspendable"),
-    (types.AsyncGeneratorType, "suspendable"),
+    (types.AsyncGeneratorType, "suspendable"), (_weakref.ref, "weakref"),
 )}
 
 
@@ -1719,7 +1735,7 @@ class _TypeInfo:
     """
 
     __slots__ = ("type", "name", "kind", "sizeof", "length", "iterate", "attributes", "dict_desc", "expandable",
-                 "plain", "bulk", "walk", "exception")
+                 "plain", "bulk", "walk", "exception", "future")
 
     def __init__(self, t):
         self.type = t
@@ -1735,6 +1751,20 @@ class _TypeInfo:
         heap = bool(_type_flags(t) & _HEAPTYPE)
         if kind is None:
             kind = "instance" if heap else "exception" if issubclass(t, BaseException) else "opaque"
+        # asyncio's C Task and Future: their state, and a task's coroutine, read through their
+        # own C descriptors (the module is never imported for this).
+        # (A heap type since 3.12; the descriptors' types tell the C ones from look-alikes.)
+        self.future = None
+        if name in _FUTURE_TYPES:
+            try:
+                state = _descriptor(t, "_state")
+                coro = _descriptor(t, "get_coro") if name == "_asyncio.Task" else None
+            except AttributeError:
+                state = coro = None
+            if type(state) is _getset_descriptor and (coro is None) == (name != "_asyncio.Task") and (
+                    coro is None or type(coro) is types.MethodDescriptorType):
+                self.future = (state.__get__, coro)
+                kind = "future"
         self.kind = kind
         self.sizeof = _sizeof_for(t)
         base = _KIND_BASE.get(kind)

@@ -318,6 +318,45 @@ def test_exceptions_tracebacks_and_suspended_code_show_what_they_hold(snap_path)
     del errors, suspended, code
 
 
+def test_asyncio_tasks_and_weak_references_show_what_they_refer_to(snap_path):
+    """Tasks piling up in a set are a classic asyncio leak: each shows its state and coroutine."""
+    import asyncio
+    import weakref
+
+    async def waiter():
+        await asyncio.sleep(3600)
+
+    class Target:
+        pass
+
+    loop = asyncio.new_event_loop()
+    task = loop.create_task(waiter())
+    try:
+        loop.run_until_complete(asyncio.sleep(0))
+        done = loop.create_future()
+        done.set_result("ok")
+        target = Target()
+        refs = [weakref.ref(target), weakref.ref(Target), weakref.ref(Target())]  # the last one is dead
+        snap = captured_with_module(snap_path, "pending_work", task=task, done=done, refs=refs)
+    finally:
+        task.cancel()
+        loop.run_until_complete(asyncio.gather(task, return_exceptions=True))
+        loop.close()
+    local = "test_asyncio_tasks_and_weak_references_show_what_they_refer_to.<locals>."
+    if type(task).__module__ == "_asyncio":  # the C Task (the pure-Python one shows its attributes)
+        code = waiter.__code__
+        shown = "<_asyncio.Task pending <coroutine %swaiter at %s:%d>>" % (local, code.co_filename, code.co_firstlineno)
+        assert [snap.path_of(o) for o in snap.exact("_asyncio.Task", shown)] == ["pending_work.task"]
+        assert "pending_work.done" in [snap.path_of(o) for o in snap.exact("_asyncio.Future", "<_asyncio.Future finished>")]
+    shown = {snap.path_of(o): o["repr"] for o in snap.objects if snap.path_of(o).startswith("pending_work.refs[")}
+    assert shown == {
+        "pending_work.refs[0]": "<weakref.ReferenceType to test_capture.%sTarget>" % local,
+        "pending_work.refs[1]": "<weakref.ReferenceType to <class test_capture.%sTarget>>" % local,
+        "pending_work.refs[2]": "<weakref.ReferenceType dead>",
+    }, shown
+    del task, done, target, refs
+
+
 def test_lone_surrogates_in_names_are_written_as_question_marks_in_byte_order(snap_path):
     """A module name or file name decoded with surrogateescape holds lone surrogates, which
     UTF-8 cannot hold: written as '?', and the lines still sort by their bytes."""

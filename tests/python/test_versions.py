@@ -51,6 +51,10 @@ def test_capture_on(version, python, tmp_path):
     assert result["record_path"] == "version_app.records[0]"
     assert result["slot_path"] == ["version_app.slots[7].value"]
     assert result["big_value_path"] == ["version_app.big['key-19999']"]
+    task, finished, ref = (result["zoo_last"][path] for path in sorted(result["zoo_last"], key=lambda p: int(p[16:-1])))
+    assert task.startswith("<_asyncio.Task pending <coroutine zoo.<locals>.waiter at "), task
+    assert finished == "<_asyncio.Future finished>"
+    assert ref in ("<weakref.ReferenceType to _asyncio.Task>", "<weakref to _asyncio.Task>"), ref  # (3.8: weakref)
 
 
 @pytest.mark.parametrize("version,python", interpreters())

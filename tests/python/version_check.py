@@ -38,6 +38,9 @@ class Slotted:
         self.value = "slot-%d" % i
 
 
+PENDING = []  # (loop, task) of the zoo's asyncio task, cancelled after the capture
+
+
 def zoo():
     """Objects of many builtin and standard-library kinds, as a service holds them."""
     import array
@@ -76,6 +79,18 @@ def zoo():
     except KeyError as outer:
         kept = outer
 
+    import asyncio
+
+    async def waiter():
+        await asyncio.sleep(3600)
+
+    loop = asyncio.new_event_loop()
+    task = loop.create_task(waiter())
+    loop.run_until_complete(asyncio.sleep(0))
+    finished = loop.create_future()
+    finished.set_result(1)
+    PENDING.append((loop, task))
+
     return [cached, suspended, closure(), functools.partial(print, 1), itertools.count(), iter([1, 2]),
             collections.deque(range(5), maxlen=3), collections.OrderedDict(a=1), collections.Counter("hello"),
             collections.defaultdict(list, b=[1]), collections.namedtuple("Pair", "x y")(1, 2),
@@ -83,7 +98,7 @@ def zoo():
             slice(1, 2), decimal.Decimal("1.5"), datetime.datetime(2020, 1, 1), re.compile(r"a+b"),
             threading.Lock(), io.BytesIO(b"x"), weakref.ref(closure), 10 ** 100, 1j, b"\x00\xff",
             "\udc80 lone surrogate", "tab\there", types.SimpleNamespace(q=1), types.MappingProxyType({"m": 1}),
-            property(len), classmethod(len), staticmethod(len), kept]
+            property(len), classmethod(len), staticmethod(len), kept, task, finished, weakref.ref(task)]
 
 
 def main():
@@ -98,6 +113,10 @@ def main():
     gc.collect()
     heapsnap.capture(out)
     expected = census()
+    for loop, task in PENDING:
+        task.cancel()
+        loop.run_until_complete(__import__("asyncio").gather(task, return_exceptions=True))
+        loop.close()
     with gzip.open(out, "rt", encoding="utf-8") as f:
         lines = f.read().split("\n")[:-1]
     body = [line for line in lines if not line.startswith("#")]
@@ -118,6 +137,7 @@ def main():
         name = r["type"].rpartition(".")[2]
         found[name] = found.get(name, 0) + 1
     [first] = [r for r in rows if r["repr"] == "{'id': 0, 'user': 'user-0', 'tags': ['t0']}"]
+    zoo_last = ["version_app.zoo[%d]" % i for i in range(len(module.zoo) - 3, len(module.zoo))]
     print(json.dumps({
         "python": sys.version.split()[0],
         "user_code_calls": CALLS,
@@ -131,6 +151,7 @@ def main():
         "record_path": path(first),
         "slot_path": [path(r) for r in rows if r["repr"] == "'slot-7'"],
         "big_value_path": [path(r) for r in rows if r["repr"] == "'value-19999'"],
+        "zoo_last": {path(r): r["repr"] for r in rows if path(r) in zoo_last},
     }))
 
 
