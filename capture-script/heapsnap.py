@@ -103,6 +103,7 @@ _EXCEPTION_ATTRS = {attr: BaseException.__dict__[attr].__get__
                     for attr in ("args", "__traceback__", "__cause__", "__context__")}
 # The code and qualified name of generators, coroutines and async generators, by id(type).
 _FUTURE_TYPES = ("_asyncio.Task", "_asyncio.Future")
+_LRU_CACHE = "functools._lru_cache_wrapper"
 _NAMED_KINDS = ("type", "function", "builtin", "module", "code", "method")
 _SUSPENDABLE = {id(t): (t.__dict__[code].__get__, t.__dict__["__qualname__"].__get__) for t, code in (
     (types.GeneratorType, "gi_code"), (types.CoroutineType, "cr_code"), (types.AsyncGeneratorType, "ag_code"))}
@@ -649,7 +650,13 @@ class _Capture:
         except RuntimeError:
             # Another thread changed the container while we read it; what was seen is kept.
             self.changed += 1
-        if kind not in _CONTAINER_KINDS:
+        if kind == "lru_cache":
+            d = self.instance_dict(o, info)
+            inline = {id(d)}  # walked above, as .__dict__
+            for v in gc.get_referents(o):
+                if id(v) not in inline:
+                    child(v, "<cache>" if type(v) is dict else "<referent>")
+        elif kind not in _CONTAINER_KINDS:
             for v in gc.get_referents(o):
                 if id(v) not in inline:
                     child(v, "<referent>")
@@ -1310,6 +1317,10 @@ class _Capture:
             code_of, qualname_of = _SUSPENDABLE[id(t)]
             code = code_of(o)
             return "<%s %s at %s:%d>" % (name, qualname_of(o), code.co_filename, code.co_firstlineno)
+        if kind == "lru_cache":
+            d = self.instance_dict(o, info)
+            qualname = dict.get(d, "__qualname__") if type(d) is dict else None
+            return "<%s %s>" % (name, qualname) if type(qualname) is str else "<%s>" % name
         if kind == "weakref":
             target = _weakref.ref.__call__(o)
             if target is None:
@@ -1765,6 +1776,13 @@ class _TypeInfo:
                     coro is None or type(coro) is types.MethodDescriptorType):
                 self.future = (state.__get__, coro)
                 kind = "future"
+        if name == _LRU_CACHE:  # functools.lru_cache: its own __dict__, and the cache dict beside it
+            try:
+                own = _descriptor(t, "__dict__")
+            except AttributeError:
+                own = None
+            if type(own) is _getset_descriptor:
+                kind = "lru_cache"
         self.kind = kind
         self.sizeof = _sizeof_for(t)
         base = _KIND_BASE.get(kind)
@@ -1787,6 +1805,8 @@ class _TypeInfo:
                         self.dict_desc = desc
         for attr in _NAMED_ATTRS.get(id(t), ()):
             attributes.append((attr, _descriptor(t, attr).__get__))
+        if kind == "lru_cache":
+            self.dict_desc = _descriptor(t, "__dict__")
         self.attributes = tuple(attributes)
         self.expandable = bool(_type_flags(t) & _HAVE_GC) or kind == "code"
         # A builtin container, or a subclass adding no attributes: its items are all it holds.

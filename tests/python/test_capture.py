@@ -357,6 +357,28 @@ def test_asyncio_tasks_and_weak_references_show_what_they_refer_to(snap_path):
     del task, done, target, refs
 
 
+def test_an_lru_cache_shows_its_function_and_its_cache_dict_is_labelled(snap_path):
+    """An unbounded ``functools.lru_cache`` is a classic leak: its cache dict is named as such."""
+    import functools
+
+    @functools.lru_cache(maxsize=None)
+    def price_of(item):
+        return {"item": item, "price": item * 1.5}
+
+    for i in range(5):
+        price_of(i)
+    snap = captured_with_module(snap_path, "pricing", price_of=price_of)
+    local = "test_an_lru_cache_shows_its_function_and_its_cache_dict_is_labelled.<locals>.price_of"
+    [wrapper] = [o for o in snap.exact("functools._lru_cache_wrapper", "<functools._lru_cache_wrapper %s>" % local)]
+    assert snap.path_of(wrapper) == "pricing.price_of"
+    [cache] = [o for o in snap.objects if o["parent"] == wrapper["id"] and o["edge"] == "<cache>"]
+    assert cache["type"] == "dict" and cache["len"] == "5"
+    [entry] = snap.exact("dict", "{'item': 3, 'price': 4.5}")
+    assert snap.path_of(entry) == "pricing.price_of <cache>[3]"
+    assert [o["edge"] for o in snap.objects if o["parent"] == wrapper["id"] and o["type"] == "dict"].count(".__dict__") == 1
+    del price_of
+
+
 def test_lone_surrogates_in_names_are_written_as_question_marks_in_byte_order(snap_path):
     """A module name or file name decoded with surrogateescape holds lone surrogates, which
     UTF-8 cannot hold: written as '?', and the lines still sort by their bytes."""
