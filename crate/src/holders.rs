@@ -48,6 +48,10 @@ pub struct Attribution {
     pub holders: Vec<HolderGrowth>,
     /// For each object of the later snapshot: the holder it is charged to, or `NONE` if it is old.
     pub holder_of_new: Vec<u32>,
+    /// Roots of the earlier snapshot that are gone with all they held (no holder survived to
+    /// charge them to), by index in the earlier snapshot, with what they held: `holder` is that
+    /// index, and only the freed fields count.
+    pub freed_roots: Vec<HolderGrowth>,
 }
 
 impl Attribution {
@@ -67,21 +71,23 @@ impl Attribution {
                 g.direct_new += 1;
             }
         }
+        let mut by_freed_root: FxHashMap<u32, HolderGrowth> = FxHashMap::default();
         for (i, &h) in holder_of_deleted.iter().enumerate() {
             if h == NONE {
                 continue;
             }
             let in_after = matching.after_of_before[h as usize];
-            if in_after == NONE {
-                continue; // charged to a new root of the baseline: nothing to net against
-            }
-            let g = growth_of(&mut by_holder, in_after);
+            // Charged to a root that is gone too: nothing of this snapshot to net it against.
+            let g =
+                if in_after == NONE { growth_of(&mut by_freed_root, h) } else { growth_of(&mut by_holder, in_after) };
             g.freed_count += 1;
             g.freed_bytes += before.size(i);
         }
         let mut holders: Vec<HolderGrowth> = by_holder.into_values().collect();
         holders.sort_by(|a, b| b.net_bytes().cmp(&a.net_bytes()).then(a.holder.cmp(&b.holder)));
-        Attribution { holders, holder_of_new }
+        let mut freed_roots: Vec<HolderGrowth> = by_freed_root.into_values().collect();
+        freed_roots.sort_by_key(|g| g.holder);
+        Attribution { holders, holder_of_new, freed_roots }
     }
 
     /// Indices of the new objects charged to `holder`, and of those it holds directly.

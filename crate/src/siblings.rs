@@ -25,7 +25,8 @@ fn is_data_label(raw: &str) -> bool {
 
 /// Groups of two or more of `holders` (indexes into `snap`) that have one type and one path
 /// pattern, as far as a hash of it tells: [`pattern`] checks each group. Members are sorted
-/// by index, groups by their first member. Roots are never grouped.
+/// by index, groups by their first member. Roots group only when their labels are the same:
+/// objects reached from no root (`<unreached>`), threads of one name in one function.
 pub fn candidate_groups(snap: &Snapshot, holders: &[u32]) -> Vec<Vec<u32>> {
     if !snap.has_paths() {
         return Vec::new();
@@ -33,13 +34,9 @@ pub fn candidate_groups(snap: &Snapshot, holders: &[u32]) -> Vec<Vec<u32>> {
     let mut memo: FxHashMap<u32, Option<u64>> = FxHashMap::default();
     let mut groups: FxHashMap<u64, Vec<u32>> = FxHashMap::default();
     for &h in holders {
-        let Some(parent) = snap.parent_index(h as usize) else { continue };
-        let (Some(above), Some(label)) = (chain_key(snap, parent, &mut memo), snap.object(h as usize).raw_edge())
-        else {
-            continue;
-        };
+        let Some(key) = chain_key(snap, h as usize, &mut memo) else { continue };
         let mut hasher = FxHasher::default();
-        (above, label_key(label), snap.object(h as usize).type_index()).hash(&mut hasher);
+        (key, snap.object(h as usize).type_index()).hash(&mut hasher);
         groups.entry(hasher.finish()).or_default().push(h);
     }
     let mut out: Vec<Vec<u32>> = groups
@@ -175,7 +172,7 @@ mod tests {
         ]);
         let holders: Vec<u32> = [0x30, 0x31, 0x32, 0x33, 0x34, 0x10].iter().map(|&id| index(&s, id)).collect();
         let groups = candidate_groups(&s, &holders);
-        // 30, 31 and 32 are lists at VISITS[*][*]; 33 sits one level up; 34 is a tuple.
+        // 30, 31 and 32 are lists at VISITS[*][*]; 33 sits one level up; 34 is a tuple; 10 a root.
         assert_eq!(groups.len(), 1);
         let (path, kept) = pattern(&s, &groups[0]).unwrap();
         assert_eq!(path, "m.VISITS[*][*]");
@@ -235,6 +232,39 @@ mod tests {
         let top = &analysis.suspects[0];
         assert_eq!((top.path.as_str(), top.holders), ("m.VISITS['v0']['events']", 1));
         assert!(analysis.suspects.iter().all(|s| s.holders == 1), "the others each grew under 1 KiB");
+    }
+
+    /// Snapshot `t` of objects no root reaches: functions `first..end`, each holding a tuple.
+    fn unreached(t: u32, first: usize, end: usize) -> Snapshot {
+        let mut lines = vec!["module\t<module 'm'>\t72\t-\t10\t-\tm".to_owned()];
+        for f in first..end {
+            let (function, tuple) = (0x1000 + 2 * f, 0x1001 + 2 * f);
+            lines.push(format!("function\t<function cb{f}>\t150\t-\t{function:x}\t-\t<unreached>"));
+            lines.push(format!("tuple\t('kept', {f})\t200\t2\t{tuple:x}\t{function:x}\t.__defaults__"));
+        }
+        lines.sort_unstable();
+        let text = format!(
+            "#heapsnap 1\n#columns\ttype\trepr\tsize\tlen\tid\tparent\tedge\n#time\t2026-01-01T00:0{t}:00Z\n{}\n#end\t{}\n",
+            lines.join("\n"),
+            lines.len()
+        );
+        Snapshot::parse(&format!("t{t}"), text.into_bytes()).unwrap()
+    }
+
+    #[test]
+    fn new_objects_no_root_reaches_are_one_suspect_and_their_churn_nets_out() {
+        // Ten more callbacks held by C code in each interval: 3.4 KB each time.
+        let snaps: Vec<Snapshot> = (0..3).map(|t| unreached(t, 0, 10 + 10 * t as usize)).collect();
+        let analysis = crate::analyze(&snaps.iter().collect::<Vec<_>>(), 5);
+        let s = &analysis.suspects[0];
+        assert_eq!(
+            (s.path.as_str(), s.type_name.as_str(), s.holders, s.net_bytes),
+            ("<unreached>", "function", 20, 7000)
+        );
+        assert!(s.unreached && s.entries[0].shape.starts_with("<function cb"), "{:?}", s.entries);
+        // Ten replaced by ten others in each interval: as much freed as made.
+        let snaps: Vec<Snapshot> = (0..3).map(|t| unreached(t, 10 * t as usize, 10 + 10 * t as usize)).collect();
+        assert!(crate::analyze(&snaps.iter().collect::<Vec<_>>(), 5).suspects.is_empty());
     }
 
     #[test]

@@ -188,7 +188,7 @@ pub fn analyze_with(
         }
         attributions.push(attribution);
     }
-    let siblings = merge_siblings(snaps[intervals], &mut tracks, intervals);
+    let siblings = merge_siblings(&snaps, &attributions, &mut tracks);
 
     let mut scored: Vec<(f64, u32, Track)> = tracks
         .into_iter()
@@ -277,11 +277,17 @@ pub fn analyze_with(
 /// Sibling holders of one type and path pattern whose growth is spread among them are scored
 /// as one (see `siblings.rs`): their tracks are summed under the one that grew most. Returns,
 /// by that one, the pattern and the members (sorted by index).
+///
+/// Roots that are new (objects reached from no root, made since the last snapshot) are charged
+/// what they hold, and roots that are gone have nothing left to be charged to: a group of roots
+/// nets the roots of its label and type that went away in each interval.
 fn merge_siblings(
-    last: &Snapshot,
+    snaps: &[&Snapshot],
+    attributions: &[Attribution],
     tracks: &mut FxHashMap<u32, Track>,
-    intervals: usize,
 ) -> FxHashMap<u32, (String, Vec<u32>)> {
+    let intervals = attributions.len();
+    let last = snaps[intervals];
     let mut holders: Vec<u32> = tracks.keys().copied().collect();
     holders.sort_unstable();
     let mut merged = FxHashMap::default();
@@ -304,6 +310,18 @@ fn merge_siblings(
             let t = tracks.remove(m).expect("a track per member");
             sum.net_bytes.iter_mut().zip(&t.net_bytes).for_each(|(s, b)| *s += b);
             sum.net_count += t.net_count;
+        }
+        let top_object = last.object(top as usize);
+        if top_object.parent().is_none() {
+            let same_root = |o: crate::ObjectRef<'_>| {
+                o.parent().is_none() && o.raw_edge() == top_object.raw_edge() && o.type_name() == top_object.type_name()
+            };
+            for (k, attribution) in attributions.iter().enumerate() {
+                for gone in attribution.freed_roots.iter().filter(|g| same_root(snaps[k].object(g.holder))) {
+                    sum.net_bytes[k] -= gone.freed_bytes as i64;
+                    sum.net_count -= gone.freed_count as i64;
+                }
+            }
         }
         tracks.insert(top, sum);
         merged.insert(top, (path, members));
@@ -357,8 +375,18 @@ fn suspect(
     let grown = snaps[k + 1];
     let at: Vec<usize> = index_in.iter().filter_map(|at| at[k + 1]).collect();
     let (charged, direct) = attributions[k].new_of_any(grown, &at);
-    let entries: Vec<ContentGroup> =
-        group_by_shape(grown, if direct.is_empty() { charged.clone() } else { direct }).into_iter().take(3).collect();
+    // Of roots grouped together (objects no root reaches), the new entries are the new roots.
+    let new_roots: Vec<usize> = if holders.members.len() > 1 && obj.parent().is_none() {
+        index_in.iter().filter(|at| at[k].is_none()).filter_map(|at| at[k + 1]).collect()
+    } else {
+        Vec::new()
+    };
+    let shown = match (new_roots.is_empty(), direct.is_empty()) {
+        (false, _) => new_roots,
+        (true, false) => direct,
+        (true, true) => charged.clone(),
+    };
+    let entries: Vec<ContentGroup> = group_by_shape(grown, shown).into_iter().take(3).collect();
     // Where its entries were made; else where anything it gained was made.
     let sites = match entries.first() {
         Some(g) if !g.sites.is_empty() => g.sites.clone(),

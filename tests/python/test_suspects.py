@@ -92,6 +92,34 @@ def test_growth_spread_over_sibling_holders_is_one_suspect(tmp_path):
     assert top["sentence"].startswith("__main__.VISITS[*]['events'] (2,000 × list) grew 2,000 → 6,000 entries in all (+")
 
 
+C_HELD = r"""
+import atexit, heapsnap, sys
+
+for t in range(3):
+    for i in range(300):
+        payload = ["payload-%d-%d" % (t, i)] * 5
+        atexit.register(lambda kept=payload: None)   # held by the interpreter's C state only
+    heapsnap.capture(sys.argv[1] + "/s%d.hsnap.gz" % t)
+"""
+
+
+def test_growth_held_only_by_c_code_is_one_suspect_of_unreached_objects(tmp_path):
+    # Each callback is a new object no root reaches: many small new roots, one leak.
+    script = tmp_path / "callbacks.py"
+    script.write_text(C_HELD)
+    run_python("import runpy, sys; sys.argv = ['callbacks', %r]; runpy.run_path(%r, run_name='__main__')"
+               % (str(tmp_path), str(script)))
+    files = [str(tmp_path / ("s%d.hsnap.gz" % t)) for t in range(3)]
+    out = subprocess.run([heapsnap_cli(), "diff", "--json"] + files, check=True, capture_output=True, text=True).stdout
+    suspects = json.loads(out)["suspects"]
+    top = suspects[0]
+    assert (top["path"], top["type_name"], top["unreached"]) == ("<unreached>", "function", True), \
+        [s["sentence"] for s in suspects]
+    assert top["holders"] >= 600 and top["growing_intervals"] == 2
+    assert top["entries"][0]["shape"].startswith("<function <lambda> at "), top["entries"]
+    assert "no root reaches it" in top["sentence"]
+
+
 def test_fail_on_growth_exit_code(tmp_path):
     code = "import heapsnap, sys; heapsnap.capture(sys.argv[1] + '/a.hsnap'); " \
            "L = [dict(n=i) for i in range(3000)]; heapsnap.capture(sys.argv[1] + '/b.hsnap')"
