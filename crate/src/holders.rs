@@ -3,7 +3,7 @@
 //! are charged the same way, to their nearest ancestor that survived, so churn (a full LRU,
 //! a `deque(maxlen=…)`) nets out to zero while real growth does not.
 
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 use crate::identity::{Matching, NONE};
@@ -98,9 +98,10 @@ impl Attribution {
     /// [`Attribution::new_of`] of several holders at once: the new objects charged to any of
     /// `holders`, and those one of them holds directly.
     pub fn new_of_any(&self, after: &Snapshot, holders: &[usize]) -> (Vec<usize>, Vec<usize>) {
-        let wanted: FxHashSet<u32> = holders.iter().map(|&h| h as u32).collect();
+        let mut wanted: Vec<u32> = holders.iter().map(|&h| h as u32).collect();
+        wanted.sort_unstable();
         let charged: Vec<usize> = (0..self.holder_of_new.len())
-            .filter(|&i| self.holder_of_new[i] != NONE && wanted.contains(&self.holder_of_new[i]))
+            .filter(|&i| self.holder_of_new[i] != NONE && wanted.binary_search(&self.holder_of_new[i]).is_ok())
             .collect();
         let direct = charged
             .iter()

@@ -32,20 +32,18 @@ pub fn candidate_groups(snap: &Snapshot, holders: &[u32]) -> Vec<Vec<u32>> {
         return Vec::new();
     }
     let mut memo: FxHashMap<u32, Option<u64>> = FxHashMap::default();
-    let mut groups: FxHashMap<u64, Vec<u32>> = FxHashMap::default();
+    let mut keyed: Vec<(u64, u32)> = Vec::with_capacity(holders.len());
     for &h in holders {
         let Some(key) = chain_key(snap, h as usize, &mut memo) else { continue };
         let mut hasher = FxHasher::default();
         (key, snap.object(h as usize).type_index()).hash(&mut hasher);
-        groups.entry(hasher.finish()).or_default().push(h);
+        keyed.push((hasher.finish(), h));
     }
-    let mut out: Vec<Vec<u32>> = groups
-        .into_values()
+    keyed.sort_unstable();
+    let mut out: Vec<Vec<u32>> = keyed
+        .chunk_by(|a, b| a.0 == b.0)
         .filter(|g| g.len() >= 2)
-        .map(|mut g| {
-            g.sort_unstable();
-            g
-        })
+        .map(|g| g.iter().map(|&(_, h)| h).collect())
         .collect();
     out.sort_unstable_by_key(|g| g[0]);
     out
