@@ -2,6 +2,9 @@
 //! existed in the baseline — the container the new objects were added to. Deleted objects
 //! are charged the same way, to their nearest ancestor that survived, so churn (a full LRU,
 //! a `deque(maxlen=…)`) nets out to zero while real growth does not.
+//!
+//! Modules are roots of the walk, but they are the entries of `sys.modules`: a module that is
+//! new (or gone), with all it holds, is charged to that dict.
 
 use rustc_hash::FxHashMap;
 use serde::Serialize;
@@ -57,8 +60,14 @@ pub struct Attribution {
 impl Attribution {
     /// Charges every new and deleted object of `before` → `after` to its holder.
     pub fn new(before: &Snapshot, after: &Snapshot, matching: &Matching) -> Attribution {
-        let holder_of_new = nearest_kept(after, |i| !matching.is_new(i));
-        let holder_of_deleted = nearest_kept(before, |i| !matching.is_deleted(i));
+        let mut holder_of_new = nearest_kept(after, |i| !matching.is_new(i));
+        let mut holder_of_deleted = nearest_kept(before, |i| !matching.is_deleted(i));
+        // New modules and what they hold are sys.modules' new entries; gone ones, its freed ones.
+        if let Some(modules) = sys_modules(after).filter(|&m| !matching.is_new(m)) {
+            let before_modules = matching.before_of_after[modules];
+            recharge(&mut holder_of_new, &module_roots(after, |i| matching.is_new(i)), modules as u32);
+            recharge(&mut holder_of_deleted, &module_roots(before, |i| matching.is_deleted(i)), before_modules);
+        }
         let mut by_holder: FxHashMap<u32, HolderGrowth> = FxHashMap::default();
         for (i, &h) in holder_of_new.iter().enumerate() {
             if h == NONE {
@@ -67,7 +76,7 @@ impl Attribution {
             let g = growth_of(&mut by_holder, h);
             g.new_count += 1;
             g.new_bytes += after.size(i);
-            if after.object(i).parent() == Some(after.id(h as usize)) {
+            if is_entry_of(after, i, h) {
                 g.direct_new += 1;
             }
         }
@@ -103,12 +112,51 @@ impl Attribution {
         let charged: Vec<usize> = (0..self.holder_of_new.len())
             .filter(|&i| self.holder_of_new[i] != NONE && wanted.binary_search(&self.holder_of_new[i]).is_ok())
             .collect();
-        let direct = charged
-            .iter()
-            .copied()
-            .filter(|&i| after.object(i).parent() == Some(after.id(self.holder_of_new[i] as usize)))
-            .collect();
+        let direct = charged.iter().copied().filter(|&i| is_entry_of(after, i, self.holder_of_new[i])).collect();
         (charged, direct)
+    }
+}
+
+/// Whether new object `i` is a direct entry of its holder `h`: its child, or a new module
+/// charged to `sys.modules`.
+fn is_entry_of(after: &Snapshot, i: usize, h: u32) -> bool {
+    match after.object(i).parent() {
+        Some(parent) => parent == after.id(h as usize),
+        None => i != h as usize,
+    }
+}
+
+/// The `sys.modules` dict of `snap`: `['modules']` of the `sys` module's dict.
+fn sys_modules(snap: &Snapshot) -> Option<usize> {
+    let sys = snap.objects_of_type("module").find(|&i| {
+        let o = snap.object(i);
+        o.parent().is_none() && o.raw_edge() == Some("sys")
+    })?;
+    let dicts = snap.objects_of_type("dict");
+    let child = |parent: usize, edge: &str| {
+        let id = snap.id(parent);
+        dicts.clone().find(|&i| snap.object(i).parent() == Some(id) && snap.object(i).raw_edge() == Some(edge))
+    };
+    child(child(sys, ".__dict__")?, "['modules']")
+}
+
+/// The module roots of `snap` for which `wanted` holds, sorted.
+fn module_roots(snap: &Snapshot, wanted: impl Fn(usize) -> bool) -> Vec<u32> {
+    snap.objects_of_type("module")
+        .filter(|&i| wanted(i) && snap.object(i).parent().is_none())
+        .map(|i| i as u32)
+        .collect()
+}
+
+/// Charges to `to` what `holder_of` charges to one of `roots` (sorted).
+fn recharge(holder_of: &mut [u32], roots: &[u32], to: u32) {
+    if roots.is_empty() || to == NONE {
+        return;
+    }
+    for h in holder_of.iter_mut() {
+        if *h != NONE && roots.binary_search(h).is_ok() {
+            *h = to;
+        }
     }
 }
 
@@ -166,4 +214,45 @@ fn nearest_kept(snap: &Snapshot, kept: impl Fn(usize) -> bool) -> Vec<u32> {
         }
     }
     memo
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A process whose `sys.modules` holds `sys` and plugin modules `first..end`, each with a
+    /// 500-byte config dict.
+    fn plugins(first: usize, end: usize) -> Snapshot {
+        let mut lines = vec![
+            "module\t<module 'sys'>\t72\t-\t10\t-\tsys".to_owned(),
+            "dict\t{…}\t64\t1\t11\t10\t.__dict__".to_owned(),
+            format!("dict\t{{…}}\t64\t{}\t12\t11\t['modules']", end - first + 1),
+        ];
+        for p in first..end {
+            let (module, config) = (0x1000 + 2 * p, 0x1001 + 2 * p);
+            lines.push(format!("module\t<module 'plugin_{p}'>\t72\t-\t{module:x}\t-\tplugin_{p}"));
+            lines.push(format!("dict\t{{'rules': {p}}}\t500\t1\t{config:x}\t{module:x}\t.__dict__"));
+        }
+        lines.sort_unstable();
+        let text = format!(
+            "#heapsnap 1\n#columns\ttype\trepr\tsize\tlen\tid\tparent\tedge\n{}\n#end\t{}\n",
+            lines.join("\n"),
+            lines.len()
+        );
+        Snapshot::parse("s", text.into_bytes()).unwrap()
+    }
+
+    #[test]
+    fn new_and_gone_modules_are_charged_to_sys_modules() {
+        let (before, after) = (plugins(0, 4), plugins(2, 10));
+        let matching = Matching::new(&before, &after);
+        let a = Attribution::new(&before, &after, &matching);
+        let modules = after.index_of(0x12).unwrap();
+        assert_eq!(a.holders.len(), 1, "{:?}", a.holders);
+        let g = &a.holders[0];
+        assert_eq!((g.holder, g.new_count, g.direct_new, g.freed_count), (modules, 12, 6, 4));
+        assert_eq!(g.net_bytes(), 6 * 572 - 2 * 572);
+        let (_, direct) = a.new_of(&after, modules);
+        assert!(direct.iter().all(|&i| after.object(i).type_name() == "module"));
+    }
 }

@@ -304,6 +304,12 @@ impl Snapshot {
         self.type_ix.runs()
     }
 
+    /// The indexes of the objects of type `name` (one run: lines are sorted by type); empty
+    /// when there are none.
+    pub fn objects_of_type(&self, name: &str) -> Range<usize> {
+        self.type_runs().find(|(t, _)| &*self.types[*t as usize] == name).map_or(0..0, |(_, run)| run)
+    }
+
     /// Type index of object `index`, fast when called with ascending indexes and the same
     /// `hint` (start it at 0).
     pub fn type_index_near(&self, index: usize, hint: &mut usize) -> u32 {

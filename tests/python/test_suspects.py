@@ -120,6 +120,33 @@ def test_growth_held_only_by_c_code_is_one_suspect_of_unreached_objects(tmp_path
     assert "no root reaches it" in top["sentence"]
 
 
+MODULES = r"""
+import heapsnap, sys, types
+
+for t in range(3):
+    for i in range(100):
+        plugin = types.ModuleType("tenant_plugin_%d_%d" % (t, i))    # made per tenant, never dropped
+        plugin.config = {"name": "plugin %d" % i, "rules": list(range(50))}
+        sys.modules[plugin.__name__] = plugin
+    heapsnap.capture(sys.argv[1] + "/s%d.hsnap.gz" % t)
+"""
+
+
+def test_modules_made_at_run_time_are_charged_to_sys_modules(tmp_path):
+    # Modules are roots of the walk, and the entries of sys.modules: that is where they grow.
+    script = tmp_path / "plugins.py"
+    script.write_text(MODULES)
+    run_python("import runpy, sys; sys.argv = ['plugins', %r]; runpy.run_path(%r, run_name='__main__')"
+               % (str(tmp_path), str(script)))
+    files = [str(tmp_path / ("s%d.hsnap.gz" % t)) for t in range(3)]
+    out = subprocess.run([heapsnap_cli(), "diff", "--json"] + files, check=True, capture_output=True, text=True).stdout
+    suspects = json.loads(out)["suspects"]
+    top = suspects[0]
+    assert top["path"] == "sys.modules", [s["sentence"] for s in suspects]
+    assert top["lens"][2] - top["lens"][0] == 200 and top["growing_intervals"] == 2
+    assert top["entries"][0]["shape"] == "<module 'tenant_plugin_#_#'>"
+
+
 def test_fail_on_growth_exit_code(tmp_path):
     code = "import heapsnap, sys; heapsnap.capture(sys.argv[1] + '/a.hsnap'); " \
            "L = [dict(n=i) for i in range(3000)]; heapsnap.capture(sys.argv[1] + '/b.hsnap')"
