@@ -664,19 +664,24 @@ class _Capture:
     def frame_locals(self, frame):
         """The locals of ``frame``, as a new list: ``(name, value)`` of each variable of a
         function; for a module or class body, ``[(None, namespace)]``: its locals are the items
-        of that mapping (the module's globals, the class namespace), read as one object."""
+        of that mapping (the module's globals, the class namespace), read as one object. Before
+        3.13, a function's list ends with ``(None, {})``: the snapshot dict the frame keeps."""
         code = frame.f_code
         if not code.co_flags & _CO_OPTIMIZED:
             return [(None, frame.f_locals)]
         f_locals = frame.f_locals
         snapshot = type(f_locals) is dict and sys.version_info < (3, 13)
         try:
-            return list(dict.items(f_locals)) if type(f_locals) is dict else list(f_locals.items())
+            items = list(dict.items(f_locals)) if type(f_locals) is dict else list(f_locals.items())
         finally:
             if snapshot:
                 # Before 3.13, f_locals of a function frame is a snapshot dict cached on the
                 # frame: left filled, it would keep values the function has since dropped.
+                # Emptied, it is still the frame's: written under it, not as held by no root.
                 dict.clear(f_locals)
+        if snapshot:
+            items.append((None, f_locals))
+        return items
 
     def admit(self, C, P, E, held=0):
         """Records the objects of ``C`` not met before (with parents ``P``, edges ``E``);
