@@ -4,6 +4,7 @@
 //! (`VISITS[*]['events']`); the suspect ranking scores such a group as one holder when its
 //! growth is spread out (see `docs/SUSPECTS.md`).
 
+use std::borrow::Cow;
 use std::hash::{Hash, Hasher};
 
 use rustc_hash::{FxHashMap, FxHasher};
@@ -82,13 +83,28 @@ fn chain_key(snap: &Snapshot, start: usize, memo: &mut FxHashMap<u32, Option<u64
     key
 }
 
-/// A label as it counts in a pattern: every data label is the same.
-fn label_key(raw: &str) -> &str {
+/// A label as it counts in a pattern: every data label is the same; the frames of threads
+/// whose names differ only in numbers are one pattern, whatever function each one runs
+/// (`<thread Thread-# (serve)> *()`).
+pub fn label_key(raw: &str) -> Cow<'_, str> {
     if is_data_label(raw) {
-        ANY
-    } else {
-        raw
+        return Cow::Borrowed(ANY);
     }
+    // A thread's frame: `<thread NAME> function()`, a root.
+    let Some((name, _)) = raw.strip_prefix("<thread ").and_then(|rest| rest.rsplit_once("> ")) else {
+        return Cow::Borrowed(raw);
+    };
+    let mut masked = String::with_capacity(raw.len());
+    masked.push_str("<thread ");
+    for c in name.chars() {
+        if !c.is_ascii_digit() {
+            masked.push(c);
+        } else if !masked.ends_with('#') {
+            masked.push('#');
+        }
+    }
+    masked.push_str("> *()");
+    Cow::Owned(masked)
 }
 
 /// The path pattern that `members` (indexes into `snap`, from [`candidate_groups`]) share:
@@ -114,8 +130,7 @@ pub fn pattern(snap: &Snapshot, members: &[u32]) -> Option<(String, Vec<u32>)> {
     let mut kept = Vec::with_capacity(members.len());
     for &m in members {
         let Some(labels) = chain(m) else { continue };
-        let fits = labels.len() == first.len()
-            && labels.iter().zip(&first).all(|(a, b)| a == b || (is_data_label(a) && is_data_label(b)));
+        let fits = labels.len() == first.len() && labels.iter().zip(&first).all(|(a, b)| label_key(a) == label_key(b));
         if !fits {
             continue;
         }
@@ -129,8 +144,9 @@ pub fn pattern(snap: &Snapshot, members: &[u32]) -> Option<(String, Vec<u32>)> {
     }
     let mut out = String::new();
     for (label, same) in first.iter().zip(same) {
-        let shown = if same { crate::escape::unescape(label) } else { ANY.into() };
-        push_segment(&mut out, &shown);
+        // Where they differ, the label as it counts in the pattern (`[*]`, `Thread-#`).
+        let key = label_key(label);
+        push_segment(&mut out, &crate::escape::unescape(if same { label } else { &key }));
     }
     Some((out, kept))
 }
@@ -263,6 +279,17 @@ mod tests {
         // Ten replaced by ten others in each interval: as much freed as made.
         let snaps: Vec<Snapshot> = (0..3).map(|t| unreached(t, 10 * t as usize, 10 + 10 * t as usize)).collect();
         assert!(crate::analyze(&snaps.iter().collect::<Vec<_>>(), 5).suspects.is_empty());
+    }
+
+    #[test]
+    fn labels_count_in_patterns_as_data_or_as_threads_of_one_name() {
+        assert_eq!(label_key("['user-1']"), "[*]");
+        assert_eq!(label_key("[12]"), "[*]");
+        assert_eq!(label_key(".events"), ".events");
+        assert_eq!(label_key("app"), "app");
+        assert_eq!(label_key("<thread Thread-12 (serve)> wait()"), "<thread Thread-# (serve)> *()");
+        assert_eq!(label_key("<thread worker> run()"), "<thread worker> *()");
+        assert_eq!(label_key("<unreached>"), "<unreached>");
     }
 
     #[test]

@@ -14,7 +14,7 @@ use crate::identity::{Matching, NONE};
 use crate::path_matching::from_different_processes;
 use crate::paths::path_or_address;
 use crate::retained::Retained;
-use crate::siblings::{candidate_groups, pattern};
+use crate::siblings::{candidate_groups, label_key, pattern};
 use crate::snapshot::Snapshot;
 
 /// Suspects scoring less than this share of the first suspect's score are left out.
@@ -313,8 +313,9 @@ fn merge_siblings(
         }
         let top_object = last.object(top as usize);
         if top_object.parent().is_none() {
+            let label = top_object.raw_edge().map(label_key);
             let same_root = |o: crate::ObjectRef<'_>| {
-                o.parent().is_none() && o.raw_edge() == top_object.raw_edge() && o.type_name() == top_object.type_name()
+                o.parent().is_none() && o.raw_edge().map(label_key) == label && o.type_name() == top_object.type_name()
             };
             for (k, attribution) in attributions.iter().enumerate() {
                 for gone in attribution.freed_roots.iter().filter(|g| same_root(snaps[k].object(g.holder))) {

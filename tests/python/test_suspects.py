@@ -147,6 +147,36 @@ def test_modules_made_at_run_time_are_charged_to_sys_modules(tmp_path):
     assert top["entries"][0]["shape"] == "<module 'tenant_plugin_#_#'>"
 
 
+THREADS = r"""
+import heapsnap, sys, threading
+
+hang = threading.Event()
+
+def serve_client(n):
+    buffer = bytearray(20000)   # what each hung connection's thread keeps
+    hang.wait()
+
+for t in range(3):
+    for i in range(10):
+        threading.Thread(target=serve_client, args=(t * 10 + i,), daemon=True).start()
+    heapsnap.capture(sys.argv[1] + "/s%d.hsnap.gz" % t)
+hang.set()
+"""
+
+
+def test_threads_that_never_end_are_one_suspect_with_what_their_frames_hold(tmp_path):
+    script = tmp_path / "threads.py"
+    script.write_text(THREADS)
+    run_python("import runpy, sys; sys.argv = ['threads', %r]; runpy.run_path(%r, run_name='__main__')"
+               % (str(tmp_path), str(script)))
+    files = [str(tmp_path / ("s%d.hsnap.gz" % t)) for t in range(3)]
+    out = subprocess.run([heapsnap_cli(), "diff", "--json"] + files, check=True, capture_output=True, text=True).stdout
+    suspects = json.loads(out)["suspects"]
+    top = suspects[0]
+    assert top["path"] == "<thread Thread-# (serve_client)> *()", [s["sentence"] for s in suspects]
+    assert top["type_name"] == "frame" and top["net_bytes"] >= 20 * 20000
+
+
 def test_fail_on_growth_exit_code(tmp_path):
     code = "import heapsnap, sys; heapsnap.capture(sys.argv[1] + '/a.hsnap'); " \
            "L = [dict(n=i) for i in range(3000)]; heapsnap.capture(sys.argv[1] + '/b.hsnap')"
