@@ -177,6 +177,55 @@ def test_threads_that_never_end_are_one_suspect_with_what_their_frames_hold(tmp_
     assert top["type_name"] == "frame" and top["net_bytes"] >= 20 * 20000
 
 
+KEPT = r"""
+import asyncio, heapsnap, sys
+
+class RequestFailed(Exception):
+    def __init__(self, message, request_id):
+        super().__init__(message)
+        self.request_id = request_id
+
+FAILURES = []          # every failure kept, with its traceback and the frames' locals
+PENDING = set()        # tasks started and never awaited
+
+def handle(request_id):
+    body = {"id": request_id, "blob": "b" * 200}
+    raise RequestFailed("upstream timeout", request_id)
+
+async def forever(request_id):
+    await asyncio.sleep(3600)
+
+loop = asyncio.new_event_loop()
+for t in range(3):
+    for i in range(200):
+        try:
+            handle(t * 200 + i)
+        except RequestFailed as e:
+            FAILURES.append(e)
+        PENDING.add(loop.create_task(forever(t * 200 + i)))
+    loop.run_until_complete(asyncio.sleep(0))
+    heapsnap.capture(sys.argv[1] + "/s%d.hsnap.gz" % t)
+for task in PENDING:
+    task.cancel()
+loop.run_until_complete(asyncio.gather(*PENDING, return_exceptions=True))
+"""
+
+
+def test_kept_exceptions_and_pending_tasks_are_named_with_what_they_are(tmp_path):
+    script = tmp_path / "kept.py"
+    script.write_text(KEPT)
+    run_python("import runpy, sys; sys.argv = ['kept', %r]; runpy.run_path(%r, run_name='__main__')"
+               % (str(tmp_path), str(script)))
+    files = [str(tmp_path / ("s%d.hsnap.gz" % t)) for t in range(3)]
+    out = subprocess.run([heapsnap_cli(), "diff", "--json"] + files, check=True, capture_output=True, text=True).stdout
+    by_path = {s["path"]: s for s in json.loads(out)["suspects"]}
+    failures, pending = by_path["__main__.FAILURES"], by_path["__main__.PENDING"]
+    assert failures["lens"] == [200, 400, 600]
+    assert failures["entries"][0]["shape"] == "RequestFailed('upstream timeout', request_id=#)"
+    assert pending["lens"] == [200, 400, 600]
+    assert pending["entries"][0]["shape"].startswith("<_asyncio.Task pending <coroutine forever at "), pending["entries"]
+
+
 def test_fail_on_growth_exit_code(tmp_path):
     code = "import heapsnap, sys; heapsnap.capture(sys.argv[1] + '/a.hsnap'); " \
            "L = [dict(n=i) for i in range(3000)]; heapsnap.capture(sys.argv[1] + '/b.hsnap')"
