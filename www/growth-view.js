@@ -34,12 +34,20 @@ export function renderGrowing(container, analysis) {
   for (const g of analysis.growing.slice(0, 8)) {
     const box = el('details', 'growing');
     const summary = el('summary');
+    const s = g.siblings;
     summary.append(
-      el('code', 'path', g.path),
-      el('span', 'type', ` (${g.typeName}) `),
-      el('span', 'growth', `${fmt.count(g.lenBefore)} → ${fmt.count(g.lenAfter)} entries`),
+      el('code', 'path', s ? s.pattern : g.path),
+      el('span', 'type', s ? ` (${fmt.count(s.count)} × ${g.typeName}) ` : ` (${g.typeName}) `),
+      el('span', 'growth', s ? `${fmt.count(s.lenBefore)} → ${fmt.count(s.lenAfter)} entries in all`
+        : `${fmt.count(g.lenBefore)} → ${fmt.count(g.lenAfter)} entries`),
     );
     box.append(summary);
+    if (s) {
+      const largest = el('div', 'fact');
+      largest.append(el('span', 'fact-label', 'the one that grew most'),
+        el('span', 'fact-value mono', `${g.path} ${fmt.count(g.lenBefore)} → ${fmt.count(g.lenAfter)} entries`));
+      box.append(largest);
+    }
     const sides = el('div', 'sides');
     const before = el('div', 'side');
     const after = el('div', 'side');

@@ -11,7 +11,11 @@ use crate::compare::Comparison;
 use crate::groups::{group_by_shape, ContentGroup};
 use crate::identity::{Matching, NONE};
 use crate::paths::path_or_address;
+use crate::siblings::{candidate_groups, pattern};
 use crate::snapshot::Snapshot;
+
+/// Siblings of one path pattern that grew, from this many on, are listed as one.
+const MIN_SIBLINGS: usize = 3;
 
 /// Entries listed per side of a container diff; the rest are counted.
 const MAX_LISTED: usize = 20;
@@ -55,6 +59,23 @@ pub struct GrowingContainer {
     pub removed: Vec<String>,
     /// How many entries were removed in all.
     pub removed_total: u64,
+    /// When this container stands for siblings of one type and path pattern that all grew (a
+    /// list per visitor): the pattern and their totals. The rest describes the one that grew most.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub siblings: Option<Siblings>,
+}
+
+/// Sibling containers of one type and path pattern that grew, listed as one.
+#[derive(Clone, Debug, Serialize)]
+pub struct Siblings {
+    /// Their path pattern, `[*]` for the keys or indexes that differ (`VISITS[*]['events']`).
+    pub pattern: String,
+    /// How many grew.
+    pub count: u64,
+    /// Their summed length in the baseline.
+    pub len_before: u64,
+    /// Their summed length in the later snapshot.
+    pub len_after: u64,
 }
 
 /// The new objects of the `top_types` types that grew most in bytes, grouped by shape
@@ -111,6 +132,7 @@ pub fn growing_containers(
             (lb > la).then(|| (lb - la, b.size().saturating_sub(a.size()), ia as usize, ib))
         })
         .collect();
+    let siblings = collapse_siblings(before, after, &mut grown);
     grown.sort_by(|x, y| y.0.cmp(&x.0).then(y.1.cmp(&x.1)).then(x.3.cmp(&y.3)));
     grown.truncate(top);
     let before_ids: Vec<u64> = grown.iter().map(|&(_, _, ia, _)| before.object(ia).id()).collect();
@@ -138,9 +160,52 @@ pub fn growing_containers(
                 added_total,
                 removed,
                 removed_total,
+                siblings: siblings.get(&ib).cloned(),
             }
         })
         .collect()
+}
+
+/// Replaces, in `grown` (`(length gained, bytes gained, index before, index after)`), the
+/// siblings of each path pattern (from [`MIN_SIBLINGS`] on) by the one that grew most, credited
+/// with what they gained together; returns their [`Siblings`] by its index after.
+fn collapse_siblings(
+    before: &Snapshot,
+    after: &Snapshot,
+    grown: &mut Vec<(u64, u64, usize, usize)>,
+) -> FxHashMap<usize, Siblings> {
+    let mut out = FxHashMap::default();
+    let indexes: Vec<u32> = grown.iter().map(|g| g.3 as u32).collect();
+    let mut at_of: FxHashMap<u32, usize> = FxHashMap::default();
+    for group in candidate_groups(after, &indexes).into_iter().filter(|g| g.len() >= MIN_SIBLINGS) {
+        if at_of.is_empty() {
+            at_of = indexes.iter().enumerate().map(|(at, &ib)| (ib, at)).collect();
+        }
+        let Some((path, members)) = pattern(after, &group).filter(|(_, m)| m.len() >= MIN_SIBLINGS) else { continue };
+        let rows: Vec<usize> = members.iter().map(|m| at_of[m]).collect();
+        let largest = *rows
+            .iter()
+            .max_by(|&&x, &&y| {
+                grown[x].0.cmp(&grown[y].0).then(grown[x].1.cmp(&grown[y].1)).then(grown[y].3.cmp(&grown[x].3))
+            })
+            .expect("three or more");
+        let length = |snap: &Snapshot, i: usize| snap.object(i).length().unwrap_or(0);
+        let siblings = Siblings {
+            pattern: path,
+            count: rows.len() as u64,
+            len_before: rows.iter().map(|&r| length(before, grown[r].2)).sum(),
+            len_after: rows.iter().map(|&r| length(after, grown[r].3)).sum(),
+        };
+        let (gained, bytes) = rows.iter().fold((0, 0), |(l, b), &r| (l + grown[r].0, b + grown[r].1));
+        for &r in &rows {
+            grown[r].0 = 0; // marked: dropped below, all but the largest
+        }
+        grown[largest].0 = gained;
+        grown[largest].1 = bytes;
+        out.insert(grown[largest].3, siblings);
+    }
+    grown.retain(|g| g.0 > 0);
+    out
 }
 
 /// Added and removed entries of two sorted lists (listed up to `MAX_LISTED`, all counted):

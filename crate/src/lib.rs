@@ -76,7 +76,7 @@ pub use dominators::{dominators, Dominators, NO_NODE};
 pub use error::{Error, ErrorKind, Result};
 pub use graph::RefGraph;
 pub use groups::{group_by_shape, ContentGroup};
-pub use growth::{growing_containers, new_object_groups, GrowingContainer, TypeGroups};
+pub use growth::{growing_containers, new_object_groups, GrowingContainer, Siblings, TypeGroups};
 pub use header::Header;
 pub use holders::{Attribution, HolderGrowth};
 pub use identity::{Matching, NONE};

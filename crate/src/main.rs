@@ -310,9 +310,21 @@ fn print_analysis(out: &mut String, a: &Analysis, top: Option<usize>) {
         put!(out, "");
         put!(out, "Growing containers (in both the oldest and the newest snapshot):");
         for g in a.growing.iter().take(top.map_or(5, limit)) {
+            if let Some(s) = &g.siblings {
+                put!(
+                    out,
+                    "  {} ({} × {}) {} → {} entries in all; the one that grew most:",
+                    fit(&s.pattern, 50),
+                    thousands(s.count as i64),
+                    g.type_name,
+                    thousands(s.len_before as i64),
+                    thousands(s.len_after as i64)
+                );
+            }
             put!(
                 out,
-                "  {} ({}) {} → {} entries",
+                "  {}{} ({}) {} → {} entries",
+                if g.siblings.is_some() { "  " } else { "" },
                 fit(&g.path, 60),
                 g.type_name,
                 thousands(g.len_before as i64),

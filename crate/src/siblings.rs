@@ -238,6 +238,18 @@ mod tests {
     }
 
     #[test]
+    fn growing_siblings_are_listed_as_one_under_the_one_that_grew_most() {
+        let (a, c) = (visits(0, 40, |_| 2), visits(2, 40, |v| if v == 7 { 9 } else { 4 }));
+        let matching = crate::Matching::new(&a, &c);
+        let growing = crate::growing_containers(&a, &c, &matching, 10);
+        assert_eq!(growing.len(), 1, "{growing:?}");
+        let g = &growing[0];
+        assert_eq!((g.path.as_str(), g.len_before, g.len_after), ("m.VISITS['v7']['events']", 2, 9));
+        let s = g.siblings.as_ref().expect("siblings");
+        assert_eq!((s.pattern.as_str(), s.count, s.len_before, s.len_after), ("m.VISITS[*]['events']", 40, 80, 165));
+    }
+
+    #[test]
     fn a_sibling_that_grew_most_stays_a_suspect_of_its_own() {
         // Visitor 0 gains 100 events per interval, the 40 others one each: not spread.
         let snaps: Vec<Snapshot> =

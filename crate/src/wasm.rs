@@ -8,7 +8,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::{
     analyze_with, decompress, path_or_address, raw_diff, Analysis, ContentGroup, GrowingContainer, RawDiff, RawOptions,
-    ReadOptions, Retained, Snapshot, SnapshotFacts, Suspect, TypeDelta, TypeGroups, TypeSeries, NO_NODE,
+    ReadOptions, Retained, Siblings, Snapshot, SnapshotFacts, Suspect, TypeDelta, TypeGroups, TypeSeries, NO_NODE,
 };
 
 /// The snapshots loaded in this worker, by the page's keys, and the retained sizes computed
@@ -246,6 +246,27 @@ struct GrowingOut {
     added_total: f64,
     removed: Vec<String>,
     removed_total: f64,
+    siblings: Option<SiblingsOut>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SiblingsOut {
+    pattern: String,
+    count: f64,
+    len_before: f64,
+    len_after: f64,
+}
+
+impl From<&Siblings> for SiblingsOut {
+    fn from(s: &Siblings) -> SiblingsOut {
+        SiblingsOut {
+            pattern: s.pattern.clone(),
+            count: s.count as f64,
+            len_before: s.len_before as f64,
+            len_after: s.len_after as f64,
+        }
+    }
 }
 
 impl From<&GrowingContainer> for GrowingOut {
@@ -262,6 +283,7 @@ impl From<&GrowingContainer> for GrowingOut {
             added_total: g.added_total as f64,
             removed: g.removed.clone(),
             removed_total: g.removed_total as f64,
+            siblings: g.siblings.as_ref().map(SiblingsOut::from),
         }
     }
 }

@@ -290,6 +290,12 @@ test('growth spread over many sibling lists is one suspect, named by its path pa
   assert.equal(await first.locator('.type').textContent(), ' (30 × list)');
   assert.match(await first.locator('.sentence').textContent(), /grew 60 → 120 entries in all \(\+5\.9 KiB\)/);
   assert.match(await first.locator('.detail').textContent(), /total length per snapshot60 → 90 → 120/);
+  const growing = page.locator('#growing details.growing').first();
+  assert.equal(await growing.locator('summary code.path').textContent(), 'm.VISITS[*]');
+  assert.match(await growing.locator('summary').textContent(), /\(30 × list\) 60 → 120 entries in all/);
+  await growing.locator('summary').click();
+  assert.match(await growing.textContent(), /the one that grew most\s*m\.VISITS\['visitor-\d+'\] 2 → 4 entries/);
+  await growing.screenshot({ path: join(shots, 'growing-siblings.png') });
   await page.screenshot({ path: join(shots, 'siblings.png') });
   assert.deepEqual(errors, []);
   await page.close();
