@@ -30,12 +30,14 @@ pub struct HolderGrowth {
     pub freed_count: u64,
     /// Their shallow bytes.
     pub freed_bytes: u64,
+    /// How much its own shallow size changed (a bytearray extended, a dict's table grown).
+    pub own_bytes: i64,
 }
 
 impl HolderGrowth {
-    /// New bytes minus freed bytes.
+    /// New bytes minus freed bytes, plus the change of its own size.
     pub fn net_bytes(&self) -> i64 {
-        self.new_bytes as i64 - self.freed_bytes as i64
+        self.new_bytes as i64 - self.freed_bytes as i64 + self.own_bytes
     }
 
     /// New objects minus deleted objects.
@@ -91,6 +93,13 @@ impl Attribution {
                 if in_after == NONE { growth_of(&mut by_freed_root, h) } else { growth_of(&mut by_holder, in_after) };
             g.freed_count += 1;
             g.freed_bytes += before.size(i);
+        }
+        // What grew in place: a kept object whose own size changed is charged the change. (Not
+        // code objects: up to 3.10, the interpreter's caches in them grow as functions run.)
+        for (i, &b) in matching.before_of_after.iter().enumerate() {
+            if b != NONE && after.size(i) != before.size(b as usize) && after.object(i).type_name() != "code" {
+                growth_of(&mut by_holder, i as u32).own_bytes += after.size(i) as i64 - before.size(b as usize) as i64;
+            }
         }
         let mut holders: Vec<HolderGrowth> = by_holder.into_values().collect();
         holders.sort_by(|a, b| b.net_bytes().cmp(&a.net_bytes()).then(a.holder.cmp(&b.holder)));
@@ -168,6 +177,7 @@ fn growth_of(map: &mut FxHashMap<u32, HolderGrowth>, holder: u32) -> &mut Holder
         direct_new: 0,
         freed_count: 0,
         freed_bytes: 0,
+        own_bytes: 0,
     })
 }
 

@@ -195,9 +195,8 @@ pub fn analyze_with(
         .filter_map(|(h, t)| {
             let total: i64 = t.net_bytes.iter().sum();
             let growing = t.net_bytes.iter().filter(|&&b| b > 0).count();
-            if t.net_count <= 0 {
-                return None;
-            }
+            // (Not a number of objects: a string rebuilt longer, a bytearray extended in
+            // place, grow with as many objects as before.)
             let steadiness = growing as f64 / intervals as f64;
             let score = total as f64 * steadiness * steadiness;
             // The score is at most the net growth: this floor is also one on growth. A small
@@ -447,7 +446,15 @@ fn sentence(s: &Suspect, snapshots: usize) -> String {
                 signed_bytes(s.net_bytes)
             )
         }
-        _ => out += &format!(" gained {} objects ({})", thousands(s.net_count), signed_bytes(s.net_bytes)),
+        _ if s.net_count > 0 => {
+            out += &format!(" gained {} objects ({})", thousands(s.net_count), signed_bytes(s.net_bytes))
+        }
+        _ => {
+            out += &format!(
+                " grew by {} with no more objects (larger ones replaced smaller ones, or it grew in place)",
+                signed_bytes(s.net_bytes).trim_start_matches('+')
+            )
+        }
     }
     out += &format!(" over {snapshots} snapshots");
     if s.growing_intervals < snapshots - 1 {

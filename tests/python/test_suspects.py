@@ -226,6 +226,39 @@ def test_kept_exceptions_and_pending_tasks_are_named_with_what_they_are(tmp_path
     assert pending["entries"][0]["shape"].startswith("<_asyncio.Task pending <coroutine forever at "), pending["entries"]
 
 
+GROWING_IN_PLACE = r"""
+import heapsnap, io, sys
+
+BUF = bytearray()       # extended, never trimmed
+STREAM = io.BytesIO()   # written, never truncated
+POOL = [bytearray(4096) for _ in range(50)]   # rewritten in place: the same size
+
+for t in range(3):
+    BUF.extend(b"x" * 100000)
+    STREAM.write(b"y" * 100000)
+    for b in POOL:
+        b[0:8] = bytes([t]) * 8
+    heapsnap.capture(sys.argv[1] + "/s%d.hsnap.gz" % t)
+"""
+
+
+def test_buffers_that_grow_in_place_are_suspects_and_rewritten_ones_are_not(tmp_path):
+    # No object is new: the bytearray and the BytesIO themselves grew.
+    script = tmp_path / "buffers.py"
+    script.write_text(GROWING_IN_PLACE)
+    run_python("import runpy, sys; sys.argv = ['buffers', %r]; runpy.run_path(%r, run_name='__main__')"
+               % (str(tmp_path), str(script)))
+    files = [str(tmp_path / ("s%d.hsnap.gz" % t)) for t in range(3)]
+    out = subprocess.run([heapsnap_cli(), "diff", "--json"] + files, check=True, capture_output=True, text=True).stdout
+    by_path = {s["path"]: s for s in json.loads(out)["suspects"]}
+    assert by_path["__main__.BUF"]["lens"] == [100000, 200000, 300000]
+    assert by_path["__main__.BUF"]["net_bytes"] >= 200000
+    stream = by_path["__main__.STREAM"]
+    assert stream["net_bytes"] >= 200000 and stream["net_count"] == 0
+    assert "grew by " in stream["sentence"] and "with no more objects" in stream["sentence"]
+    assert not any(p.startswith("__main__.POOL") for p in by_path), list(by_path)
+
+
 def test_fail_on_growth_exit_code(tmp_path):
     code = "import heapsnap, sys; heapsnap.capture(sys.argv[1] + '/a.hsnap'); " \
            "L = [dict(n=i) for i in range(3000)]; heapsnap.capture(sys.argv[1] + '/b.hsnap')"
