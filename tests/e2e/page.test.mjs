@@ -80,7 +80,7 @@ test('demo button loads the demo snapshots; the first suspect names the leaking 
   assert.equal(await page.locator('#trend svg polyline').count(), 1);
   assert.equal(await page.locator('#trend svg circle.point').count(), 3);
   assert.match(await page.locator('#trend svg circle.point').nth(2).locator('title').textContent(),
-    /__main__\._RECORD_CACHE: \+1\.3 MiB at snapshot #3/);
+    /__main__\._RECORD_CACHE: \+1\.5 MiB at snapshot #3/);
   await page.locator('#trend').screenshot({ path: join(shots, 'trend.png') });
   const growing = page.locator('#growing .growing').first();
   assert.equal(await growing.locator('.path').textContent(), '__main__._RECORD_CACHE');
