@@ -243,13 +243,7 @@ mod tests {
             lines.push(format!("module\t<module 'plugin_{p}'>\t72\t-\t{module:x}\t-\tplugin_{p}"));
             lines.push(format!("dict\t{{'rules': {p}}}\t500\t1\t{config:x}\t{module:x}\t.__dict__"));
         }
-        lines.sort_unstable();
-        let text = format!(
-            "#heapsnap 1\n#columns\ttype\trepr\tsize\tlen\tid\tparent\tedge\n{}\n#end\t{}\n",
-            lines.join("\n"),
-            lines.len()
-        );
-        Snapshot::parse("s", text.into_bytes()).unwrap()
+        crate::synthetic::with_paths("s", None, lines)
     }
 
     #[test]

@@ -154,16 +154,10 @@ pub fn pattern(snap: &Snapshot, members: &[u32]) -> Option<(String, Vec<u32>)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::synthetic::with_paths;
 
     fn snap(lines: &[&str]) -> Snapshot {
-        let mut lines: Vec<&str> = lines.to_vec();
-        lines.sort_unstable();
-        let text = format!(
-            "#heapsnap 1\n#columns\ttype\trepr\tsize\tlen\tid\tparent\tedge\n{}\n#end\t{}\n",
-            lines.join("\n"),
-            lines.len()
-        );
-        Snapshot::parse("s", text.into_bytes()).unwrap()
+        with_paths("s", None, lines.iter().map(|l| l.to_string()).collect())
     }
 
     fn index(s: &Snapshot, id: u64) -> u32 {
@@ -211,13 +205,7 @@ mod tests {
                 lines.push(format!("tuple\t('click', {e})\t100\t2\t{:x}\t{list:x}\t[{e}]", 0x10000000 + v * 4096 + e));
             }
         }
-        lines.sort_unstable();
-        let text = format!(
-            "#heapsnap 1\n#columns\ttype\trepr\tsize\tlen\tid\tparent\tedge\n#time\t2026-01-01T00:0{t}:00Z\n{}\n#end\t{}\n",
-            lines.join("\n"),
-            lines.len()
-        );
-        Snapshot::parse(&format!("t{t}"), text.into_bytes()).unwrap()
+        with_paths(&format!("t{t}"), Some(&format!("2026-01-01T00:0{t}:00Z")), lines)
     }
 
     #[test]
@@ -268,13 +256,7 @@ mod tests {
             lines.push(format!("function\t<function cb{f}>\t150\t-\t{function:x}\t-\t<unreached>"));
             lines.push(format!("tuple\t('kept', {f})\t200\t2\t{tuple:x}\t{function:x}\t.__defaults__"));
         }
-        lines.sort_unstable();
-        let text = format!(
-            "#heapsnap 1\n#columns\ttype\trepr\tsize\tlen\tid\tparent\tedge\n#time\t2026-01-01T00:0{t}:00Z\n{}\n#end\t{}\n",
-            lines.join("\n"),
-            lines.len()
-        );
-        Snapshot::parse(&format!("t{t}"), text.into_bytes()).unwrap()
+        with_paths(&format!("t{t}"), Some(&format!("2026-01-01T00:0{t}:00Z")), lines)
     }
 
     #[test]

@@ -91,6 +91,20 @@ fn snapshot(entries: usize, edges: bool, time: &str) -> Vec<u8> {
     text.into_bytes()
 }
 
+/// A snapshot (`parent` and `edge` columns, header `time` when given) of object `lines`, in
+/// any order: for tests that spell out a small heap.
+#[cfg(test)]
+pub(crate) fn with_paths(name: &str, time: Option<&str>, mut lines: Vec<String>) -> Snapshot {
+    lines.sort_unstable();
+    let time = time.map_or_else(String::new, |t| format!("#time\t{t}\n"));
+    let text = format!(
+        "#heapsnap 1\n#columns\ttype\trepr\tsize\tlen\tid\tparent\tedge\n{time}{}\n#end\t{}\n",
+        lines.join("\n"),
+        lines.len()
+    );
+    Snapshot::parse(name, text.into_bytes()).expect("a valid test snapshot")
+}
+
 fn digits(i: usize) -> usize {
     i.checked_ilog10().map_or(1, |d| d as usize + 1)
 }

@@ -33,6 +33,17 @@ for t in range(4):
 '''
 
 
+def diff_of_captures(tmp_path, program, captures=3):
+    """``heapsnap diff --json`` of the captures ``s0.hsnap.gz`` … that ``program`` writes into
+    the directory ``sys.argv[1]``, run as ``__main__`` in a fresh interpreter."""
+    script = tmp_path / "program.py"
+    script.write_text(program)
+    run_python("import runpy, sys; sys.argv = ['program', %r]; runpy.run_path(%r, run_name='__main__')"
+               % (str(tmp_path), str(script)))
+    files = [str(tmp_path / ("s%d.hsnap.gz" % t)) for t in range(captures)]
+    return subprocess.run([heapsnap_cli(), "diff", "--json"] + files, check=True, capture_output=True, text=True).stdout
+
+
 def test_steady_leak_ranks_first_and_churn_is_not_flagged(tmp_path):
     script = tmp_path / "service.py"
     script.write_text(SERVICE)
@@ -78,12 +89,7 @@ for t in range(3):
 def test_growth_spread_over_sibling_holders_is_one_suspect(tmp_path):
     # Each visitor's list gains one ~300-byte entry per interval: under the 1 KiB a holder
     # needs, so one at a time none is a suspect. Together they are the leak.
-    script = tmp_path / "visits.py"
-    script.write_text(SIBLINGS)
-    run_python("import runpy, sys; sys.argv = ['visits', %r]; runpy.run_path(%r, run_name='__main__')"
-               % (str(tmp_path), str(script)))
-    files = [str(tmp_path / ("s%d.hsnap.gz" % t)) for t in range(3)]
-    out = subprocess.run([heapsnap_cli(), "diff", "--json"] + files, check=True, capture_output=True, text=True).stdout
+    out = diff_of_captures(tmp_path, SIBLINGS)
     suspects = json.loads(out)["suspects"]
     assert [s["path"] for s in suspects] == ["__main__.VISITS[*]['events']"], [s["sentence"] for s in suspects]
     top = suspects[0]
@@ -105,12 +111,7 @@ for t in range(3):
 
 def test_growth_held_only_by_c_code_is_one_suspect_of_unreached_objects(tmp_path):
     # Each callback is a new object no root reaches: many small new roots, one leak.
-    script = tmp_path / "callbacks.py"
-    script.write_text(C_HELD)
-    run_python("import runpy, sys; sys.argv = ['callbacks', %r]; runpy.run_path(%r, run_name='__main__')"
-               % (str(tmp_path), str(script)))
-    files = [str(tmp_path / ("s%d.hsnap.gz" % t)) for t in range(3)]
-    out = subprocess.run([heapsnap_cli(), "diff", "--json"] + files, check=True, capture_output=True, text=True).stdout
+    out = diff_of_captures(tmp_path, C_HELD)
     suspects = json.loads(out)["suspects"]
     top = suspects[0]
     assert (top["path"], top["type_name"], top["unreached"]) == ("<unreached>", "function", True), \
@@ -134,12 +135,7 @@ for t in range(3):
 
 def test_modules_made_at_run_time_are_charged_to_sys_modules(tmp_path):
     # Modules are roots of the walk, and the entries of sys.modules: that is where they grow.
-    script = tmp_path / "plugins.py"
-    script.write_text(MODULES)
-    run_python("import runpy, sys; sys.argv = ['plugins', %r]; runpy.run_path(%r, run_name='__main__')"
-               % (str(tmp_path), str(script)))
-    files = [str(tmp_path / ("s%d.hsnap.gz" % t)) for t in range(3)]
-    out = subprocess.run([heapsnap_cli(), "diff", "--json"] + files, check=True, capture_output=True, text=True).stdout
+    out = diff_of_captures(tmp_path, MODULES)
     suspects = json.loads(out)["suspects"]
     top = suspects[0]
     assert top["path"] == "sys.modules", [s["sentence"] for s in suspects]
@@ -165,12 +161,7 @@ hang.set()
 
 
 def test_threads_that_never_end_are_one_suspect_with_what_their_frames_hold(tmp_path):
-    script = tmp_path / "threads.py"
-    script.write_text(THREADS)
-    run_python("import runpy, sys; sys.argv = ['threads', %r]; runpy.run_path(%r, run_name='__main__')"
-               % (str(tmp_path), str(script)))
-    files = [str(tmp_path / ("s%d.hsnap.gz" % t)) for t in range(3)]
-    out = subprocess.run([heapsnap_cli(), "diff", "--json"] + files, check=True, capture_output=True, text=True).stdout
+    out = diff_of_captures(tmp_path, THREADS)
     suspects = json.loads(out)["suspects"]
     top = suspects[0]
     assert top["path"] == "<thread Thread-# (serve_client)> *()", [s["sentence"] for s in suspects]
@@ -212,12 +203,7 @@ loop.run_until_complete(asyncio.gather(*PENDING, return_exceptions=True))
 
 
 def test_kept_exceptions_and_pending_tasks_are_named_with_what_they_are(tmp_path):
-    script = tmp_path / "kept.py"
-    script.write_text(KEPT)
-    run_python("import runpy, sys; sys.argv = ['kept', %r]; runpy.run_path(%r, run_name='__main__')"
-               % (str(tmp_path), str(script)))
-    files = [str(tmp_path / ("s%d.hsnap.gz" % t)) for t in range(3)]
-    out = subprocess.run([heapsnap_cli(), "diff", "--json"] + files, check=True, capture_output=True, text=True).stdout
+    out = diff_of_captures(tmp_path, KEPT)
     by_path = {s["path"]: s for s in json.loads(out)["suspects"]}
     failures, pending = by_path["__main__.FAILURES"], by_path["__main__.PENDING"]
     assert failures["lens"] == [200, 400, 600]
@@ -244,12 +230,7 @@ for t in range(3):
 
 def test_buffers_that_grow_in_place_are_suspects_and_rewritten_ones_are_not(tmp_path):
     # No object is new: the bytearray and the BytesIO themselves grew.
-    script = tmp_path / "buffers.py"
-    script.write_text(GROWING_IN_PLACE)
-    run_python("import runpy, sys; sys.argv = ['buffers', %r]; runpy.run_path(%r, run_name='__main__')"
-               % (str(tmp_path), str(script)))
-    files = [str(tmp_path / ("s%d.hsnap.gz" % t)) for t in range(3)]
-    out = subprocess.run([heapsnap_cli(), "diff", "--json"] + files, check=True, capture_output=True, text=True).stdout
+    out = diff_of_captures(tmp_path, GROWING_IN_PLACE)
     by_path = {s["path"]: s for s in json.loads(out)["suspects"]}
     assert by_path["__main__.BUF"]["lens"] == [100000, 200000, 300000]
     assert by_path["__main__.BUF"]["net_bytes"] >= 200000
