@@ -1,5 +1,6 @@
 //! Holder paths: the chain of edges from a root to an object, read as Python.
 
+use crate::escape;
 use crate::snapshot::Snapshot;
 
 /// Longest chain followed; deeper objects show `…` at the front.
@@ -31,26 +32,36 @@ pub fn holder_path(snap: &Snapshot, index: usize) -> Option<String> {
     if !snap.has_paths() {
         return None;
     }
-    let mut edges: Vec<String> = Vec::new();
+    let (edges, cut) = raw_edges(snap, index, MAX_DEPTH);
+    let mut out = String::from(if cut { "…" } else { "" });
+    for edge in edges {
+        push_segment(&mut out, &escape::unescape(edge));
+    }
+    Some(out)
+}
+
+/// The edge labels, as written (escaped), of the chain from a root to object `index`, root
+/// first; `<gone>` first when the chain starts at an object whose parent is not in the file,
+/// `?` for an object without a label. The nearest `max` are kept; the second value says
+/// whether the chain went on beyond them.
+pub(crate) fn raw_edges(snap: &Snapshot, index: usize, max: usize) -> (Vec<&str>, bool) {
+    let mut edges: Vec<&str> = Vec::new();
     let mut at = Some(index);
     let mut cut = false;
     while let Some(i) = at {
-        if edges.len() == MAX_DEPTH {
+        if edges.len() == max {
             cut = true;
             break;
         }
         let obj = snap.object(i);
-        edges.push(obj.edge().map(|e| e.into_owned()).unwrap_or_else(|| "?".to_owned()));
+        edges.push(obj.raw_edge().unwrap_or("?"));
         at = snap.parent_index(i);
         if at.is_none() && obj.parent().is_some() {
-            edges.push("<gone>".to_owned());
+            edges.push("<gone>");
         }
     }
-    let mut out = String::from(if cut { "…" } else { "" });
-    for edge in edges.iter().rev() {
-        push_segment(&mut out, edge);
-    }
-    Some(out)
+    edges.reverse();
+    (edges, cut)
 }
 
 /// Appends one edge label to a path.

@@ -9,7 +9,7 @@ use std::hash::{Hash, Hasher};
 
 use rustc_hash::{FxHashMap, FxHasher};
 
-use crate::paths::push_segment;
+use crate::paths::{push_segment, raw_edges};
 use crate::snapshot::Snapshot;
 
 /// Longest parent chain followed; holders deeper than this are not grouped.
@@ -113,17 +113,8 @@ pub fn label_key(raw: &str) -> Cow<'_, str> {
 /// may have put others beside them), in order; `None` when fewer than two do.
 pub fn pattern(snap: &Snapshot, members: &[u32]) -> Option<(String, Vec<u32>)> {
     let chain = |i: u32| -> Option<Vec<&str>> {
-        let mut labels = Vec::new();
-        let mut at = Some(i as usize);
-        while let Some(j) = at {
-            if labels.len() > MAX_DEPTH {
-                return None;
-            }
-            labels.push(snap.object(j).raw_edge().unwrap_or("?"));
-            at = snap.parent_index(j);
-        }
-        labels.reverse();
-        Some(labels)
+        let (labels, cut) = raw_edges(snap, i as usize, MAX_DEPTH);
+        (!cut).then_some(labels)
     };
     let first = chain(*members.first()?)?;
     let mut same = vec![true; first.len()];
