@@ -101,10 +101,13 @@ _NAMED_ATTRS = {id(t): attrs for t, attrs in (
 # never used: they may be properties).
 _EXCEPTION_ATTRS = {attr: BaseException.__dict__[attr].__get__
                     for attr in ("args", "__traceback__", "__cause__", "__context__")}
-# The code and qualified name of generators, coroutines and async generators, by id(type).
+# C types recognized by name (the modules are never imported for this): asyncio's task and
+# future, functools.lru_cache's wrapper.
 _FUTURE_TYPES = ("_asyncio.Task", "_asyncio.Future")
 _LRU_CACHE = "functools._lru_cache_wrapper"
+# Kinds whose objects a weak reference's repr names (a class, a function …), not just types.
 _NAMED_KINDS = ("type", "function", "builtin", "module", "code", "method")
+# The code and qualified name of generators, coroutines and async generators, by id(type).
 _SUSPENDABLE = {id(t): (t.__dict__[code].__get__, t.__dict__["__qualname__"].__get__) for t, code in (
     (types.GeneratorType, "gi_code"), (types.CoroutineType, "cr_code"), (types.AsyncGeneratorType, "ag_code"))}
 
@@ -639,7 +642,9 @@ class _Capture:
                 d = self.instance_dict(o, info)
                 if d is not None:
                     child(d, ".__dict__")
-                    if _INLINE_VALUES and type(d) is dict:
+                    if kind == "lru_cache":
+                        inline = {id(d)}  # among its referents too, beside the cache dict
+                    elif _INLINE_VALUES and type(d) is dict:
                         inline = set(map(id, dict.values(d)))  # see add_attributes
             for attr, getter in info.attributes:
                 try:
@@ -650,16 +655,10 @@ class _Capture:
         except RuntimeError:
             # Another thread changed the container while we read it; what was seen is kept.
             self.changed += 1
-        if kind == "lru_cache":
-            d = self.instance_dict(o, info)
-            inline = {id(d)}  # walked above, as .__dict__
+        if kind not in _CONTAINER_KINDS:
             for v in gc.get_referents(o):
                 if id(v) not in inline:
-                    child(v, "<cache>" if type(v) is dict else "<referent>")
-        elif kind not in _CONTAINER_KINDS:
-            for v in gc.get_referents(o):
-                if id(v) not in inline:
-                    child(v, "<referent>")
+                    child(v, "<cache>" if kind == "lru_cache" and type(v) is dict else "<referent>")
 
     def frame_locals(self, frame):
         """The locals of ``frame``, as a new list: ``(name, value)`` of each variable of a
@@ -1772,21 +1771,22 @@ class _TypeInfo:
         # (A heap type since 3.12; the descriptors' types tell the C ones from look-alikes.)
         self.future = None
         if name in _FUTURE_TYPES:
+            task = name == "_asyncio.Task"
             try:
                 state = _descriptor(t, "_state")
-                coro = _descriptor(t, "get_coro") if name == "_asyncio.Task" else None
+                coro = _descriptor(t, "get_coro") if task else None
             except AttributeError:
                 state = coro = None
-            if type(state) is _getset_descriptor and (coro is None) == (name != "_asyncio.Task") and (
-                    coro is None or type(coro) is types.MethodDescriptorType):
+            if type(state) is _getset_descriptor and (not task or type(coro) is types.MethodDescriptorType):
                 self.future = (state.__get__, coro)
                 kind = "future"
+        lru_dict = None
         if name == _LRU_CACHE:  # functools.lru_cache: its own __dict__, and the cache dict beside it
             try:
-                own = _descriptor(t, "__dict__")
+                lru_dict = _descriptor(t, "__dict__")
             except AttributeError:
-                own = None
-            if type(own) is _getset_descriptor:
+                pass
+            if type(lru_dict) is _getset_descriptor:
                 kind = "lru_cache"
         self.kind = kind
         self.sizeof = _sizeof_for(t)
@@ -1811,7 +1811,7 @@ class _TypeInfo:
         for attr in _NAMED_ATTRS.get(id(t), ()):
             attributes.append((attr, _descriptor(t, attr).__get__))
         if kind == "lru_cache":
-            self.dict_desc = _descriptor(t, "__dict__")
+            self.dict_desc = lru_dict
         self.attributes = tuple(attributes)
         self.expandable = bool(_type_flags(t) & _HAVE_GC) or kind == "code"
         # A builtin container, or a subclass adding no attributes: its items are all it holds.
