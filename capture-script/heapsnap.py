@@ -21,6 +21,7 @@ after it returns. Standard library only; CPython 3.8+.
 The file format is specified in docs/FORMAT.md of the heapsnap repository.
 """
 
+import _thread
 import _tracemalloc  # the C module: costs nothing, imports nothing else
 import _weakref
 import bisect
@@ -105,6 +106,9 @@ _EXCEPTION_ATTRS = {attr: BaseException.__dict__[attr].__get__
 # future, functools.lru_cache's wrapper.
 _FUTURE_TYPES = ("_asyncio.Task", "_asyncio.Future")
 _LRU_CACHE = "functools._lru_cache_wrapper"
+# threading.local: per thread, a namespace dict, in a dict beside the object (keyed by weak
+# references to, or from 3.13 by, a dummy object each thread keeps).
+_THREAD_LOCAL = _thread._local
 # Kinds whose objects a weak reference's repr names (a class, a function …), not just types.
 _NAMED_KINDS = ("type", "function", "builtin", "module", "code", "method")
 # The code and qualified name of generators, coroutines and async generators, by id(type).
@@ -245,7 +249,7 @@ def capture(path, options=None, compress=None, edges=None):
     was_enabled = gc.isenabled()
     gc.disable()  # a collection would run __del__ methods (user code) mid-capture
     try:
-        return _Capture(path, options, compress).run()
+        return _Capture(path, options, compress, was_enabled).run()
     finally:
         if was_enabled:
             gc.enable()
@@ -259,8 +263,9 @@ class _Capture:
     Lines go into sorted runs on disk, merged at the end by range partitions.
     """
 
-    def __init__(self, path, options, compress):
+    def __init__(self, path, options, compress, gc_enabled=True):
         self.path = path
+        self.gc_enabled = gc_enabled  # as the process had it: the capture pauses the collector
         self.options = options
         self.compress = compress
         # Ids of the objects that may be met again: containers, atoms with several referrers,
@@ -392,12 +397,22 @@ class _Capture:
             self.record(batch, ["-"] * len(batch), [_UNREACHED] * len(batch))
         del sources
         self.drain()
+        # In a cycle, the instance is the better holder to name than its __dict__ or a list
+        # it holds: instances and exceptions first, then other objects, then builtin containers.
+        left = [o for o in left if id(o) not in seen]
+        left.sort(key=self.cycle_rank)
         for o in left:
             if id(o) not in seen:
                 seen.add(id(o))
                 self.unreached += 1
                 self.record([o], ["-"], [_UNREACHED])
                 self.drain()
+
+    def cycle_rank(self, o):
+        """Sort key of an object left in a cycle that no root reaches (see :meth:`walk`)."""
+        info = self.info(type(o))
+        rank = 0 if info.kind == "instance" or info.exception else 2 if info.kind in _CONTAINER_KINDS else 1
+        return rank, id(o)
 
     def drain(self):
         """Walks the levels below the containers found so far."""
@@ -642,7 +657,7 @@ class _Capture:
                 d = self.instance_dict(o, info)
                 if d is not None:
                     child(d, ".__dict__")
-                    if kind == "lru_cache":
+                    if kind == "lru_cache" or kind == "thread_local":
                         inline = {id(d)}  # among its referents too, beside the cache dict
                     elif _INLINE_VALUES and type(d) is dict:
                         inline = set(map(id, dict.values(d)))  # see add_attributes
@@ -655,10 +670,44 @@ class _Capture:
         except RuntimeError:
             # Another thread changed the container while we read it; what was seen is kept.
             self.changed += 1
+        if kind == "thread_local":
+            self.emit_per_thread(self.per_thread_dict(o), pid, masked)
         if kind not in _CONTAINER_KINDS:
             for v in gc.get_referents(o):
                 if id(v) not in inline:
                     child(v, "<cache>" if kind == "lru_cache" and type(v) is dict else "<referent>")
+
+    @staticmethod
+    def per_thread_dict(local):
+        """The dict of a threading.local's namespaces, one per thread (or an empty one): among
+        its referents, the non-empty dict whose keys are not strs (the keywords of its
+        ``__init__`` and the ``__dict__`` of a subclass's instance have str keys, or none)."""
+        for v in gc.get_referents(local):
+            if type(v) is dict and v and not any(type(k) is str for k in dict.keys(v)):
+                return v
+        return {}
+
+    def emit_per_thread(self, per_thread, pid, masked):
+        """Writes a threading.local's dict of namespaces as ``<per thread>``, each thread's
+        namespace as ``[1]``, ``[2]`` … and the values in it as attributes, ``.name``: the path
+        reads ``app.STATE <per thread>[1].seen``."""
+        if not per_thread or id(per_thread) in self.seen:
+            return
+        self.emit_slow(per_thread, pid, "<per thread>", masked, expand=False)
+        dict_pid = "%x" % id(per_thread)
+        secret_key = self.is_secret_key if self.redact else None
+        for n, (key, namespace) in enumerate(list(dict.items(per_thread))):
+            self.emit_slow(key, dict_pid, "<key>", masked)
+            if type(namespace) is not dict or id(namespace) in self.seen:
+                self.emit_slow(namespace, dict_pid, "[%d]" % (n + 1), masked)
+                continue
+            self.emit_slow(namespace, dict_pid, "[%d]" % (n + 1), masked, expand=False)
+            ns_pid = "%x" % id(namespace)
+            for name, v in list(dict.items(namespace)):
+                self.emit_slow(name, ns_pid, "<key>", masked)
+                label = "." + _esc(name) if type(name) is str else self.key_label(name)
+                self.emit_slow(v, ns_pid, label, masked or secret_key is not None and type(name) is str
+                               and secret_key(name))
 
     def frame_locals(self, frame):
         """The locals of ``frame``, as a new list: ``(name, value)`` of each variable of a
@@ -744,15 +793,16 @@ class _Capture:
             self.flush_run()
         self.check_budgets()
 
-    def emit_slow(self, o, parent, edge, secret=False):
-        """Records ``o`` (unless met before) on its own; ``secret`` masks it and what it holds."""
+    def emit_slow(self, o, parent, edge, secret=False, expand=True):
+        """Records ``o`` (unless met before) on its own; ``secret`` masks it and what it holds;
+        ``expand=False`` leaves what it holds to the caller."""
         i = id(o)
         if i in self.seen:
             return
         self.seen.add(i)
         self.slow_ids.add(i)
         info = self.info(type(o))
-        if info.expandable:
+        if info.expandable and expand:
             if secret:
                 self.redacted.add(i)
             self.next_level.append(o)
@@ -1338,6 +1388,9 @@ class _Capture:
             if coro_of is None:
                 return "<%s %s>" % (name, state)
             return "<%s %s %s>" % (name, state, self.format(coro_of(o), depth + 1))
+        if kind == "thread_local":
+            n = len(self.per_thread_dict(o))
+            return "<%s, %d thread%s>" % (name, n, "" if n == 1 else "s")
         if kind == "cell":
             try:
                 inner = _CellType.__dict__["cell_contents"].__get__(o)
@@ -1522,6 +1575,7 @@ class _Capture:
             ("unreached", str(self.unreached)),
             ("changed", str(self.changed)),
             ("duration", "%.3f" % duration),
+            ("gc", self.gc_state()),
             ("options", self.options.describe() + (" tracemalloc=1" if self.tracing else "")),
             ("redaction", self.options.describe_redaction()),
             ("writer", "heapsnap.py@" + __version__),
@@ -1532,6 +1586,11 @@ class _Capture:
         out = ["#heapsnap %s\n" % FORMAT_VERSION, "#columns\t%s\n" % "\t".join(columns)]
         out.extend("#%s\t%s\n" % (k, _esc(v)) for k, v in fields)
         return "".join(out)
+
+    def gc_state(self):
+        """``enabled`` or ``disabled`` (the process's collector), and `` frozen=N`` after gc.freeze()."""
+        frozen = gc.get_freeze_count() if hasattr(gc, "get_freeze_count") else 0
+        return ("enabled" if self.gc_enabled else "disabled") + (" frozen=%d" % frozen if frozen else "")
 
     def write(self, header):
         directory = os.path.dirname(os.path.abspath(self.path))
@@ -1780,6 +1839,8 @@ class _TypeInfo:
             if type(state) is _getset_descriptor and (not task or type(coro) is types.MethodDescriptorType):
                 self.future = (state.__get__, coro)
                 kind = "future"
+        if kind in ("instance", "opaque") and issubclass(t, _THREAD_LOCAL):
+            kind = "thread_local"
         lru_dict = None
         if name == _LRU_CACHE:  # functools.lru_cache: its own __dict__, and the cache dict beside it
             try:

@@ -44,6 +44,12 @@ impl Header {
         self.get_u64("rss")
     }
 
+    /// Whether the process had disabled its garbage collector (`#gc disabled`): garbage in
+    /// reference cycles then stays. False when the header does not say.
+    pub fn gc_disabled(&self) -> bool {
+        self.get("gc").is_some_and(|v| v.split(' ').next() == Some("disabled"))
+    }
+
     /// The object count the writer announced.
     pub fn objects(&self) -> Option<u64> {
         self.get_u64("objects")

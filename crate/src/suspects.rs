@@ -424,12 +424,13 @@ fn suspect(
         // retained sizes add up.)
         retained: retained.iter().enumerate().map(|(k, r)| total(k, &|i| Some(r.dominators.retained[i]))).collect(),
     };
-    s.sentence = sentence(&s, snaps.len());
+    let gc_disabled = snaps.last().is_some_and(|last| last.header().gc_disabled());
+    s.sentence = sentence(&s, snaps.len(), gc_disabled);
     s
 }
 
 /// `__main__._RECORD_CACHE (dict) grew 2,000 → 6,000 entries (+1.2 MiB) over 3 snapshots; …`
-fn sentence(s: &Suspect, snapshots: usize) -> String {
+fn sentence(s: &Suspect, snapshots: usize, gc_disabled: bool) -> String {
     let mut out = if s.holders > 1 {
         format!("{} ({} × {})", s.path, thousands(s.holders as i64), s.type_name)
     } else {
@@ -469,7 +470,10 @@ fn sentence(s: &Suspect, snapshots: usize) -> String {
     if let Some((site, _)) = s.sites.first() {
         out += &format!("; created at {}", short_site(site));
     }
-    if s.unreached {
+    if s.unreached && gc_disabled {
+        out += "; no root reaches it, and the process disabled the garbage collector (gc.disable()): \
+                garbage in reference cycles is never freed (or C code holds it)";
+    } else if s.unreached {
         out += "; no root reaches it (held by C code, or garbage in a cycle)";
     }
     out

@@ -1,5 +1,6 @@
 """Suspect ranking on real captures: steady leaks are named; churn and static memory are not."""
 
+import gzip
 import json
 import subprocess
 
@@ -119,6 +120,80 @@ def test_growth_held_only_by_c_code_is_one_suspect_of_unreached_objects(tmp_path
     assert top["holders"] >= 600 and top["growing_intervals"] == 2
     assert top["entries"][0]["shape"].startswith("<function <lambda> at "), top["entries"]
     assert "no root reaches it" in top["sentence"]
+
+
+CYCLES = r"""
+import gc, heapsnap, sys
+
+gc.disable()                                   # a service that turned the collector off
+
+
+class Node:
+    def __init__(self, payload):
+        self.payload = payload
+        self.me = self                         # a cycle: only the collector could free it
+
+
+for t in range(3):
+    for i in range(2000):
+        Node({"id": t * 2000 + i, "data": "d" * 30})
+    heapsnap.capture(sys.argv[1] + "/s%d.hsnap.gz" % t)
+"""
+
+
+def test_garbage_in_cycles_with_the_collector_off_is_named_by_its_instances(tmp_path):
+    # Each cycle is an instance and its __dict__: the instance is the one named, not the dict.
+    out = diff_of_captures(tmp_path, CYCLES)
+    with gzip.open(tmp_path / "s2.hsnap.gz", "rt") as f:
+        assert "#gc\tdisabled\n" in f.read(4096)
+    suspects = json.loads(out)["suspects"]
+    assert [(s["path"], s["type_name"]) for s in suspects] == [("<unreached>", "__main__.Node")], \
+        [s["sentence"] for s in suspects]
+    top = suspects[0]
+    assert top["growing_intervals"] == 2 and top["entries"][0]["type_name"] == "__main__.Node"
+    assert "disabled the garbage collector" in top["sentence"], top["sentence"]
+
+
+THREAD_LOCAL = r"""
+import heapsnap, sys, threading
+
+
+class Context(threading.local):
+    def __init__(self):
+        self.history = []                      # per thread, never trimmed
+
+
+CONTEXT = Context()
+step = threading.Barrier(5)                    # four workers and the capturing thread
+
+
+def worker(w):
+    for t in range(3):
+        for i in range(500):
+            CONTEXT.history.append({"t": t, "i": i, "worker": w})
+        step.wait()                            # this step's requests are served
+        step.wait()                            # and captured
+
+
+workers = [threading.Thread(target=worker, args=(w,)) for w in range(4)]
+for w in workers:
+    w.start()
+for t in range(3):
+    step.wait()
+    heapsnap.capture(sys.argv[1] + "/s%d.hsnap.gz" % t)
+    step.wait()
+for w in workers:
+    w.join()
+"""
+
+
+def test_a_thread_local_that_grows_in_every_thread_is_named_by_its_attribute(tmp_path):
+    out = diff_of_captures(tmp_path, THREAD_LOCAL)
+    suspects = json.loads(out)["suspects"]
+    top = suspects[0]
+    assert (top["path"], top["holders"]) == ("__main__.CONTEXT <per thread>[*].history", 4), \
+        [s["sentence"] for s in suspects]
+    assert top["lens"] == [2000, 4000, 6000] and top["entries"][0]["shape"] == "{t, i, worker}"
 
 
 MODULES = r"""

@@ -8,6 +8,7 @@ import gc
 import gzip
 import json
 import sys
+import threading
 import types
 
 sys.path.insert(0, sys.argv[1])
@@ -29,6 +30,10 @@ Hostile = type("Hostile", (), {name: hook(name) for name in (
     "__getattribute__", "__bool__", "__format__", "__lt__")})
 HostileMeta = type("HostileMeta", (type,), {"__getattribute__": hook("meta"), "__hash__": hook("meta hash"),
                                             "__eq__": hook("meta eq")})
+
+
+class Local(threading.local):
+    """A thread-local namespace, as services keep per-thread state."""
 
 
 class Slotted:
@@ -108,6 +113,8 @@ def main():
     module.records = [{"id": i, "user": "user-%d" % i, "tags": ["t%d" % i]} for i in range(3000)]
     module.big = {"key-%d" % i: "value-%d" % i for i in range(20000)}
     module.slots = [Slotted(i) for i in range(1000)]
+    module.local = Local()
+    module.local.seen = ["per-thread value"]
     module.hostile = [Hostile(), HostileMeta("ByMeta", (), {})()]
     sys.modules["version_app"] = module
     gc.collect()
@@ -150,6 +157,8 @@ def main():
                              if abs(expected.get(name, 0) - found.get(name, 0)) > 8},
         "record_path": path(first),
         "slot_path": [path(r) for r in rows if r["repr"] == "'slot-7'"],
+        "local_path": [path(r) for r in rows if r["repr"] == "['per-thread value']"],
+        "local": [r["repr"] for r in rows if r["type"] == "__main__.Local"],
         "big_value_path": [path(r) for r in rows if r["repr"] == "'value-19999'"],
         "zoo_last": {path(r): r["repr"] for r in rows if path(r) in zoo_last},
     }))
