@@ -21,6 +21,7 @@ after it returns. Standard library only; CPython 3.8+.
 The file format is specified in docs/FORMAT.md of the heapsnap repository.
 """
 
+import _contextvars
 import _thread
 import _tracemalloc  # the C module: costs nothing, imports nothing else
 import _weakref
@@ -109,6 +110,12 @@ _LRU_CACHE = "functools._lru_cache_wrapper"
 # threading.local: per thread, a namespace dict, in a dict beside the object (keyed by weak
 # references to, or from 3.13 by, a dummy object each thread keeps).
 _THREAD_LOCAL = _thread._local
+# contextvars: a Context keeps its variables' values in a tree of C "hamt" nodes.
+_Context = _contextvars.Context
+_ContextVar = _contextvars.ContextVar
+_CONTEXT_VAR_NAME = _ContextVar.__dict__["name"].__get__
+_HAMT_TYPES = ("hamt", "hamt_bitmap_node", "hamt_array_node", "hamt_collision_node")
+_CONTEXT_ROOT = "<context>"
 # Kinds whose objects a weak reference's repr names (a class, a function …), not just types.
 _NAMED_KINDS = ("type", "function", "builtin", "module", "code", "method")
 # The code and qualified name of generators, coroutines and async generators, by id(type).
@@ -394,7 +401,7 @@ class _Capture:
             batch = sources[start:start + _BATCH]
             seen.update(map(id, batch))
             self.unreached += len(batch)
-            self.record(batch, ["-"] * len(batch), [_UNREACHED] * len(batch))
+            self.record(batch, ["-"] * len(batch), list(map(_root_label, batch)))
         del sources
         self.drain()
         # In a cycle, the instance is the better holder to name than its __dict__ or a list
@@ -405,7 +412,7 @@ class _Capture:
             if id(o) not in seen:
                 seen.add(id(o))
                 self.unreached += 1
-                self.record([o], ["-"], [_UNREACHED])
+                self.record([o], ["-"], [_root_label(o)])
                 self.drain()
 
     def cycle_rank(self, o):
@@ -672,6 +679,8 @@ class _Capture:
             self.changed += 1
         if kind == "thread_local":
             self.emit_per_thread(self.per_thread_dict(o), pid, masked)
+        elif kind == "context":
+            self.emit_context(o, pid, masked)
         if kind not in _CONTAINER_KINDS:
             for v in gc.get_referents(o):
                 if id(v) not in inline:
@@ -708,6 +717,30 @@ class _Capture:
                 label = "." + _esc(name) if type(name) is str else self.key_label(name)
                 self.emit_slow(v, ns_pid, label, masked or secret_key is not None and type(name) is str
                                and secret_key(name))
+
+    def emit_context(self, context, pid, masked):
+        """Writes a contextvars.Context's tree of nodes (``<vars>``, ``<node>``) and each
+        variable's value as the Context's own, labelled by the variable's name:
+        ``<context>[request_id]``."""
+        names = {}
+        for var, value in list(_Context.items(context)):
+            names[id(value)] = _var_name(var)
+        secret_key = self.is_secret_key if self.redact else None
+        nodes = [(r, pid, "<vars>") for r in gc.get_referents(context) if self.info(type(r)).kind == "hamt"]
+        while nodes:
+            node, parent, label = nodes.pop()
+            if id(node) in self.seen:
+                continue
+            self.emit_slow(node, parent, label, masked, expand=False)
+            node_pid = "%x" % id(node)
+            for r in gc.get_referents(node):
+                if self.info(type(r)).kind == "hamt":
+                    nodes.append((r, node_pid, "<node>"))
+                elif id(r) in names:
+                    name = names[id(r)]
+                    self.emit_slow(r, pid, _esc("[%s]" % name), masked or secret_key is not None and secret_key(name))
+                else:
+                    self.emit_slow(r, node_pid, "<key>", masked)
 
     def frame_locals(self, frame):
         """The locals of ``frame``, as a new list: ``(name, value)`` of each variable of a
@@ -1388,6 +1421,12 @@ class _Capture:
             if coro_of is None:
                 return "<%s %s>" % (name, state)
             return "<%s %s %s>" % (name, state, self.format(coro_of(o), depth + 1))
+        if kind == "context":
+            names = sorted(map(_var_name, _Context.keys(o)))
+            shown = ", ".join(names[:opts.max_items])
+            return "<%s (%s%s)>" % (name, shown, ", …%d" % (len(names) - opts.max_items) if len(names) > opts.max_items else "")
+        if kind == "context_var":
+            return "<%s %s>" % (name, _var_name(o))
         if kind == "thread_local":
             n = len(self.per_thread_dict(o))
             return "<%s, %d thread%s>" % (name, n, "" if n == 1 else "s")
@@ -1841,6 +1880,12 @@ class _TypeInfo:
                 kind = "future"
         if kind in ("instance", "opaque") and issubclass(t, _THREAD_LOCAL):
             kind = "thread_local"
+        elif t is _Context:
+            kind = "context"
+        elif t is _ContextVar:
+            kind = "context_var"
+        elif name in _HAMT_TYPES and not heap:
+            kind = "hamt"
         lru_dict = None
         if name == _LRU_CACHE:  # functools.lru_cache: its own __dict__, and the cache dict beside it
             try:
@@ -1885,6 +1930,17 @@ class _TypeInfo:
         # How the capture reads what one of these refers to; None: item by item (expand_one).
         self.walk = (("dict" if kind == "dict" else "items" if kind in ("list", "tuple") else "set") if self.plain
                      else "instance" if kind == "instance" and not self.exception else None)
+
+
+def _var_name(var):
+    """A ContextVar's name, as an exact str (a str subclass could run code when compared)."""
+    return str.__str__(_CONTEXT_VAR_NAME(var))
+
+
+def _root_label(o):
+    """The edge of an object reached from no root: a contextvars.Context is most likely a
+    thread's current one (the thread state holds it)."""
+    return _CONTEXT_ROOT if type(o) is _Context else _UNREACHED
 
 
 def _exception_dict(e):

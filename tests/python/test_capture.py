@@ -1,5 +1,6 @@
 """The capture script: valid, complete, safe, and leaves nothing behind."""
 
+import contextvars
 import gc
 import os
 import stat
@@ -176,10 +177,22 @@ class HostileStr(str):
         Hostile.calls.append("str.__repr__")
         raise RuntimeError
 
+    def __str__(self):
+        Hostile.calls.append("str.__str__")
+        raise RuntimeError
+
+    def __lt__(self, other):
+        Hostile.calls.append("str.__lt__")
+        raise RuntimeError
+
+    __gt__ = __lt__
+
 
 def test_never_runs_user_code(snap_path):
     keep = [Hostile(), HostileByMeta(), WithDescriptor(), HostileDict(a=HostileStr("inner-5e1f")),
-            HostileStr("loose-6a0c"), {Hostile(): 1} if False else None]
+            HostileStr("loose-6a0c"), {Hostile(): 1} if False else None, contextvars.Context()]
+    for name in ("ctx-name-7c3a", "ctx-name-0b1d"):  # names are compared when the Context is shown
+        keep[-1].run(contextvars.ContextVar(HostileStr(name)).set, name)
     Hostile.calls.clear()
     snap = Snapshot(heapsnap.capture(snap_path))
     assert Hostile.calls == []
@@ -188,6 +201,7 @@ def test_never_runs_user_code(snap_path):
     [hd] = snap.find("test_capture.HostileDict", "inner-5e1f")
     assert hd["len"] == "1"
     assert snap.find("test_capture.HostileStr", "loose-6a0c")
+    assert snap.find("_contextvars.Context", "(ctx-name-0b1d, ctx-name-7c3a)")
     del keep
 
 

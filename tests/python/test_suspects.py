@@ -196,6 +196,26 @@ def test_a_thread_local_that_grows_in_every_thread_is_named_by_its_attribute(tmp
     assert top["lens"] == [2000, 4000, 6000] and top["entries"][0]["shape"] == "{t, i, worker}"
 
 
+CONTEXT_VAR = r"""
+import contextvars, heapsnap, sys
+
+REQUEST_LOG = contextvars.ContextVar("request_log")
+REQUEST_LOG.set([])                            # set once in the main thread's context
+
+for t in range(3):
+    for i in range(1000):
+        REQUEST_LOG.get().append({"request": t * 1000 + i, "path": "/api/%d" % i})
+    heapsnap.capture(sys.argv[1] + "/s%d.hsnap.gz" % t)
+"""
+
+
+def test_a_context_variable_that_grows_is_named_by_its_name(tmp_path):
+    suspects = json.loads(diff_of_captures(tmp_path, CONTEXT_VAR))["suspects"]
+    assert [(s["path"], s["unreached"]) for s in suspects][:1] == [("<context>[request_log]", False)], \
+        [s["sentence"] for s in suspects]
+    assert suspects[0]["lens"] == [1000, 2000, 3000]
+
+
 MODULES = r"""
 import heapsnap, sys, types
 

@@ -52,6 +52,7 @@ def test_capture_on(version, python, tmp_path):
     assert result["slot_path"] == ["version_app.slots[7].value"]
     assert result["local_path"] == ["version_app.local <per thread>[1].seen"]
     assert result["local"] == ["<__main__.Local, 1 thread>"]
+    assert result["context_path"] == ["<context>[request_var]"]
     assert result["big_value_path"] == ["version_app.big['key-19999']"]
     task, finished, ref = (result["zoo_last"][path] for path in sorted(result["zoo_last"], key=lambda p: int(p[16:-1])))
     assert task.startswith("<_asyncio.Task pending <coroutine zoo.<locals>.waiter at "), task

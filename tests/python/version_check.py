@@ -4,6 +4,7 @@ ordinary objects, then check the snapshot with the standard library only. Prints
     python3.X tests/python/version_check.py CAPTURE_DIR OUT
 """
 
+import contextvars
 import gc
 import gzip
 import json
@@ -113,6 +114,8 @@ def main():
     module.records = [{"id": i, "user": "user-%d" % i, "tags": ["t%d" % i]} for i in range(3000)]
     module.big = {"key-%d" % i: "value-%d" % i for i in range(20000)}
     module.slots = [Slotted(i) for i in range(1000)]
+    module.request_var = contextvars.ContextVar("request_var")
+    module.request_var.set(["context value"])
     module.local = Local()
     module.local.seen = ["per-thread value"]
     module.hostile = [Hostile(), HostileMeta("ByMeta", (), {})()]
@@ -158,6 +161,7 @@ def main():
         "record_path": path(first),
         "slot_path": [path(r) for r in rows if r["repr"] == "'slot-7'"],
         "local_path": [path(r) for r in rows if r["repr"] == "['per-thread value']"],
+        "context_path": [path(r) for r in rows if r["repr"] == "['context value']"],
         "local": [r["repr"] for r in rows if r["type"] == "__main__.Local"],
         "big_value_path": [path(r) for r in rows if r["repr"] == "'value-19999'"],
         "zoo_last": {path(r): r["repr"] for r in rows if path(r) in zoo_last},
