@@ -54,6 +54,8 @@ FORMAT_VERSION = "1"
 COLUMNS = ("type", "repr", "size", "len", "id", "parent", "edge", "site")
 
 _HEAPTYPE = 1 << 9
+# A heap type made by C code (3.10+); its __dict__ descriptor makes a dict where there is none.
+_IMMUTABLETYPE = 1 << 8 if sys.version_info >= (3, 10) else 0
 _CO_OPTIMIZED = 0x1
 _HAVE_GC = 1 << 14
 _GC_HEADER = 16 if sys.maxsize > 2**32 else 8
@@ -1912,7 +1914,8 @@ class _TypeInfo:
                         # (dunder members of C-made heap types, __vectorcalloffset__ …, make new ints)
                         attributes.append((attr, desc.__get__))
                     elif (attr == "__dict__" and self.dict_desc is None and type(desc) is _getset_descriptor
-                          and kind != "type"):  # a class's __dict__ is a new mappingproxy each time
+                          and kind != "type"  # a class's __dict__ is a new mappingproxy each time
+                          and not _type_flags(klass) & _IMMUTABLETYPE):  # (a C type's dict, if any, is a referent)
                         self.dict_desc = desc
         for attr in _NAMED_ATTRS.get(id(t), ()):
             attributes.append((attr, _descriptor(t, attr).__get__))

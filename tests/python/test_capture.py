@@ -1,6 +1,7 @@
 """The capture script: valid, complete, safe, and leaves nothing behind."""
 
 import contextvars
+import functools
 import gc
 import os
 import stat
@@ -220,6 +221,17 @@ def test_keeps_no_reference_and_does_not_grow_the_heap(tmp_path):
         heapsnap.capture(str(tmp_path / ("b%d.hsnap" % i)))
     gc.collect()
     assert len(gc.get_objects()) - before < 50
+
+
+def test_objects_of_c_types_get_no_dict_from_being_read(tmp_path):
+    # functools.partial keeps its __dict__ in a slot, empty until used: reading it through the
+    # descriptor would make one per partial in the heap.
+    partials = [functools.partial(print, i) for i in range(3)]
+    partials[2].note = "kept-7d1e"
+    snap = Snapshot(heapsnap.capture(str(tmp_path / "p.hsnap")))
+    dicts = [sum(type(r) is dict for r in gc.get_referents(p)) for p in partials]
+    assert dicts == [1, 1, 2], "keywords, and the third's __dict__, which it had already"
+    assert [o["edge"] for o in snap.exact("dict", "{'note': 'kept-7d1e'}")] == ["<referent>"]
 
 
 def test_capture_objects_are_not_in_the_snapshot(tmp_path):
