@@ -26,3 +26,10 @@ export function bytes(n) {
 export function signedBytes(n) {
   return n > 0 ? `+${bytes(n)}` : bytes(n);
 }
+
+// What the length of an object of this type counts.
+export function lengthUnit(typeName) {
+  if (typeName === 'str') return 'characters';
+  if (typeName === 'bytes' || typeName === 'bytearray') return 'bytes';
+  return 'entries';
+}

@@ -38,14 +38,14 @@ export function renderGrowing(container, analysis) {
     summary.append(
       el('code', 'path', s ? s.pattern : g.path),
       el('span', 'type', s ? ` (${fmt.count(s.count)} × ${g.typeName}) ` : ` (${g.typeName}) `),
-      el('span', 'growth', s ? `${fmt.count(s.lenBefore)} → ${fmt.count(s.lenAfter)} entries in all`
-        : `${fmt.count(g.lenBefore)} → ${fmt.count(g.lenAfter)} entries`),
+      el('span', 'growth', s ? `${fmt.count(s.lenBefore)} → ${fmt.count(s.lenAfter)} ${fmt.lengthUnit(g.typeName)} in all`
+        : `${fmt.count(g.lenBefore)} → ${fmt.count(g.lenAfter)} ${fmt.lengthUnit(g.typeName)}`),
     );
     box.append(summary);
     if (s) {
       const largest = el('div', 'fact');
       largest.append(el('span', 'fact-label', 'the one that grew most'),
-        el('span', 'fact-value mono', `${g.path} ${fmt.count(g.lenBefore)} → ${fmt.count(g.lenAfter)} entries`));
+        el('span', 'fact-value mono', `${g.path} ${fmt.count(g.lenBefore)} → ${fmt.count(g.lenAfter)} ${fmt.lengthUnit(g.typeName)}`));
       box.append(largest);
     }
     const sides = el('div', 'sides');

@@ -64,10 +64,10 @@ export function reportHtml(analysis, rows, view) {
       const li = add(list, 'li');
       if (g.siblings) {
         add(li, 'code', g.siblings.pattern);
-        li.append(` (${fmt.count(g.siblings.count)} × ${g.typeName}) ${fmt.count(g.siblings.lenBefore)} → ${fmt.count(g.siblings.lenAfter)} entries in all; the one that grew most: `);
+        li.append(` (${fmt.count(g.siblings.count)} × ${g.typeName}) ${fmt.count(g.siblings.lenBefore)} → ${fmt.count(g.siblings.lenAfter)} ${fmt.lengthUnit(g.typeName)} in all; the one that grew most: `);
       }
       add(li, 'code', g.path);
-      li.append(` (${g.typeName}) ${fmt.count(g.lenBefore)} → ${fmt.count(g.lenAfter)} entries`);
+      li.append(` (${g.typeName}) ${fmt.count(g.lenBefore)} → ${fmt.count(g.lenAfter)} ${fmt.lengthUnit(g.typeName)}`);
     }
   }
 

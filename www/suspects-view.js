@@ -38,6 +38,9 @@ function detail(s, showRetainers) {
   if (s.holders > 1) {
     box.append(fact('holders', `${fmt.count(s.holders)} × ${s.typeName}, one per [*] key or index: their growth is spread among them, so together they are one suspect`));
   }
+  if (s.replaced) {
+    box.append(fact('replaced', `its holder grew with no more entries: the ${s.typeName} at this path is a new, larger one in each snapshot (rebuilt, as s += … does), so the path is named, not the holder`));
+  }
   box.append(fact(s.holders > 1 ? 'total length per snapshot' : 'length per snapshot', lens));
   if (s.retained?.length) {
     box.append(fact('retained per snapshot', s.retained.map((b) => (b === null ? '–' : fmt.bytes(b))).join(' → ')));
@@ -49,7 +52,8 @@ function detail(s, showRetainers) {
     box.append(who);
   }
   box.append(fact('net growth per interval', s.netBytesPerInterval.map(fmt.signedBytes).join(', ')));
-  box.append(fact(s.holders > 1 ? 'contents of the one that grew most' : 'holder contents', s.contents, 'mono'));
+  const contentsLabel = s.holders > 1 ? 'contents of the one that grew most' : s.replaced ? 'value now' : 'holder contents';
+  box.append(fact(contentsLabel, s.contents, 'mono'));
   for (const g of s.entries) {
     const group = el('div', 'group');
     group.append(el('div', 'group-head', `${fmt.count(g.count)} × ${g.typeName} ${g.shape} — ${fmt.bytes(g.bytes)}`));

@@ -16,6 +16,16 @@ pub fn thousands(n: i64) -> String {
     out
 }
 
+/// What the length of an object of type `type_name` counts: `characters` of a str, `bytes`
+/// of bytes and bytearrays, `entries` of anything else.
+pub fn length_unit(type_name: &str) -> &'static str {
+    match type_name {
+        "str" => "characters",
+        "bytes" | "bytearray" => "bytes",
+        _ => "entries",
+    }
+}
+
 /// `n` bytes in binary units with one decimal: `512 B`, `1.5 KiB`, `-3.2 MiB`.
 pub fn bytes(n: i64) -> String {
     const UNITS: [&str; 5] = ["KiB", "MiB", "GiB", "TiB", "PiB"];

@@ -62,6 +62,7 @@ mod raw;
 mod retained;
 mod shape;
 mod siblings;
+mod slots;
 mod snapshot;
 mod summary;
 mod suspects;

@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use heapsnap::humanize::{bytes, signed, signed_bytes, thousands};
+use heapsnap::humanize::{bytes, length_unit, signed, signed_bytes, thousands};
 use heapsnap::{analyze, top_retainers, Analysis, Comparison, Retained, Snapshot, SortKey, Summary};
 
 const USAGE: &str = "\
@@ -313,22 +313,24 @@ fn print_analysis(out: &mut String, a: &Analysis, top: Option<usize>) {
             if let Some(s) = &g.siblings {
                 put!(
                     out,
-                    "  {} ({} × {}) {} → {} entries in all; the one that grew most:",
+                    "  {} ({} × {}) {} → {} {} in all; the one that grew most:",
                     fit(&s.pattern, 50),
                     thousands(s.count as i64),
                     g.type_name,
                     thousands(s.len_before as i64),
-                    thousands(s.len_after as i64)
+                    thousands(s.len_after as i64),
+                    length_unit(&g.type_name)
                 );
             }
             put!(
                 out,
-                "  {}{} ({}) {} → {} entries",
+                "  {}{} ({}) {} → {} {}",
                 if g.siblings.is_some() { "  " } else { "" },
                 fit(&g.path, 60),
                 g.type_name,
                 thousands(g.len_before as i64),
-                thousands(g.len_after as i64)
+                thousands(g.len_after as i64),
+                length_unit(&g.type_name)
             );
             if !g.added.is_empty() {
                 let more = g.added_total.saturating_sub(g.added.len() as u64);

@@ -9,12 +9,13 @@ use crate::compare::Comparison;
 use crate::groups::{group_by_shape, ranked, ContentGroup};
 use crate::growth::{growing_containers, new_object_groups, GrowingContainer, TypeGroups};
 use crate::holders::Attribution;
-use crate::humanize::{signed_bytes, thousands};
+use crate::humanize::{length_unit, signed_bytes, thousands};
 use crate::identity::{Matching, NONE};
 use crate::path_matching::from_different_processes;
 use crate::paths::path_or_address;
 use crate::retained::Retained;
 use crate::siblings::{candidate_groups, label_key, pattern};
+use crate::slots::replaced_slot;
 use crate::snapshot::Snapshot;
 
 /// Suspects scoring less than this share of the first suspect's score are left out.
@@ -54,6 +55,10 @@ pub struct Suspect {
     pub holders: usize,
     /// Whether no root reaches the holder.
     pub unreached: bool,
+    /// Whether this names a slot of the holder rather than the holder: the holder grew with no
+    /// more entries, mostly because the value in that slot was replaced by a larger one (a
+    /// str rebuilt longer). `path`, `type_name`, `contents` and `lens` are then the slot's value's.
+    pub replaced: bool,
     /// The holder's bounded contents in the last snapshot (of several, the one that grew most).
     pub contents: String,
     /// The holder's length in each snapshot, oldest first (`None`: absent, or no length); of
@@ -409,6 +414,7 @@ fn suspect(
         path,
         holders: holders.members.len(),
         unreached,
+        replaced: false,
         contents: obj.repr().into_owned(),
         lens,
         net_bytes_per_interval: track.net_bytes,
@@ -424,6 +430,20 @@ fn suspect(
         // retained sizes add up.)
         retained: retained.iter().enumerate().map(|(k, r)| total(k, &|i| Some(r.dominators.retained[i]))).collect(),
     };
+    if holders.members.len() == 1 && !grew_in_length(&s.lens) {
+        if let Some(slot) = replaced_slot(snaps, &index_in[0], s.net_bytes, MIN_NET_BYTES) {
+            if let Some(now) = slot.objects[snaps.len() - 1] {
+                let value = last.object(now);
+                s.path = slot.path;
+                s.type_name = value.type_name().to_owned();
+                s.contents = value.repr().into_owned();
+                s.lens =
+                    slot.objects.iter().zip(snaps).map(|(i, snap)| i.and_then(|i| snap.object(i).length())).collect();
+                s.index = now;
+                s.replaced = true;
+            }
+        }
+    }
     let gc_disabled = snaps.last().is_some_and(|last| last.header().gc_disabled());
     s.sentence = sentence(&s, snaps.len(), gc_disabled);
     s
@@ -440,9 +460,10 @@ fn sentence(s: &Suspect, snapshots: usize, gc_disabled: bool) -> String {
     match (first, s.lens.last().copied().flatten()) {
         (Some(&a), Some(b)) if b > a => {
             out += &format!(
-                " grew {} → {} entries{} ({})",
+                " grew {} → {} {}{} ({})",
                 thousands(a as i64),
                 thousands(b as i64),
+                length_unit(&s.type_name),
                 if s.holders > 1 { " in all" } else { "" },
                 signed_bytes(s.net_bytes)
             )
@@ -461,7 +482,9 @@ fn sentence(s: &Suspect, snapshots: usize, gc_disabled: bool) -> String {
     if s.growing_intervals < snapshots - 1 {
         out += &format!(", growing in {} of {} intervals", s.growing_intervals, snapshots - 1);
     }
-    if let Some(g) = s.entries.first() {
+    if s.replaced {
+        out += &format!(", replaced by a larger {} (rebuilt, as s += … does)", s.type_name);
+    } else if let Some(g) = s.entries.first() {
         out += &format!("; new entries look like {}", short(&g.shape, 80));
         if g.type_name != "str" && !g.shape.starts_with('<') {
             out += &format!(" ({})", g.type_name);
@@ -477,6 +500,11 @@ fn sentence(s: &Suspect, snapshots: usize, gc_disabled: bool) -> String {
         out += "; no root reaches it (held by C code, or garbage in a cycle)";
     }
     out
+}
+
+/// Whether the length grew from the first snapshot that has one to the last.
+fn grew_in_length(lens: &[Option<u64>]) -> bool {
+    matches!((lens.iter().flatten().next(), lens.last().copied().flatten()), (Some(&a), Some(b)) if b > a)
 }
 
 /// The innermost frame of a site, with the file's directory dropped: `service.py:26`.

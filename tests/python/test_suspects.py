@@ -314,9 +314,21 @@ BUF = bytearray()       # extended, never trimmed
 STREAM = io.BytesIO()   # written, never truncated
 POOL = [bytearray(4096) for _ in range(50)]   # rewritten in place: the same size
 
+
+class Journal:
+    def __init__(self):
+        self.text = ""
+
+
+JOURNAL = Journal()     # its text rebuilt longer: a new str each time
+LOGS = {"main": b""}
+
 for t in range(3):
     BUF.extend(b"x" * 100000)
     STREAM.write(b"y" * 100000)
+    for i in range(2000):
+        JOURNAL.text += "line %d of the journal\n" % (t * 2000 + i)
+    LOGS["main"] += b"z" * 50000
     for b in POOL:
         b[0:8] = bytes([t]) * 8
     heapsnap.capture(sys.argv[1] + "/s%d.hsnap.gz" % t)
@@ -332,6 +344,13 @@ def test_buffers_that_grow_in_place_are_suspects_and_rewritten_ones_are_not(tmp_
     stream = by_path["__main__.STREAM"]
     assert stream["net_bytes"] >= 200000 and stream["net_count"] == 0
     assert "grew by " in stream["sentence"] and "with no more objects" in stream["sentence"]
+    # A str or bytes rebuilt longer is a new object each time: its slot is named, not its holder.
+    text = by_path["__main__.JOURNAL.text"]
+    assert (text["type_name"], text["replaced"]) == ("str", True)
+    assert text["lens"] == [len("".join("line %d of the journal\n" % i for i in range(2000 * n))) for n in (1, 2, 3)]
+    assert "characters" in text["sentence"] and "replaced by a larger str" in text["sentence"], text["sentence"]
+    assert by_path["__main__.LOGS['main']"]["lens"] == [50000, 100000, 150000]
+    assert "__main__.JOURNAL.__dict__" not in by_path and "__main__.LOGS" not in by_path
     assert not any(p.startswith("__main__.POOL") for p in by_path), list(by_path)
 
 
