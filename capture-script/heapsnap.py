@@ -18,6 +18,11 @@ The capture never calls user-defined code (no ``__repr__``, ``__len__``,
 through the C slots of the builtin types. It keeps no reference to any object
 after it returns. Standard library only; CPython 3.8+.
 
+What reading changes, each made once and kept by its object: on 3.11+, an
+instance's ``__dict__`` (which earlier versions always had) and a suspended
+generator's or coroutine's frame object; before 3.13, a function frame's
+``f_locals`` snapshot dict, left empty.
+
 The file format is specified in docs/FORMAT.md of the heapsnap repository.
 """
 
@@ -121,8 +126,12 @@ _CONTEXT_ROOT = "<context>"
 # Kinds whose objects a weak reference's repr names (a class, a function …), not just types.
 _NAMED_KINDS = ("type", "function", "builtin", "module", "code", "method")
 # The code and qualified name of generators, coroutines and async generators, by id(type).
-_SUSPENDABLE = {id(t): (t.__dict__[code].__get__, t.__dict__["__qualname__"].__get__) for t, code in (
-    (types.GeneratorType, "gi_code"), (types.CoroutineType, "cr_code"), (types.AsyncGeneratorType, "ag_code"))}
+_SUSPENDABLE = {id(t): (t.__dict__[prefix + "_code"].__get__, t.__dict__["__qualname__"].__get__) for t, prefix in (
+    (types.GeneratorType, "gi"), (types.CoroutineType, "cr"), (types.AsyncGeneratorType, "ag"))}
+# Their frame (None once finished). From 3.11 reading it makes the frame object, kept while
+# they live: one small object each, made once, as sys._current_frames() does for threads.
+_SUSPENDED_FRAME = {id(t): t.__dict__[prefix + "_frame"].__get__ for t, prefix in (
+    (types.GeneratorType, "gi"), (types.CoroutineType, "cr"), (types.AsyncGeneratorType, "ag"))}
 
 
 #: Dict keys and attribute names whose values are masked (case-insensitive search).
@@ -679,6 +688,22 @@ class _Capture:
         except RuntimeError:
             # Another thread changed the container while we read it; what was seen is kept.
             self.changed += 1
+        if kind == "suspendable":
+            # Its locals by name, as its own: `coro locals['batch']`. (From 3.11 they are its
+            # referents too; before, its frame's.)
+            frame = _SUSPENDED_FRAME[id(type(o))](o)
+            if frame is not None:
+                inline = set()
+                for k, v in self.frame_locals(frame):
+                    if k is not None:  # (the frame's emptied snapshot dict: written under the frame)
+                        inline.add(id(v))
+                        child(v, _esc("locals[%s]" % self.format(k, 1)),
+                              secret_key is not None and type(k) is str and secret_key(k))
+        elif kind == "future" and info.future[1] is not None:
+            coro = info.future[1](o)
+            if coro is not None:
+                inline = {id(coro)}
+                child(coro, ".get_coro()")
         if kind == "thread_local":
             self.emit_per_thread(self.per_thread_dict(o), pid, masked)
         elif kind == "context":

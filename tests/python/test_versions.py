@@ -53,6 +53,10 @@ def test_capture_on(version, python, tmp_path):
     assert result["local_path"] == ["version_app.local <per thread>[1].seen"]
     assert result["local"] == ["<__main__.Local, 1 thread>"]
     assert result["context_path"] == ["<context>[request_var]"]
+    # A suspended generator's and a pending task's locals, by name.
+    assert result["generator_local_path"] == ["version_app.zoo[1] locals['held']"]
+    task_at = result["zoo_len"] - 3
+    assert result["task_local_path"] == ["version_app.zoo[%d].get_coro() locals['held']" % task_at]
     assert result["big_value_path"] == ["version_app.big['key-19999']"]
     task, finished, ref = (result["zoo_last"][path] for path in sorted(result["zoo_last"], key=lambda p: int(p[16:-1])))
     assert task.startswith("<_asyncio.Task pending <coroutine zoo.<locals>.waiter at "), task

@@ -88,7 +88,9 @@ def zoo():
     import asyncio
 
     async def waiter():
+        held = ["held by a pending task"]
         await asyncio.sleep(3600)
+        return held
 
     loop = asyncio.new_event_loop()
     task = loop.create_task(waiter())
@@ -162,9 +164,12 @@ def main():
         "slot_path": [path(r) for r in rows if r["repr"] == "'slot-7'"],
         "local_path": [path(r) for r in rows if r["repr"] == "['per-thread value']"],
         "context_path": [path(r) for r in rows if r["repr"] == "['context value']"],
+        "generator_local_path": [path(r) for r in rows if r["repr"] == "['held by a suspended generator']"],
+        "task_local_path": [path(r) for r in rows if r["repr"] == "['held by a pending task']"],
         "local": [r["repr"] for r in rows if r["type"] == "__main__.Local"],
         "big_value_path": [path(r) for r in rows if r["repr"] == "'value-19999'"],
         "zoo_last": {path(r): r["repr"] for r in rows if path(r) in zoo_last},
+        "zoo_len": len(module.zoo),
     }))
 
 
