@@ -216,6 +216,39 @@ def test_a_context_variable_that_grows_is_named_by_its_name(tmp_path):
     assert suspects[0]["lens"] == [1000, 2000, 3000]
 
 
+PENDING_TASK = r"""
+import asyncio, heapsnap, sys
+
+
+async def consumer(queue):
+    batch = []
+    while True:
+        batch.append(await queue.get())        # never flushed
+
+
+async def main():
+    queue = asyncio.Queue()
+    task = asyncio.create_task(consumer(queue))
+    for t in range(3):
+        for i in range(1000):
+            queue.put_nowait({"message": t * 1000 + i, "body": "b" * 30})
+        await asyncio.sleep(0.01)
+        heapsnap.capture(sys.argv[1] + "/s%d.hsnap.gz" % t)
+    task.cancel()
+
+
+asyncio.run(main())
+"""
+
+
+def test_a_list_in_a_pending_coroutine_is_named_by_its_local(tmp_path):
+    suspects = json.loads(diff_of_captures(tmp_path, PENDING_TASK))["suspects"]
+    top = suspects[0]
+    assert top["path"].endswith(".get_coro() locals['task'].get_coro() locals['batch']"), \
+        [s["sentence"] for s in suspects]
+    assert top["lens"] == [1000, 2000, 3000]
+
+
 MODULES = r"""
 import heapsnap, sys, types
 
