@@ -125,13 +125,12 @@ _HAMT_TYPES = ("hamt", "hamt_bitmap_node", "hamt_array_node", "hamt_collision_no
 _CONTEXT_ROOT = "<context>"
 # Kinds whose objects a weak reference's repr names (a class, a function …), not just types.
 _NAMED_KINDS = ("type", "function", "builtin", "module", "code", "method")
-# The code and qualified name of generators, coroutines and async generators, by id(type).
-_SUSPENDABLE = {id(t): (t.__dict__[prefix + "_code"].__get__, t.__dict__["__qualname__"].__get__) for t, prefix in (
-    (types.GeneratorType, "gi"), (types.CoroutineType, "cr"), (types.AsyncGeneratorType, "ag"))}
-# Their frame (None once finished). From 3.11 reading it makes the frame object, kept while
-# they live: one small object each, made once, as sys._current_frames() does for threads.
-_SUSPENDED_FRAME = {id(t): t.__dict__[prefix + "_frame"].__get__ for t, prefix in (
-    (types.GeneratorType, "gi"), (types.CoroutineType, "cr"), (types.AsyncGeneratorType, "ag"))}
+# The code, qualified name and frame (None once finished) of generators, coroutines and async
+# generators, by id(type). From 3.11 reading the frame makes the frame object, kept while they
+# live: one small object each, made once, as sys._current_frames() does for threads.
+_SUSPENDABLE = {id(t): tuple(t.__dict__[attr].__get__ for attr in (prefix + "_code", "__qualname__", prefix + "_frame"))
+                for t, prefix in ((types.GeneratorType, "gi"), (types.CoroutineType, "cr"),
+                                  (types.AsyncGeneratorType, "ag"))}
 
 
 #: Dict keys and attribute names whose values are masked (case-insensitive search).
@@ -691,7 +690,7 @@ class _Capture:
         if kind == "suspendable":
             # Its locals by name, as its own: `coro locals['batch']`. (From 3.11 they are its
             # referents too; before, its frame's.)
-            frame = _SUSPENDED_FRAME[id(type(o))](o)
+            frame = _SUSPENDABLE[id(type(o))][2](o)
             if frame is not None:
                 inline = set()
                 for k, v in self.frame_locals(frame):
@@ -1428,7 +1427,7 @@ class _Capture:
             code = o.tb_frame.f_code
             return "<traceback %s at %s:%s>" % (code.co_name, code.co_filename, o.tb_lineno)
         if kind == "suspendable":
-            code_of, qualname_of = _SUSPENDABLE[id(t)]
+            code_of, qualname_of, _ = _SUSPENDABLE[id(t)]
             code = code_of(o)
             return "<%s %s at %s:%d>" % (name, qualname_of(o), code.co_filename, code.co_firstlineno)
         if kind == "lru_cache":
@@ -1450,8 +1449,8 @@ class _Capture:
             return "<%s %s %s>" % (name, state, self.format(coro_of(o), depth + 1))
         if kind == "context":
             names = sorted(map(_var_name, _Context.keys(o)))
-            shown = ", ".join(names[:opts.max_items])
-            return "<%s (%s%s)>" % (name, shown, ", …%d" % (len(names) - opts.max_items) if len(names) > opts.max_items else "")
+            more = len(names) - opts.max_items
+            return "<%s (%s%s)>" % (name, ", ".join(names[:opts.max_items]), ", …%d" % more if more > 0 else "")
         if kind == "context_var":
             return "<%s %s>" % (name, _var_name(o))
         if kind == "thread_local":

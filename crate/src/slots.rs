@@ -29,8 +29,10 @@ pub(crate) fn replaced_slot(
 ) -> Option<Slot> {
     let last = snaps.len() - 1;
     let first = holder.iter().position(Option::is_some)?;
-    let newest = slots_of(snaps[last], holder[last]?);
-    let oldest = slots_of(snaps[first], holder[first]?);
+    holder[last]?;
+    let slots: Vec<Option<FxHashMap<&str, usize>>> =
+        snaps.iter().zip(holder).map(|(snap, h)| h.map(|h| slots_of(snap, h))).collect();
+    let (oldest, newest) = (slots[first].as_ref()?, slots[last].as_ref()?);
     let (growth, edge) = newest
         .iter()
         .filter_map(|(&edge, &now)| {
@@ -44,7 +46,7 @@ pub(crate) fn replaced_slot(
     if growth < min_bytes || 2 * growth < net_bytes {
         return None;
     }
-    let objects = (0..snaps.len()).map(|k| holder[k].and_then(|h| slots_of(snaps[k], h).get(edge).copied())).collect();
+    let objects = slots.iter().map(|at| at.as_ref().and_then(|at| at.get(edge).copied())).collect();
     let mut path = holder_path(snaps[last], holder[last]?)?;
     push_segment(&mut path, &crate::escape::unescape(edge));
     Some(Slot { path, objects })
