@@ -478,6 +478,14 @@ fn print_summary(out: &mut String, s: &Summary, top: usize) {
     if let Some(rss) = s.rss.filter(|&r| r > 0) {
         put!(out, "Python objects explain {:.0}% of RSS ({})", 100.0 * s.bytes as f64 / rss as f64, bytes(rss as i64));
     }
+    if let Some(n) = s.unreached.filter(|&n| n > 0) {
+        let why = if s.gc_disabled {
+            "garbage in reference cycles (the process disabled gc), or kept by C code"
+        } else {
+            "kept by C code, or garbage not collected yet"
+        };
+        put!(out, "{} objects no root reaches: {why}", thousands(n as i64));
+    }
     let with_retained = s.types.iter().any(|t| t.retained.is_some());
     let head = format!("{:<50} {:>12} {:>14}", "type", "count", "bytes");
     put!(out, "{head}{}", if with_retained { format!(" {:>14}", "retained") } else { String::new() });

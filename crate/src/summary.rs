@@ -29,6 +29,10 @@ pub struct Summary {
     pub bytes: u64,
     /// Process RSS from the header, if recorded.
     pub rss: Option<u64>,
+    /// Objects no root reaches, as the header counts them, if recorded.
+    pub unreached: Option<u64>,
+    /// Whether the process had disabled its garbage collector (the `gc` header line).
+    pub gc_disabled: bool,
     /// One row per type, by bytes descending, then count descending, then name.
     pub types: Vec<TypeTotal>,
 }
@@ -75,6 +79,8 @@ impl Summary {
             objects: snap.len() as u64,
             bytes: rows.iter().map(|r| r.bytes).sum(),
             rss: snap.header().rss(),
+            unreached: snap.header().get_u64("unreached"),
+            gc_disabled: snap.header().gc_disabled(),
             types: rows,
         }
     }

@@ -152,6 +152,9 @@ def test_garbage_in_cycles_with_the_collector_off_is_named_by_its_instances(tmp_
     top = suspects[0]
     assert top["growing_intervals"] == 2 and top["entries"][0]["type_name"] == "__main__.Node"
     assert "disabled the garbage collector" in top["sentence"], top["sentence"]
+    summary = subprocess.run([heapsnap_cli(), "summary", str(tmp_path / "s2.hsnap.gz")], check=True,
+                             capture_output=True, text=True).stdout
+    assert "objects no root reaches: garbage in reference cycles (the process disabled gc)" in summary, summary
 
 
 THREAD_LOCAL = r"""
