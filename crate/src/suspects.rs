@@ -430,15 +430,19 @@ fn suspect(
         // retained sizes add up.)
         retained: retained.iter().enumerate().map(|(k, r)| total(k, &|i| Some(r.dominators.retained[i]))).collect(),
     };
-    if holders.members.len() == 1 && !grew_in_length(&s.lens) {
-        if let Some(slot) = replaced_slot(snaps, &index_in[0], s.net_bytes, MIN_NET_BYTES) {
-            if let Some(now) = slot.objects[snaps.len() - 1] {
+    if !grew_in_length(&s.lens) {
+        if let Some(slot) = replaced_slot(snaps, &index_in, &s.path, s.net_bytes, MIN_NET_BYTES) {
+            if let Some(now) = slot.objects[slot.top][snaps.len() - 1] {
                 let value = last.object(now);
                 s.path = slot.path;
                 s.type_name = value.type_name().to_owned();
                 s.contents = value.repr().into_owned();
-                s.lens =
-                    slot.objects.iter().zip(snaps).map(|(i, snap)| i.and_then(|i| snap.object(i).length())).collect();
+                s.lens = (0..snaps.len())
+                    .map(|k| {
+                        let lens = slot.objects.iter().filter_map(|at| at[k].and_then(|i| snaps[k].object(i).length()));
+                        lens.fold(None, |sum, n| Some(sum.unwrap_or(0) + n))
+                    })
+                    .collect();
                 s.index = now;
                 s.replaced = true;
             }
@@ -483,7 +487,8 @@ fn sentence(s: &Suspect, snapshots: usize, gc_disabled: bool) -> String {
         out += &format!(", growing in {} of {} intervals", s.growing_intervals, snapshots - 1);
     }
     if s.replaced {
-        out += &format!(", replaced by a larger {} (rebuilt, as s += … does)", s.type_name);
+        let what = if s.holders > 1 { format!("larger {}s", s.type_name) } else { format!("a larger {}", s.type_name) };
+        out += &format!(", replaced by {what} (rebuilt, as s += … does)");
     } else if let Some(g) = s.entries.first() {
         out += &format!("; new entries look like {}", short(&g.shape, 80));
         if g.type_name != "str" && !g.shape.starts_with('<') {

@@ -358,6 +358,12 @@ class Journal:
 
 JOURNAL = Journal()     # its text rebuilt longer: a new str each time
 LOGS = {"main": b""}
+VISITORS = [Journal() for _ in range(50)]     # each one's text rebuilt longer
+
+
+def visit():
+    for visitor in VISITORS:
+        visitor.text += ("visit %05d\n" % len(visitor.text)) * 25
 
 for t in range(3):
     BUF.extend(b"x" * 100000)
@@ -365,6 +371,7 @@ for t in range(3):
     for i in range(2000):
         JOURNAL.text += "line %d of the journal\n" % (t * 2000 + i)
     LOGS["main"] += b"z" * 50000
+    visit()
     for b in POOL:
         b[0:8] = bytes([t]) * 8
     heapsnap.capture(sys.argv[1] + "/s%d.hsnap.gz" % t)
@@ -387,6 +394,9 @@ def test_buffers_that_grow_in_place_are_suspects_and_rewritten_ones_are_not(tmp_
     assert "characters" in text["sentence"] and "replaced by a larger str" in text["sentence"], text["sentence"]
     assert by_path["__main__.LOGS['main']"]["lens"] == [50000, 100000, 150000]
     assert "__main__.JOURNAL.__dict__" not in by_path and "__main__.LOGS" not in by_path
+    visitors = by_path["__main__.VISITORS[*].text"]
+    assert (visitors["holders"], visitors["lens"]) == (50, [15000, 30000, 45000])
+    assert "characters in all" in visitors["sentence"] and "replaced by larger strs" in visitors["sentence"]
     assert not any(p.startswith("__main__.POOL") for p in by_path), list(by_path)
 
 
