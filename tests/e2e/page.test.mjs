@@ -301,6 +301,32 @@ test('growth spread over many sibling lists is one suspect, named by its path pa
   await page.close();
 });
 
+/** Snapshot `t` of a module whose `journal` instance's `text` is a new, longer str each time. */
+function journal(t) {
+  const head = '#heapsnap 1\n#columns\ttype\trepr\tsize\tlen\tid\tparent\tedge\n';
+  const n = 4000 * (t + 1);
+  const lines = ["module\t<module 'm'>\t72\t-\t10\t-\tm", 'dict\t{…}\t64\t1\t11\t10\t.__dict__',
+    "m.Journal\tJournal(…)\t48\t-\t12\t11\t['journal']", 'dict\t{…}\t100\t1\t13\t12\t.__dict__',
+    `str\t'line 1\\nline 2\\n'…\t${49 + n}\t${n}\t${(0x1000 + t).toString(16)}\t13\t['text']`];
+  lines.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const text = `${head}#time\t2026-01-01T00:0${t}:00Z\n${lines.join('\n')}\n#end\t${lines.length}\n`;
+  return { name: `journal-${t + 1}.hsnap`, bytes: Buffer.from(text) };
+}
+
+test('a str rebuilt longer is named by its attribute, not by the dict that holds it', async () => {
+  const { page, errors } = await openPage();
+  await dropFiles(page, [journal(0), journal(1), journal(2)]);
+  const first = page.locator('#suspects .suspect').first();
+  await first.waitFor({ timeout: 20000 });
+  assert.equal(await first.locator('code.path').textContent(), 'm.journal.text');
+  assert.match(await first.locator('.sentence').textContent(),
+    /grew 4,000 → 12,000 characters \(\+7\.8 KiB\) over 3 snapshots, replaced by a larger str/);
+  assert.match(await first.locator('.detail').textContent(), /replacedits holder grew with no more entries/);
+  await first.screenshot({ path: join(shots, 'replaced.png') });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test('100,000 types: the table is virtualized, scrolls without long tasks, and arrows move between rows', async () => {
   const { page, errors } = await openPage();
   await dropFiles(page, manyTypes(100000));
