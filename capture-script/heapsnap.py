@@ -399,31 +399,29 @@ class _Capture:
         del roots[:], edges[:]
         self.drain()
         # What remains of the tracked objects: reached from no root. Those that no other one
-        # refers to are walked first, together, then any still left (in cycles) one by one, by
-        # id: what they hold is then found under the same holder in every capture, whatever
-        # order the collector keeps its lists in.
+        # refers to are walked first, together. Of those still left (in cycles, or held by
+        # one), one root per group that no other group leads into (see _cycle_roots); then
+        # the roots are walked together. Both orders are fixed (by id), so what they hold is
+        # found under the same holders in every capture, whatever order the collector keeps.
         left = list(compress(tracked, map(_not, map(seen.__contains__, map(id, tracked)))))
         left.sort(key=id)
         held = set(map(id, left)).intersection(map(id, _chain(map(gc.get_referents, left))))
-        sources = [o for o in left if id(o) not in held]
+        self.walk_roots([o for o in left if id(o) not in held])
         del held
-        for start in range(0, len(sources), _BATCH):
-            batch = sources[start:start + _BATCH]
-            seen.update(map(id, batch))
-            self.unreached += len(batch)
-            self.record(batch, ["-"] * len(batch), list(map(_root_label, batch)))
-        del sources
-        self.drain()
-        # In a cycle, the instance is the better holder to name than its __dict__ or a list
-        # it holds: instances and exceptions first, then other objects, then builtin containers.
+        # In a cycle, the instance is the better root than its __dict__ or a list it holds:
+        # instances and exceptions first, then other objects, then builtin containers.
         left = [o for o in left if id(o) not in seen]
         left.sort(key=self.cycle_rank)
-        for o in left:
-            if id(o) not in seen:
-                seen.add(id(o))
-                self.unreached += 1
-                self.record([o], ["-"], [_root_label(o)])
-                self.drain()
+        self.walk_roots(_cycle_roots(left))
+
+    def walk_roots(self, roots):
+        """Walks objects no root reaches from ``roots``, taken as roots, together."""
+        for start in range(0, len(roots), _BATCH):
+            batch = roots[start:start + _BATCH]
+            self.seen.update(map(id, batch))
+            self.unreached += len(batch)
+            self.record(batch, ["-"] * len(batch), list(map(_root_label, batch)))
+        self.drain()
 
     def cycle_rank(self, o):
         """Sort key of an object left in a cycle that no root reaches (see :meth:`walk`)."""
@@ -1962,6 +1960,46 @@ class _TypeInfo:
 def _var_name(var):
     """A ContextVar's name, as an exact str (a str subclass could run code when compared)."""
     return str.__str__(_CONTEXT_VAR_NAME(var))
+
+
+def _cycle_roots(objs):
+    """Of ``objs``, the fewest roots from which all of them are reached through one another:
+    one per group that no other object of ``objs`` reaches (a source strongly connected
+    component). A depth-first pass in the given order finds them by finishing order, so a
+    group's root is the member the pass entered it by: the first in ``objs``, unless another
+    group leads into it."""
+    ids = set(map(id, objs))
+    entered = set()
+    finished = []
+    for start in objs:
+        if id(start) in entered:
+            continue
+        entered.add(id(start))
+        stack = [(start, iter(gc.get_referents(start)))]
+        while stack:
+            o, referents = stack[-1]
+            for r in referents:
+                if id(r) in ids and id(r) not in entered:
+                    entered.add(id(r))
+                    stack.append((r, iter(gc.get_referents(r))))
+                    break
+            else:
+                stack.pop()
+                finished.append(o)
+    # Last finished first: each one not reached from a root taken before is a root.
+    roots = []
+    for o in reversed(finished):
+        if id(o) not in ids:
+            continue
+        ids.discard(id(o))
+        roots.append(o)
+        reach = [o]
+        while reach:
+            for r in gc.get_referents(reach.pop()):
+                if id(r) in ids:
+                    ids.discard(id(r))
+                    reach.append(r)
+    return roots
 
 
 def _root_label(o):

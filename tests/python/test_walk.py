@@ -1,6 +1,7 @@
 """The walk: every object exactly once with the right holder, however many paths lead to it,
 in big containers too; and the gzip output of several members."""
 
+import gc
 import gzip
 import re
 import struct
@@ -151,3 +152,33 @@ def test_a_deep_chain_is_walked_whole(tmp_path):
     assert len(values) == 3000
     [deepest] = [o for o in values if o["repr"] == "0.25"]
     assert snap.path_of(deepest) == "walk_chain.head" + "['next']" * 2999 + "['v']"
+
+
+class Cyclic:
+    """Garbage in a cycle (it refers to itself), holding another one."""
+
+    def __init__(self, name, child=None):
+        self.name = name
+        self.me = self
+        self.child = child
+
+
+def test_garbage_cycles_are_rooted_where_nothing_else_leads_in(tmp_path):
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for i in range(300):
+            Cyclic("outer-%d" % i, Cyclic("inner-%d" % i))  # the inner one is made first
+        snap = capture(tmp_path)
+    finally:
+        gc.collect()
+        if was_enabled:
+            gc.enable()
+    paths = {}
+    for o in snap.objects:
+        if o["type"] == "test_walk.Cyclic":
+            kind = re.search(r"name='(outer|inner)-", o["repr"]).group(1)
+            paths.setdefault(kind, set()).add(snap.path_of(o))
+    # One root per outer cycle; each inner one is found under its outer one, not as a root.
+    assert paths == {"outer": {"<unreached>"}, "inner": {"<unreached>.child"}}
+    assert sum(1 for o in snap.objects if o["edge"] == "<unreached>" and o["type"] == "test_walk.Cyclic") == 300
