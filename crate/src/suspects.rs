@@ -262,6 +262,13 @@ pub fn analyze_with(
     let new_groups = new_object_groups(current, whole, &comparison, top, 5);
     let growing = growing_containers(baseline, current, whole, top);
     let mut snapshots: Vec<SnapshotFacts> = snaps.iter().map(|s| facts(s)).collect();
+    if snaps[snaps.len() - 1].header().gc_disabled() {
+        snapshots[snaps.len() - 1].notes.push(format!(
+            "{}: the process had disabled its garbage collector (gc.disable()), so garbage in reference \
+             cycles is never freed",
+            snaps[snaps.len() - 1].name()
+        ));
+    }
     for (k, pair) in snaps.windows(2).enumerate() {
         if from_different_processes(pair[0], pair[1]) {
             let pid = |s: &Snapshot| s.header().pid().map_or_else(|| "?".to_owned(), |p| p.to_string());

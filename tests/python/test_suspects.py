@@ -146,7 +146,9 @@ def test_garbage_in_cycles_with_the_collector_off_is_named_by_its_instances(tmp_
     out = diff_of_captures(tmp_path, CYCLES)
     with gzip.open(tmp_path / "s2.hsnap.gz", "rt") as f:
         assert "#gc\tdisabled\n" in f.read(4096)
-    suspects = json.loads(out)["suspects"]
+    analysis = json.loads(out)
+    assert any("disabled its garbage collector" in n for n in analysis["snapshots"][-1]["notes"])
+    suspects = analysis["suspects"]
     assert [(s["path"], s["type_name"]) for s in suspects] == [("<unreached>", "__main__.Node")], \
         [s["sentence"] for s in suspects]
     top = suspects[0]
