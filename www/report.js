@@ -49,7 +49,9 @@ export function reportHtml(analysis, rows, view) {
   for (const s of analysis.suspects) {
     const li = add(suspects, 'li');
     add(li, 'div', s.sentence);
-    add(li, 'div', `${s.holders > 1 ? 'total length' : 'length'} per snapshot: ${s.lens.map((n) => (n == null ? '–' : fmt.count(n))).join(' → ')}`, 'muted');
+    if (s.lens.some((n) => n != null)) {
+      add(li, 'div', `${s.holders > 1 ? 'total length' : 'length'} per snapshot: ${s.lens.map((n) => (n == null ? '–' : fmt.count(n))).join(' → ')}`, 'muted');
+    }
     for (const g of s.entries.slice(0, 3)) {
       add(li, 'div', `${fmt.count(g.count)} × ${g.typeName} ${g.shape} — ${fmt.bytes(g.bytes)}`, 'mono');
       if (g.examples[0] !== undefined) add(li, 'div', g.examples[0], 'mono example muted');

@@ -36,12 +36,16 @@ function detail(s, showRetainers) {
   const box = el('div', 'detail');
   const lens = s.lens.map((l) => (l === null ? '–' : fmt.count(l))).join(' → ');
   if (s.holders > 1) {
-    box.append(fact('holders', `${fmt.count(s.holders)} × ${s.typeName}, one per [*] key or index: their growth is spread among them, so together they are one suspect`));
+    const which = s.path.includes('[*]') ? 'one per [*] key or index'
+      : 'roots of one label (objects no root reaches, or the frames of threads named alike)';
+    box.append(fact('holders', `${fmt.count(s.holders)} × ${s.typeName}, ${which}: their growth is spread among them, so together they are one suspect`));
   }
   if (s.replaced) {
     box.append(fact('replaced', `its holder grew with no more entries: the ${s.typeName} at this path is a new, larger one in each snapshot (rebuilt, as s += … does), so the path is named, not the holder`));
   }
-  box.append(fact(s.holders > 1 ? 'total length per snapshot' : 'length per snapshot', lens));
+  if (s.lens.some((l) => l !== null)) {
+    box.append(fact(s.holders > 1 ? 'total length per snapshot' : 'length per snapshot', lens));
+  }
   if (s.retained?.length) {
     box.append(fact('retained per snapshot', s.retained.map((b) => (b === null ? '–' : fmt.bytes(b))).join(' → ')));
   }
