@@ -263,9 +263,25 @@ function manyTypes(n) {
     { name: 'many-2.hsnap', bytes: file(after, '2026-01-01T00:01:00Z') }];
 }
 
+/** A fresh page given `files` by drag and drop, once its first suspect is shown. */
+async function firstSuspectOf(files) {
+  const opened = await openPage();
+  await dropFiles(opened.page, files);
+  const first = opened.page.locator('#suspects .suspect').first();
+  await first.waitFor({ timeout: 20000 });
+  return { ...opened, first };
+}
+
+/** A snapshot file of `lines` (type, repr, size, len, id, parent, edge), sorted, captured at minute `t`. */
+function pathSnapshot(name, t, lines) {
+  const head = '#heapsnap 1\n#columns\ttype\trepr\tsize\tlen\tid\tparent\tedge\n';
+  const sorted = [...lines].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const text = `${head}#time\t2026-01-01T00:0${t}:00Z\n${sorted.join('\n')}\n#end\t${sorted.length}\n`;
+  return { name, bytes: Buffer.from(text) };
+}
+
 /** Snapshot `t` of a module whose `VISITS` dict holds an events list per visitor; each gains one event per interval. */
 function visits(t, visitors = 30) {
-  const head = '#heapsnap 1\n#columns\ttype\trepr\tsize\tlen\tid\tparent\tedge\n';
   const lines = ["module\t<module 'm'>\t72\t-\t10\t-\tm", 'dict\t{…}\t64\t1\t11\t10\t.__dict__',
     `dict\t{…}\t64\t${visitors}\t12\t11\t['VISITS']`];
   for (let v = 0; v < visitors; v++) {
@@ -275,16 +291,11 @@ function visits(t, visitors = 30) {
       lines.push(`tuple\t('click', ${e})\t100\t2\t${(0x10000000 + v * 4096 + e).toString(16)}\t${list}\t[${e}]`);
     }
   }
-  lines.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  const text = `${head}#time\t2026-01-01T00:0${t}:00Z\n${lines.join('\n')}\n#end\t${lines.length}\n`;
-  return { name: `visits-${t + 1}.hsnap`, bytes: Buffer.from(text) };
+  return pathSnapshot(`visits-${t + 1}.hsnap`, t, lines);
 }
 
 test('growth spread over many sibling lists is one suspect, named by its path pattern', async () => {
-  const { page, errors } = await openPage();
-  await dropFiles(page, [visits(0), visits(1), visits(2)]);
-  const first = page.locator('#suspects .suspect').first();
-  await first.waitFor({ timeout: 20000 });
+  const { page, errors, first } = await firstSuspectOf([visits(0), visits(1), visits(2)]);
   assert.equal(await page.locator('#suspects .suspect').count(), 1);
   assert.equal(await first.locator('code.path').textContent(), "m.VISITS[*]");
   assert.equal(await first.locator('.type').textContent(), ' (30 × list)');
@@ -303,21 +314,15 @@ test('growth spread over many sibling lists is one suspect, named by its path pa
 
 /** Snapshot `t` of a module whose `journal` instance's `text` is a new, longer str each time. */
 function journal(t) {
-  const head = '#heapsnap 1\n#columns\ttype\trepr\tsize\tlen\tid\tparent\tedge\n';
   const n = 4000 * (t + 1);
   const lines = ["module\t<module 'm'>\t72\t-\t10\t-\tm", 'dict\t{…}\t64\t1\t11\t10\t.__dict__',
     "m.Journal\tJournal(…)\t48\t-\t12\t11\t['journal']", 'dict\t{…}\t100\t1\t13\t12\t.__dict__',
     `str\t'line 1\\nline 2\\n'…\t${49 + n}\t${n}\t${(0x1000 + t).toString(16)}\t13\t['text']`];
-  lines.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  const text = `${head}#time\t2026-01-01T00:0${t}:00Z\n${lines.join('\n')}\n#end\t${lines.length}\n`;
-  return { name: `journal-${t + 1}.hsnap`, bytes: Buffer.from(text) };
+  return pathSnapshot(`journal-${t + 1}.hsnap`, t, lines);
 }
 
 test('a str rebuilt longer is named by its attribute, not by the dict that holds it', async () => {
-  const { page, errors } = await openPage();
-  await dropFiles(page, [journal(0), journal(1), journal(2)]);
-  const first = page.locator('#suspects .suspect').first();
-  await first.waitFor({ timeout: 20000 });
+  const { page, errors, first } = await firstSuspectOf([journal(0), journal(1), journal(2)]);
   assert.equal(await first.locator('code.path').textContent(), 'm.journal.text');
   assert.match(await first.locator('.sentence').textContent(),
     /grew 4,000 → 12,000 characters \(\+7\.8 KiB\) over 3 snapshots, replaced by a larger str/);
