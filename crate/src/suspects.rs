@@ -377,11 +377,9 @@ fn suspect(
             index_in
         })
         .collect();
-    // The sum over the holders present in snapshot `k` of `value(k, index)`.
-    let total = |k: usize, value: &dyn Fn(usize) -> Option<u64>| -> Option<u64> {
-        index_in.iter().filter_map(|at| at[k].and_then(value)).fold(None, |sum, v| Some(sum.unwrap_or(0) + v))
-    };
-    let lens: Vec<Option<u64>> = (0..snaps.len()).map(|k| total(k, &|i| snaps[k].object(i).length())).collect();
+    // Their summed length in each snapshot.
+    let lens: Vec<Option<u64>> =
+        (0..snaps.len()).map(|k| sum_present(&index_in, k, |i| snaps[k].object(i).length())).collect();
     // What they gained in the last interval in which they grew.
     let k = track.net_bytes.iter().rposition(|&b| b > 0).unwrap_or(track.net_bytes.len() - 1);
     let grown = snaps[k + 1];
@@ -435,7 +433,11 @@ fn suspect(
         index: holder,
         // (Siblings of one pattern sit at one depth: none dominates another, so their
         // retained sizes add up.)
-        retained: retained.iter().enumerate().map(|(k, r)| total(k, &|i| Some(r.dominators.retained[i]))).collect(),
+        retained: retained
+            .iter()
+            .enumerate()
+            .map(|(k, r)| sum_present(&index_in, k, |i| Some(r.dominators.retained[i])))
+            .collect(),
     };
     if !grew_in_length(&s.lens) {
         if let Some(slot) = replaced_slot(snaps, &index_in, &s.path, s.net_bytes, MIN_NET_BYTES) {
@@ -444,12 +446,8 @@ fn suspect(
                 s.path = slot.path;
                 s.type_name = value.type_name().to_owned();
                 s.contents = value.repr().into_owned();
-                s.lens = (0..snaps.len())
-                    .map(|k| {
-                        let lens = slot.objects.iter().filter_map(|at| at[k].and_then(|i| snaps[k].object(i).length()));
-                        lens.fold(None, |sum, n| Some(sum.unwrap_or(0) + n))
-                    })
-                    .collect();
+                s.lens =
+                    (0..snaps.len()).map(|k| sum_present(&slot.objects, k, |i| snaps[k].object(i).length())).collect();
                 s.index = now;
                 s.replaced = true;
             }
@@ -512,6 +510,12 @@ fn sentence(s: &Suspect, snapshots: usize, gc_disabled: bool) -> String {
         out += "; no root reaches it (held by C code, or garbage in a cycle)";
     }
     out
+}
+
+/// The sum over the rows present in snapshot `k` (`rows[m][k]`, an index there) of
+/// `value(index)`; `None` when none of them gives a value.
+fn sum_present(rows: &[Vec<Option<usize>>], k: usize, value: impl Fn(usize) -> Option<u64>) -> Option<u64> {
+    rows.iter().filter_map(|at| at[k].and_then(&value)).fold(None, |sum, v| Some(sum.unwrap_or(0) + v))
 }
 
 /// Whether the length grew from the first snapshot that has one to the last.
