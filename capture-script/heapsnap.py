@@ -627,6 +627,10 @@ class _Capture:
                 P.append(pid)
                 E.append(label)
 
+        def local(name, v):  # a function frame's local variable, by name
+            child(v, _esc("locals[%s]" % self.format(name, 1)),
+                  secret_key is not None and type(name) is str and secret_key(name))
+
         try:
             if kind == "dict":
                 for k, v in list(dict.items(o)):
@@ -651,9 +655,8 @@ class _Capture:
                 for k, v in self.frame_locals(o):
                     if k is None:
                         child(v, ".f_locals")
-                        continue
-                    label = _esc("locals[%s]" % self.format(k, 1))
-                    child(v, label, secret_key is not None and type(k) is str and secret_key(k))
+                    else:
+                        local(k, v)
                 for attr in _FRAME_ATTRS:
                     v = getattr(o, attr)
                     if v is not None:
@@ -694,8 +697,7 @@ class _Capture:
                 for k, v in self.frame_locals(frame):
                     if k is not None:  # (the frame's emptied snapshot dict: written under the frame)
                         inline.add(id(v))
-                        child(v, _esc("locals[%s]" % self.format(k, 1)),
-                              secret_key is not None and type(k) is str and secret_key(k))
+                        local(k, v)
         elif kind == "future" and info.future[1] is not None:
             coro = info.future[1](o)
             if coro is not None:
