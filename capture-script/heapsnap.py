@@ -114,6 +114,9 @@ _EXCEPTION_ATTRS = {attr: BaseException.__dict__[attr].__get__
 # future, functools.lru_cache's wrapper.
 _FUTURE_TYPES = ("_asyncio.Task", "_asyncio.Future")
 _LRU_CACHE = "functools._lru_cache_wrapper"
+# array.array (C, found by name in a class's bases): its length and first items by its own slots.
+_ARRAY = "array.array"
+_DEQUE_MAXLEN = collections.deque.__dict__["maxlen"].__get__
 # threading.local: per thread, a namespace dict, in a dict beside the object (keyed by weak
 # references to, or from 3.13 by, a dummy object each thread keeps).
 _THREAD_LOCAL = _thread._local
@@ -640,7 +643,7 @@ class _Capture:
                         child(v, label, secret_key is not None and secret_key(k))
                     else:
                         child(v, self.key_label(k))
-            elif kind == "list" or kind == "tuple":
+            elif kind in _SEQUENCE_KINDS:
                 for n, v in enumerate(list(info.iterate(o))):
                     child(v, "[%d]" % n)
             elif kind == "set" or kind == "frozenset":
@@ -1401,6 +1404,8 @@ class _Capture:
             return text if t is bytes else "%s(%s)" % (name, text)
         if kind in _CONTAINER_KINDS:
             return self.format_container(o, t, info, depth)
+        if kind == "array":
+            return self.format_array(o, info, depth)
         if kind == "instance":
             return self.format_instance(o, info, depth)
         if kind == "module":
@@ -1529,7 +1534,9 @@ class _Capture:
                     room -= len(part) + 2
                     parts.append(part)
             else:
-                for v in info.iterate(o):
+                # (Taken by one C call: a deque or set changed by another thread while its
+                # items are formatted would stop an iterator.)
+                for v in list(islice(info.iterate(o), max_items)):
                     if len(parts) >= max_items or room <= 0:
                         break
                     part = item(v, inner)
@@ -1542,9 +1549,29 @@ class _Capture:
             text = "%s%s%s%s%s" % (open_, ", ".join(parts), comma, more, close)
             if kind == "frozenset":
                 text = "frozenset(%s)" % text
-        if t is not _KIND_BASE[kind]:
+        if kind == "deque":
+            maxlen = _DEQUE_MAXLEN(o)
+            text = "%s(%s%s)" % ("deque" if t is collections.deque else info.name, text,
+                                 "" if maxlen is None else ", maxlen=%d" % maxlen)
+        elif t is not _KIND_BASE[kind]:
             return "%s(%s)" % (info.name, text)
         return text
+
+    def format_array(self, o, info, depth):
+        """``array('d', [0.5, 1.5, …998])``: an array.array's typecode and first items."""
+        base = info.length.__objclass__
+        n = info.length(o)
+        typecode = _descriptor(base, "typecode").__get__(o)
+        if n == 0:
+            items = "[]"
+        elif depth >= self.options.max_depth:
+            items = "[…%d]" % n
+        else:
+            first = _descriptor(base, "tolist")(_descriptor(base, "__getitem__")(o, slice(0, self.options.max_items)))
+            more = ", …%d" % (n - len(first)) if n > len(first) else ""
+            items = "[%s%s]" % (", ".join([self.format_item(v, depth + 1) for v in first]), more)
+        name = "array" if type(o) is base else info.name
+        return "%s(%s, %s)" % (name, str.__repr__(typecode) if type(typecode) is str else "?", items)
 
     def attribute_value(self, name, v, depth):
         """Formatted attribute value, masked when the name looks secret."""
@@ -1853,10 +1880,11 @@ _GZIP_SIZE_AT = len(_GZIP_HEAD) - 8
 # --- type facts ---------------------------------------------------------------
 
 _KIND_BASE = {"dict": dict, "list": list, "tuple": tuple, "set": set, "frozenset": frozenset,
-              "str": str, "bytes": bytes, "bytearray": bytearray}
-_CONTAINER_KINDS = ("dict", "list", "tuple", "set", "frozenset")
+              "deque": collections.deque, "str": str, "bytes": bytes, "bytearray": bytearray}
+_CONTAINER_KINDS = ("dict", "list", "tuple", "set", "frozenset", "deque")
+_SEQUENCE_KINDS = ("list", "tuple", "deque")  # items labelled by index
 _BRACKETS = {"dict": ("{", "}"), "list": ("[", "]"), "tuple": ("(", ")"), "set": ("{", "}"),
-             "frozenset": ("{", "}")}
+             "frozenset": ("{", "}"), "deque": ("[", "]")}
 _EXACT_KINDS = {id(t): kind for t, kind in (  # by id(type)
     (types.FunctionType, "function"), (types.MethodType, "method"), (_CellType, "cell"), (property, "property"),
     (staticmethod, "staticmethod"), (classmethod, "classmethod"), (types.ModuleType, "module"),
@@ -1920,10 +1948,15 @@ class _TypeInfo:
                 pass
             if type(lru_dict) is _getset_descriptor:
                 kind = "lru_cache"
+        array_type = None
+        if kind in ("instance", "opaque"):
+            array_type = next((k for k in _type_mro(t) if _type_name(k) == _ARRAY and _made_in_c(k)), None)
+            if array_type is not None:
+                kind = "array"
         self.kind = kind
         self.sizeof = _sizeof_for(t)
-        base = _KIND_BASE.get(kind)
-        self.length = base.__len__ if base is not None else None
+        base = _KIND_BASE.get(kind, array_type)
+        self.length = _descriptor(base, "__len__") if base is not None else None
         self.iterate = base.__iter__ if kind in _CONTAINER_KINDS else None
         attributes = []
         self.dict_desc = None
@@ -1955,7 +1988,7 @@ class _TypeInfo:
         self.bulk = ("container" if self.plain and kind in ("dict", "list", "tuple")
                      else "instance" if kind == "instance" and not self.exception else None)
         # How the capture reads what one of these refers to; None: item by item (expand_one).
-        self.walk = (("dict" if kind == "dict" else "items" if kind in ("list", "tuple") else "set") if self.plain
+        self.walk = (("dict" if kind == "dict" else "items" if kind in _SEQUENCE_KINDS else "set") if self.plain
                      else "instance" if kind == "instance" and not self.exception else None)
 
 
@@ -2017,6 +2050,12 @@ def _exception_dict(e):
         if type(r) is dict:
             return r
     return None
+
+
+def _made_in_c(t):
+    """Whether class ``t`` was made by C code: a static type, or (3.10+) an immutable heap type."""
+    flags = _type_flags(t)
+    return not flags & _HEAPTYPE or bool(flags & _IMMUTABLETYPE)
 
 
 def _descriptor(t, attr):

@@ -1,5 +1,7 @@
 """The capture script: valid, complete, safe, and leaves nothing behind."""
 
+import array
+import collections
 import contextvars
 import functools
 import gc
@@ -189,8 +191,24 @@ class HostileStr(str):
     __gt__ = __lt__
 
 
+def _hostile_subclass(base):
+    """A subclass of the C type ``base`` whose reading hooks record the call and raise."""
+    def hook(name):
+        def call(self, *args, **kwargs):
+            Hostile.calls.append("%s.%s" % (base.__name__, name))
+            raise RuntimeError
+        return call
+    names = ("__repr__", "__len__", "__iter__", "__getitem__", "__sizeof__", "__getattribute__", "tolist")
+    return type("Hostile" + base.__name__.capitalize(), (base,), {name: hook(name) for name in names})
+
+
+HostileDeque = _hostile_subclass(collections.deque)
+HostileArray = _hostile_subclass(array.array)
+
+
 def test_never_runs_user_code(snap_path):
     keep = [Hostile(), HostileByMeta(), WithDescriptor(), HostileDict(a=HostileStr("inner-5e1f")),
+            HostileDeque(["deque-item-41c7"], 4), HostileArray("i", [7, 8, 9]),
             HostileStr("loose-6a0c"), {Hostile(): 1} if False else None, contextvars.Context()]
     for name in ("ctx-name-7c3a", "ctx-name-0b1d"):  # names are compared when the Context is shown
         keep[-1].run(contextvars.ContextVar(HostileStr(name)).set, name)
@@ -203,6 +221,9 @@ def test_never_runs_user_code(snap_path):
     assert hd["len"] == "1"
     assert snap.find("test_capture.HostileStr", "loose-6a0c")
     assert snap.find("_contextvars.Context", "(ctx-name-0b1d, ctx-name-7c3a)")
+    [deque] = snap.find("test_capture.HostileDeque", "deque-item-41c7")
+    assert deque["repr"] == "test_capture.HostileDeque(['deque-item-41c7'], maxlen=4)" and deque["len"] == "1"
+    assert snap.find("test_capture.HostileArray", "('i', [7, 8, 9])")
     del keep
 
 
@@ -312,6 +333,23 @@ class JobFailed(Exception):
 def failing_handler(request):
     payload = ["request payload 3c1d", request]  # noqa: F841  (a local the traceback keeps alive)
     raise KeyError("missing-7b2e")
+
+
+def test_deques_and_arrays_show_their_length_and_first_items(snap_path):
+    snap = captured_with_module(
+        snap_path, "queues_9f1e", jobs=collections.deque([{"job": 1}, "two"], maxlen=100),
+        pending=collections.deque(range(1000, 1020)), samples=array.array("d", [0.5] * 30),
+        empty=array.array("b"))
+    [jobs] = snap.find("collections.deque", "maxlen=100")
+    assert (jobs["repr"], jobs["len"]) == ("deque([{'job': 1}, 'two'], maxlen=100)", "2")
+    [pending] = snap.find("collections.deque", "1000, 1001")
+    assert pending["repr"] == "deque([1000, 1001, 1002, 1003, 1004, 1005, 1006, 1007, …12])"
+    # Its items are labelled by index, as a list's are.
+    [item] = [o for o in snap.objects if o["parent"] == pending["id"] and o["repr"] == "1019"]
+    assert item["edge"] == "[19]"
+    [samples] = snap.find("array.array", "'d', [0.5")
+    assert samples["len"] == "30" and samples["repr"].endswith(", …22])")
+    assert snap.find("array.array", "array('b', [])")
 
 
 def test_exceptions_tracebacks_and_suspended_code_show_what_they_hold(snap_path):

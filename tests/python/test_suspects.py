@@ -402,6 +402,33 @@ def test_buffers_that_grow_in_place_are_suspects_and_rewritten_ones_are_not(tmp_
     assert not any(p.startswith("__main__.POOL") for p in by_path), list(by_path)
 
 
+QUEUES_AND_ARRAYS = r"""
+import array, collections, heapsnap, queue, sys
+
+JOBS = queue.Queue()                      # nobody takes from it
+RECENT = collections.deque(maxlen=300)    # full after the first interval: churn
+SAMPLES = array.array("d")                # a float per measurement, never trimmed
+
+for t in range(3):
+    for i in range(1000):
+        JOBS.put({"job": t * 1000 + i, "data": "d" * 40})
+        RECENT.append(("seen", t * 1000 + i))
+        SAMPLES.extend((0.5, 1.5, 2.5))
+    heapsnap.capture(sys.argv[1] + "/s%d.hsnap.gz" % t)
+"""
+
+
+def test_a_queue_nobody_drains_and_an_array_that_grows_are_named_with_their_lengths(tmp_path):
+    by_path = {s["path"]: s for s in json.loads(diff_of_captures(tmp_path, QUEUES_AND_ARRAYS))["suspects"]}
+    jobs = by_path["__main__.JOBS.queue"]
+    assert (jobs["type_name"], jobs["lens"]) == ("collections.deque", [1000, 2000, 3000])
+    assert jobs["entries"][0]["shape"] == "{job, data}"
+    assert jobs["sentence"].startswith("__main__.JOBS.queue (collections.deque) grew 1,000 → 3,000 entries"), jobs
+    samples = by_path["__main__.SAMPLES"]
+    assert (samples["type_name"], samples["lens"]) == ("array.array", [3000, 6000, 9000])
+    assert not any(p.startswith("__main__.RECENT") for p in by_path), list(by_path)
+
+
 def test_fail_on_growth_exit_code(tmp_path):
     code = "import heapsnap, sys; heapsnap.capture(sys.argv[1] + '/a.hsnap'); " \
            "L = [dict(n=i) for i in range(3000)]; heapsnap.capture(sys.argv[1] + '/b.hsnap')"
