@@ -72,6 +72,7 @@ _type_mro_or_none = type.__dict__["__mro__"].__get__
 _type_flags = type.__dict__["__flags__"].__get__
 _type_qualname = type.__dict__["__qualname__"].__get__
 _type_module = type.__dict__["__module__"].__get__
+_type_bases = type.__dict__["__bases__"].__get__
 
 
 def _type_mro(t):
@@ -126,6 +127,7 @@ _ContextVar = _contextvars.ContextVar
 _CONTEXT_VAR_NAME = _ContextVar.__dict__["name"].__get__
 _HAMT_TYPES = ("hamt", "hamt_bitmap_node", "hamt_array_node", "hamt_collision_node")
 _CONTEXT_ROOT = "<context>"
+_SUBCLASSES = "<subclasses>"
 # Kinds whose objects a weak reference's repr names (a class, a function …), not just types.
 _NAMED_KINDS = ("type", "function", "builtin", "module", "code", "method")
 # The code, qualified name and frame (None once finished) of generators, coroutines and async
@@ -383,13 +385,20 @@ class _Capture:
     def walk(self, stacks, tracked):
         seen = self.seen
         roots, edges = [], []
+        # What else sys.modules holds (typing.io is a class) is walked once the modules'
+        # globals are found: `builtins.object`, not `typing.io <referent>`.
+        others, other_edges = [], []
         for name, mod in sorted(list(dict.items(sys.modules)), key=_module_sort_key):
             if mod is not None and id(mod) not in seen:
                 seen.add(id(mod))
-                roots.append(mod)
-                edges.append(_esc(name) if type(name) is str else _UNREACHED)
+                module = issubclass(type(mod), types.ModuleType)
+                (roots if module else others).append(mod)
+                (edges if module else other_edges).append(_esc(name) if type(name) is str else _UNREACHED)
         self.record(roots, ["-"] * len(roots), edges)
         del roots[:], edges[:]
+        self.drain(levels=2)
+        self.record(others, ["-"] * len(others), other_edges)
+        del others, other_edges
         self.drain()
         threads = _thread_names()
         for ident, stack in stacks:
@@ -407,6 +416,12 @@ class _Capture:
         # the roots are walked together. Both orders are fixed (by id), so what they hold is
         # found under the same holders in every capture, whatever order the collector keeps.
         left = list(compress(tracked, map(_not, map(seen.__contains__, map(id, tracked)))))
+        # A class's registry of its subclasses is a dict that C code holds: written under the
+        # class, `<subclasses>`, so classes made at run time are charged to their base.
+        for registry, owner in _subclass_registries(left):
+            self.emit_slow(registry, "%x" % id(owner), _SUBCLASSES)
+        self.drain()
+        left = [o for o in left if id(o) not in seen]
         left.sort(key=id)
         held = set(map(id, left)).intersection(map(id, _chain(map(gc.get_referents, left))))
         self.walk_roots([o for o in left if id(o) not in held])
@@ -432,9 +447,10 @@ class _Capture:
         rank = 0 if info.kind == "instance" or info.exception else 2 if info.kind in _CONTAINER_KINDS else 1
         return rank, id(o)
 
-    def drain(self):
-        """Walks the levels below the containers found so far."""
-        while self.next_level:
+    def drain(self, levels=None):
+        """Walks the levels below the containers found so far (``levels`` of them, or all)."""
+        while self.next_level and levels != 0:
+            levels = None if levels is None else levels - 1
             level, self.next_level = self.next_level, []
             for start in range(0, len(level), _BATCH):
                 children, parents, edges = self.expand(level[start:start + _BATCH])
@@ -2037,6 +2053,35 @@ def _cycle_roots(objs):
     return roots
 
 
+def _subclass_registries(objs):
+    """``(registry, owner)`` for each class's registry of its subclasses among ``objs``: a
+    dict of weak references to classes (by their ids) that all have ``owner`` among their
+    bases, the only class they all have there. (``type.__subclasses__()`` reads it; neither
+    it nor its class refers to it for ``gc``.)"""
+    found = []
+    for d in objs:
+        if type(d) is not dict or not d or not all(map(_is, map(type, dict.keys(d)), repeat(int))):
+            continue
+        refs = list(dict.values(d))
+        if not all(map(_is, map(type, refs), repeat(_weakref.ref))):
+            continue
+        owners = None
+        for ref in refs:
+            sub = _weakref.ref.__call__(ref)
+            if sub is None:
+                continue
+            if not issubclass(type(sub), type):
+                owners = None
+                break
+            bases = {id(b): b for b in _type_bases(sub)}
+            owners = bases if owners is None else {i: b for i, b in owners.items() if i in bases}
+            if not owners:
+                break
+        if owners is not None and len(owners) == 1:
+            found.append((d, next(iter(owners.values()))))
+    return found
+
+
 def _root_label(o):
     """The edge of an object reached from no root: a contextvars.Context is most likely a
     thread's current one (the thread state holds it)."""
@@ -2143,7 +2188,10 @@ def _esc_all(texts):
 
 
 def _module_sort_key(item):
-    return item[0] if type(item[0]) is str else ""
+    """Modules by name, builtins first: a builtin class is `builtins.object` where another
+    module's name for it is as short (`_pytest.approx.ndarray`)."""
+    name = item[0] if type(item[0]) is str else ""
+    return name != "builtins", name
 
 
 def _positions_by(keys):

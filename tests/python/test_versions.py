@@ -53,6 +53,7 @@ def test_capture_on(version, python, tmp_path):
     assert result["local_path"] == ["version_app.local <per thread>[1].seen"]
     assert result["local"] == ["<__main__.Local, 1 thread>"]
     assert result["context_path"] == ["<context>[request_var]"]
+    assert result["object_registry"] == ["builtins.object <subclasses>"]
     assert result["sequences"] == ["array('i', [0, 1, 2, 3]) 4", "deque([2, 3, 4], maxlen=3) 3"]
     # A suspended generator's and a pending task's locals, by name.
     assert result["generator_local_path"] == ["version_app.zoo[1] locals['held']"]

@@ -182,3 +182,22 @@ def test_garbage_cycles_are_rooted_where_nothing_else_leads_in(tmp_path):
     # One root per outer cycle; each inner one is found under its outer one, not as a root.
     assert paths == {"outer": {"<unreached>"}, "inner": {"<unreached>.child"}}
     assert sum(1 for o in snap.objects if o["edge"] == "<unreached>" and o["type"] == "test_walk.Cyclic") == 300
+
+
+class Base:
+    pass
+
+
+def test_a_class_registry_of_subclasses_is_written_under_the_class(tmp_path):
+    # C code holds it: without this it would be one more dict that no root reaches.
+    made = [type("Made%d" % i, (Base,), {}) for i in range(5)]
+    snap = capture(tmp_path)
+    [cls] = snap.exact("type", "<class test_walk.Base>")
+    [registry] = [o for o in snap.objects if o["parent"] == cls["id"] and o["edge"] == "<subclasses>"]
+    assert (registry["type"], registry["len"]) == ("dict", "5")
+    assert "<weakref.ReferenceType to <class test_walk.Made0>>" in registry["repr"]
+    [object_class] = snap.exact("type", "<class object>")
+    assert snap.path_of(object_class) == "builtins.object", "typing.io (a class in sys.modules) comes later"
+    [object_registry] = [o for o in snap.objects if o["parent"] == object_class["id"] and o["edge"] == "<subclasses>"]
+    assert snap.path_of(object_registry) == "builtins.object <subclasses>"
+    del made

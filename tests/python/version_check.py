@@ -167,6 +167,8 @@ def main():
         "generator_local_path": [path(r) for r in rows if r["repr"] == "['held by a suspended generator']"],
         "task_local_path": [path(r) for r in rows if r["repr"] == "['held by a pending task']"],
         "local": [r["repr"] for r in rows if r["type"] == "__main__.Local"],
+        "object_registry": [path(r) for r in rows if r["edge"] == "<subclasses>"
+                            and by_id.get(r["parent"], {}).get("repr") == "<class object>"],
         "sequences": sorted("%s %s" % (r["repr"], r["len"]) for r in rows
                             if r["type"] in ("collections.deque", "array.array") and path(r).startswith("version_app.zoo")),
         "big_value_path": [path(r) for r in rows if r["repr"] == "'value-19999'"],
