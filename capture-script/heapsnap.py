@@ -627,7 +627,7 @@ class _Capture:
         if at:
             collections.deque(map(labels.__setitem__, at, self.key_labels_of(list(map(keys.__getitem__, at)), cache)), 0)
         others = [i for i, label in enumerate(labels) if label is None]
-        texts = self.item_texts(list(map(keys.__getitem__, others)), self.options.max_depth)
+        texts = self.key_texts(list(map(keys.__getitem__, others)))
         collections.deque(map(labels.__setitem__, others, map(_esc, map("[%s]".__mod__, texts))), 0)
         return labels, False
 
@@ -1324,7 +1324,18 @@ class _Capture:
 
     def key_label(self, k):
         """The escaped edge label of a dict value under a key ``k`` that is not a str."""
-        return _esc("[%s]" % self.format(k, self.options.max_depth))
+        return _esc("[%s]" % self.key_texts([k])[0])
+
+    def key_texts(self, keys):
+        """The texts of dict ``keys`` (not str) in edge labels: cut at the deepest level, but a
+        tuple shows its items, ``[('/orders/5', 5)]``, not ``[(…2)]``."""
+        depth = self.options.max_depth
+        texts = self.item_texts(keys, depth)
+        at = [i for i, k in enumerate(keys) if type(k) is tuple]
+        if at:
+            tuples = self.item_texts(list(map(keys.__getitem__, at)), max(depth - 1, 0))
+            collections.deque(map(texts.__setitem__, at, tuples), 0)
+        return texts
 
     def line(self, o, parent, edge, rep=None):
         """The line of any object, formatted on its own; ``rep`` replaces its contents when given."""

@@ -276,6 +276,15 @@ def test_holder_paths_name_module_attribute_and_key(snap_path):
     assert snap.path_of(item) == "app_under_test.cache._store['k'][0]"
 
 
+def test_a_tuple_key_shows_its_items_in_the_path(tmp_path):
+    # (Keys of a small dict are labelled one by one, of a bigger one together.)
+    for n in (1, 100):
+        cache = {("/orders/%d" % i, i, ("nested", i)): ["response-%d-of-%d" % (i, n)] for i in range(n)}
+        snap = captured_with_module(str(tmp_path / ("%d.hsnap" % n)), "app_under_test", cache=cache)
+        [item] = snap.exact("list", "['response-0-of-%d']" % n)
+        assert snap.path_of(item) == "app_under_test.cache[('/orders/0', 0, (…2))]"
+
+
 def test_thread_frame_locals_are_roots(snap_path):
     ready, done = threading.Event(), threading.Event()
 
