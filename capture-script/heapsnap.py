@@ -145,6 +145,12 @@ SECRET_VALUES = re.compile(
     r"AKIA[0-9A-Z]{16}|ASIA[0-9A-Z]{16}|-----BEGIN [A-Z ]*PRIVATE KEY-----"
     r"|eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.|[Bb]earer\s+[A-Za-z0-9._~+/=-]{8,}")
 _REDACTED = "<redacted>"
+# Code and definitions: a secret-looking name on them (`def set_password`, `class Tokenizer`)
+# masks nothing, neither them nor what they hold.
+_MASKED_KEY_LABEL = "[%s]" % _REDACTED
+_NEVER_MASKED_KINDS = ("type", "function", "builtin", "code", "module", "property", "staticmethod", "classmethod")
+# Under a secret-looking name, data: masked wherever it appears in a repr.
+_MASKED_KINDS = ("str", "bytes", "bytearray", "array")
 _CHANGED = "<changed while read>"
 _MIN_SECRET = 15  # no credential shape matches a shorter string
 _BATCH = 4096  # containers expanded together, objects formatted together; budgets are checked per batch
@@ -323,6 +329,7 @@ class _Capture:
         pattern = options.secret_keys.pattern
         self.lower_keys = re.compile(pattern) if pattern == pattern.lower() else None
         self.redacted = set()  # ids of containers whose contents are all masked
+        self.masking = False  # formatting what a secret-looking name holds (see masked_repr)
         self.no_contents = options.contents == "none"
         self.edges = options.edges
         self.tail = "-\t-\n" if options.edges else "-\n"  # site (and refs) of an atom
@@ -651,7 +658,11 @@ class _Capture:
                   secret_key is not None and type(name) is str and secret_key(name))
 
         try:
-            if kind == "dict":
+            if kind == "dict" and masked:
+                for k, v in list(dict.items(o)):  # (its keys are data too: session ids …)
+                    child(k, "<key>")
+                    child(v, _MASKED_KEY_LABEL)
+            elif kind == "dict":
                 for k, v in list(dict.items(o)):
                     child(k, "<key>")
                     if type(k) is str:
@@ -872,19 +883,39 @@ class _Capture:
         self.check_budgets()
 
     def emit_slow(self, o, parent, edge, secret=False, expand=True):
-        """Records ``o`` (unless met before) on its own; ``secret`` masks it and what it holds;
-        ``expand=False`` leaves what it holds to the caller."""
+        """Records ``o`` (unless met before) on its own; ``secret`` masks it and what it holds
+        (see :meth:`masked_repr`); ``expand=False`` leaves what it holds to the caller."""
         i = id(o)
         if i in self.seen:
             return
         self.seen.add(i)
         self.slow_ids.add(i)
         info = self.info(type(o))
+        secret = secret and self.masks(o)
         if info.expandable and expand:
             if secret:
                 self.redacted.add(i)
             self.next_level.append(o)
-        self.add_lines([self.line(o, parent, edge, _REDACTED if secret else None)])
+        self.add_lines([self.line(o, parent, edge, self.masked_repr(o) if secret else None)])
+
+    def masks(self, v):
+        """Whether a secret-looking name masks ``v``: not code or definitions."""
+        return self.info(type(v)).kind not in _NEVER_MASKED_KINDS
+
+    def masked_repr(self, o):
+        """The contents of ``o``, held under a secret-looking name: its strs, bytes and numbers
+        are ``<redacted>``, itself or inside it; its shape, types and attribute names stay:
+        ``Session(user=<redacted>, cart=[<redacted>, <redacted>], closed=False)``."""
+        if self.no_contents:
+            return "-"
+        self.masking = True
+        try:
+            return _esc(self.format(o, 0))
+        except RuntimeError:
+            self.changed += 1
+            return _CHANGED
+        finally:
+            self.masking = False
 
     def record(self, objs, P, E):
         """Formats the lines of new objects ``objs`` (parents ``P``, edges ``E``), by type."""
@@ -1051,7 +1082,8 @@ class _Capture:
             values = self.item_texts(flat[1::2], depth + 1)
             if self.redact:
                 for i in self.secret_positions(keys, False):
-                    values[i] = _REDACTED
+                    if self.masks(flat[2 * i + 1]):
+                        values[i] = _REDACTED
             parts = list(map("%s: %s".__mod__, zip(self.item_texts(keys, depth + 1), values)))
             del keys, values
         else:
@@ -1164,10 +1196,13 @@ class _Capture:
         """:meth:`shaped_bodies` of containers whose shapes do not repeat: no template, the keys
         and the values of all formatted together."""
         keys = list(_chain(shapes))
-        values = self.item_texts(list(_chain(rows)), depth + 1)
+        row_values = list(_chain(rows))
+        values = self.item_texts(row_values, depth + 1)
         if self.redact:
             for i in self.secret_positions(keys, False):
-                values[i] = _REDACTED
+                if self.masks(row_values[i]):
+                    values[i] = _REDACTED
+        del row_values
         if attrs:
             parts = list(map("%s=%s".__mod__, zip(keys, values)))
         else:
@@ -1405,6 +1440,9 @@ class _Capture:
         """Bounded contents of ``o``; never calls user code."""
         opts = self.options
         t = type(o)
+        if self.masking and (t is str or t is int or t is float or t is complex
+                             or self.info(t).kind in _MASKED_KINDS):
+            return _REDACTED
         if t is str:
             limit = opts.max_repr if depth == 0 else max(16, opts.max_repr // 4)
             if self.secret_value is not None and len(o) >= _MIN_SECRET and self.secret_value(o, 0, limit + 64):
@@ -1521,6 +1559,8 @@ class _Capture:
 
     def format_item(self, v, depth):
         """:meth:`format` of a nested item, with the common atomic types inline."""
+        if self.masking:
+            return self.format(v, depth)
         t = type(v)
         if t is str:
             if self.secret_value is not None and len(v) >= _MIN_SECRET and self.secret_value(v, 0, self.nested_repr + 64):
@@ -1554,7 +1594,8 @@ class _Capture:
                 for k, v in dict.items(o):
                     if len(parts) >= max_items or room <= 0:
                         break
-                    if self.redact and type(k) is str and (verdicts[k] if k in verdicts else self.is_secret_key(k)):
+                    if (self.redact and type(k) is str and (verdicts[k] if k in verdicts else self.is_secret_key(k))
+                            and self.masks(v)):
                         part = item(k, inner) + ": " + _REDACTED
                     else:
                         part = item(k, inner) + ": " + item(v, inner)
@@ -1602,7 +1643,7 @@ class _Capture:
 
     def attribute_value(self, name, v, depth):
         """Formatted attribute value, masked when the name looks secret."""
-        if self.redact and type(name) is str and self.is_secret_key(name):
+        if self.redact and type(name) is str and self.is_secret_key(name) and self.masks(v):
             return _REDACTED
         return self.format(v, depth + 1)
 

@@ -391,11 +391,16 @@ fn suspect(
     } else {
         Vec::new()
     };
-    let shown = match (new_roots.is_empty(), direct.is_empty()) {
+    let mut shown = match (new_roots.is_empty(), direct.is_empty()) {
         (false, _) => new_roots,
         (true, false) => direct,
         (true, true) => charged.clone(),
     };
+    // A dict's entries are described by their values; by their keys only when it gained no values.
+    let is_key = |&i: &usize| grown.object(i).raw_edge() == Some("<key>");
+    if shown.iter().any(is_key) && !shown.iter().all(is_key) {
+        shown.retain(|i| !is_key(i));
+    }
     let entries: Vec<ContentGroup> = group_by_shape(grown, shown).into_iter().take(3).collect();
     // Where its entries were made; else where anything it gained was made.
     let sites = match entries.first() {
@@ -496,7 +501,8 @@ fn sentence(s: &Suspect, snapshots: usize, gc_disabled: bool) -> String {
         out += &format!(", replaced by {what} (rebuilt, as s += … does)");
     } else if let Some(g) = s.entries.first() {
         out += &format!("; new entries look like {}", short(&g.shape, 80));
-        if g.type_name != "str" && !g.shape.starts_with('<') {
+        // (`<class …>`, `<function …>` name their type; `<redacted>` does not.)
+        if g.type_name != "str" && (!g.shape.starts_with('<') || g.shape.starts_with("<redacted>")) {
             out += &format!(" ({})", g.type_name);
         }
     }
