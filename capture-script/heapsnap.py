@@ -330,6 +330,7 @@ class _Capture:
         self.lower_keys = re.compile(pattern) if pattern == pattern.lower() else None
         self.redacted = set()  # ids of containers whose contents are all masked
         self.masking = False  # formatting what a secret-looking name holds (see masked_repr)
+        self.attribute_dicts = set()  # ids of the masked objects' __dict__s
         self.no_contents = options.contents == "none"
         self.edges = options.edges
         self.tail = "-\t-\n" if options.edges else "-\n"  # site (and refs) of an atom
@@ -380,7 +381,7 @@ class _Capture:
 
     def release(self):
         """Drops what only the walk needs (the biggest: the ids met), before the merge."""
-        self.seen = self.types = self.expandable = self.redacted = None
+        self.seen = self.types = self.expandable = self.redacted = self.attribute_dicts = None
         self.key_labels = self.key_verdicts = self.templates = self.masked_names = self.keys_met = None
 
     def exclude(self, *objects):
@@ -647,6 +648,8 @@ class _Capture:
 
         def child(v, label, secret=False):
             if secret or masked:
+                if label == ".__dict__":
+                    self.attribute_dicts.add(id(v))  # its keys are attribute names, shown
                 self.emit_slow(v, pid, label, True)
             else:
                 C.append(v)
@@ -659,9 +662,10 @@ class _Capture:
 
         try:
             if kind == "dict" and masked:
+                names = id(o) in self.attribute_dicts
                 for k, v in list(dict.items(o)):  # (its keys are data too: session ids …)
                     child(k, "<key>")
-                    child(v, _MASKED_KEY_LABEL)
+                    child(v, self.key_labels_of([k])[0] if names and type(k) is str else _MASKED_KEY_LABEL)
             elif kind == "dict":
                 for k, v in list(dict.items(o)):
                     child(k, "<key>")

@@ -616,6 +616,8 @@ def test_under_a_secret_looking_name_data_is_masked_but_not_its_shape_nor_code(s
     [session] = snap.find("test_capture.WebSession", "closed=False")
     assert snap.path_of(session) == "sessions_app.SESSIONS[<redacted>]"
     assert session["repr"] == "WebSession(user=<redacted>, cart=[<redacted>, <redacted>], closed=False)"
+    [cart] = [o for o in snap.objects if snap.path_of(o) == "sessions_app.SESSIONS[<redacted>].cart"]
+    assert cart["repr"] == "[<redacted>, <redacted>]", "attribute names show in paths; dict keys do not"
     # Code and classes are never masked, whatever their names.
     [function] = [o for o in snap.objects if snap.path_of(o) == "sessions_app.set_password"]
     assert function["repr"].startswith("<function test_under_a_secret_looking_name_data_is_masked")
