@@ -65,6 +65,7 @@ _CO_OPTIMIZED = 0x1
 _HAVE_GC = 1 << 14
 _GC_HEADER = 16 if sys.maxsize > 2**32 else 8
 _UNREACHED = "<unreached>"
+_GARBAGE = "<garbage>"
 
 # Descriptors of builtin types, read once: calling them never runs user code.
 _type_dict = type.__dict__["__dict__"].__get__
@@ -311,6 +312,7 @@ class _Capture:
         self.check_at = _BATCH  # objects recorded when the budgets are looked at next
         self.degraded = None  # why contents were dropped, once they are
         self.unreached = 0
+        self.garbage = 0  # of the unreached roots, those in garbage (see _garbage_ids)
         self.changed = 0
         # Type facts by id(type): hashing a class could run its metaclass's __hash__.
         self.types = {}
@@ -418,11 +420,7 @@ class _Capture:
         self.record(roots, ["-"] * len(roots), edges)
         del roots[:], edges[:]
         self.drain()
-        # What remains of the tracked objects: reached from no root. Those that no other one
-        # refers to are walked first, together. Of those still left (in cycles, or held by
-        # one), one root per group that no other group leads into (see _cycle_roots); then
-        # the roots are walked together. Both orders are fixed (by id), so what they hold is
-        # found under the same holders in every capture, whatever order the collector keeps.
+        # What remains of the tracked objects: reached from no root.
         left = list(compress(tracked, map(_not, map(seen.__contains__, map(id, tracked)))))
         # A class's registry of its subclasses is a dict that C code holds: written under the
         # class, `<subclasses>`, so classes made at run time are charged to their base.
@@ -430,23 +428,41 @@ class _Capture:
             self.emit_slow(registry, "%x" % id(owner), _SUBCLASSES)
         self.drain()
         left = [o for o in left if id(o) not in seen]
+        # Those that something else refers to (C code), and what they lead to, come first;
+        # then garbage: cycles that nothing else refers to, which the collector frees.
+        garbage = _garbage_ids(left)
+        held = [o for o in left if id(o) not in garbage]
+        left = [o for o in left if id(o) in garbage]
+        del garbage
+        self.walk_unreached(held, False)
+        self.walk_unreached(left, True)
+
+    def walk_unreached(self, left, garbage):
+        """Walks ``left``, tracked objects no root reaches (``garbage`` or not), from the fewest
+        roots among them: first those that no other one refers to, together; then of those
+        still left (in cycles, or held by one), one root per group that no other group leads
+        into (see _cycle_roots). Both orders are fixed (by id), so what they hold is found
+        under the same holders in every capture, whatever order the collector keeps."""
+        seen = self.seen
         left.sort(key=id)
         held = set(map(id, left)).intersection(map(id, _chain(map(gc.get_referents, left))))
-        self.walk_roots([o for o in left if id(o) not in held])
+        self.walk_roots([o for o in left if id(o) not in held], garbage)
         del held
         # In a cycle, the instance is the better root than its __dict__ or a list it holds:
         # instances and exceptions first, then other objects, then builtin containers.
         left = [o for o in left if id(o) not in seen]
         left.sort(key=self.cycle_rank)
-        self.walk_roots(_cycle_roots(left))
+        self.walk_roots(_cycle_roots(left), garbage)
 
-    def walk_roots(self, roots):
+    def walk_roots(self, roots, garbage=False):
         """Walks objects no root reaches from ``roots``, taken as roots, together."""
         for start in range(0, len(roots), _BATCH):
             batch = roots[start:start + _BATCH]
             self.seen.update(map(id, batch))
             self.unreached += len(batch)
-            self.record(batch, ["-"] * len(batch), list(map(_root_label, batch)))
+            if garbage:
+                self.garbage += len(batch)
+            self.record(batch, ["-"] * len(batch), [_GARBAGE] * len(batch) if garbage else list(map(_root_label, batch)))
         self.drain()
 
     def cycle_rank(self, o):
@@ -1737,6 +1753,7 @@ class _Capture:
             ("rss", str(rss) if rss is not None else "-"),
             ("objects", str(self.total())),
             ("unreached", str(self.unreached)),
+            ("garbage", str(self.garbage)),
             ("changed", str(self.changed)),
             ("duration", "%.3f" % duration),
             ("gc", self.gc_state()),
@@ -2136,6 +2153,42 @@ def _subclass_registries(objs):
         if owners is not None and len(owners) == 1:
             found.append((d, next(iter(owners.values()))))
     return found
+
+
+try:
+    from _collections import _count_elements as _count  # (counts, items): in C
+except ImportError:
+    def _count(counts, items):
+        """Adds to dict ``counts`` how many times each of ``items`` occurs."""
+        for item in items:
+            counts[item] = counts.get(item, 0) + 1
+
+
+def _garbage_ids(objs):
+    """The ids of the objects of ``objs`` that nothing but others of ``objs`` refers to, nor
+    anything that one referred to from elsewhere leads to: garbage in reference cycles, which
+    the collector frees at its next run (unless it is disabled). The collector's own test:
+    an object's references from within ``objs`` (as ``gc`` sees them) against its refcount.
+    Each of ``objs`` must be held by ``objs`` and by gc.get_objects()'s list, and by nothing
+    else of the capture. Empty where refcounts are not exact (free-threaded builds)."""
+    if not objs or not getattr(sys, "_is_gil_enabled", lambda: True)():
+        return set()
+    probe = [1.5 * len(objs)]  # a new float held by two lists, as each of objs is
+    base = next(_refcounts(list(probe)))
+    del probe
+    counts = list(_refcounts(objs))
+    index = set(map(id, objs))
+    within = {}  # (not a Counter: its isinstance() check on the iterable fills ABC caches)
+    _count(within, filter(index.__contains__, map(id, _chain(map(gc.get_referents, objs)))))
+    reached = [o for o, n in zip(objs, counts) if n - base > within.get(id(o), 0)]
+    del counts, within
+    held = set(map(id, reached))
+    while reached:
+        found = {id(r): r for r in _chain(map(gc.get_referents, reached)) if id(r) in index and id(r) not in held}
+        held.update(found)
+        reached = list(found.values())
+        del found
+    return index - held
 
 
 def _root_label(o):

@@ -479,10 +479,15 @@ fn print_summary(out: &mut String, s: &Summary, top: usize) {
         put!(out, "Python objects explain {:.0}% of RSS ({})", 100.0 * s.bytes as f64 / rss as f64, bytes(rss as i64));
     }
     if let Some(n) = s.unreached.filter(|&n| n > 0) {
-        let why = if s.gc_disabled {
-            "garbage in reference cycles (the process disabled gc), or kept by C code"
-        } else {
-            "kept by C code, or garbage not collected yet"
+        let why = match (s.garbage, s.gc_disabled) {
+            (Some(g), disabled) => format!(
+                "{} kept by C code, {} garbage in reference cycles ({})",
+                thousands(n.saturating_sub(g) as i64),
+                thousands(g as i64),
+                if disabled { "never freed: the process disabled gc" } else { "freed at the collector's next run" }
+            ),
+            (None, true) => "garbage in reference cycles (the process disabled gc), or kept by C code".to_owned(),
+            (None, false) => "kept by C code, or garbage not collected yet".to_owned(),
         };
         put!(out, "{} objects no root reaches: {why}", thousands(n as i64));
     }

@@ -64,6 +64,24 @@ pub(crate) fn raw_edges(snap: &Snapshot, index: usize, max: usize) -> (Vec<&str>
     (edges, cut)
 }
 
+/// The edge label, as written, of the root that object `index` was reached from (`app`,
+/// `<unreached>`, `<garbage>` …); `None` when the snapshot records no paths or the chain
+/// starts at an object whose parent is not in the file.
+pub(crate) fn root_edge(snap: &Snapshot, index: usize) -> Option<&str> {
+    let mut at = index;
+    // (Parents form a tree, written by a breadth-first walk; the bound only guards bad files.)
+    for _ in 0..=snap.len() {
+        match snap.parent_index(at) {
+            Some(parent) => at = parent,
+            None => {
+                let obj = snap.object(at);
+                return obj.parent().is_none().then(|| obj.raw_edge()).flatten();
+            }
+        }
+    }
+    None
+}
+
 /// Appends one edge label to a path.
 pub(crate) fn push_segment(out: &mut String, edge: &str) {
     if let Some(name) = dict_key_as_attribute(edge) {
@@ -114,5 +132,25 @@ mod tests {
         assert_eq!(join(&["app", ".__dict__", "['not an identifier']"]), "app.__dict__['not an identifier']");
         assert_eq!(join(&["<unreached>", "<referent>", "[3]"]), "<unreached> <referent>[3]");
         assert_eq!(join(&["m", ".__dict__", "[42]"]), "m.__dict__[42]");
+    }
+
+    #[test]
+    fn the_root_of_an_object_is_found_by_its_parents() {
+        let snap = crate::synthetic::with_paths(
+            "s",
+            None,
+            vec![
+                "module\t<module 'm'>\t72\t-\t10\t-\tm".into(),
+                "list\t[]\t56\t0\t20\t10\t.items".into(),
+                "__main__.Node\tNode()\t48\t-\t30\t-\t<garbage>".into(),
+                "dict\t{}\t64\t0\t40\t30\t.__dict__".into(),
+                "dict\t{}\t64\t0\t50\t99\t['lost']".into(),
+            ],
+        );
+        let index = |id: u64| (0..snap.len()).find(|&i| snap.object(i).id() == id).unwrap();
+        assert_eq!(root_edge(&snap, index(0x20)), Some("m"));
+        assert_eq!(root_edge(&snap, index(0x40)), Some("<garbage>"));
+        assert_eq!(root_edge(&snap, index(0x30)), Some("<garbage>"));
+        assert_eq!(root_edge(&snap, index(0x50)), None, "its parent is not in the file");
     }
 }

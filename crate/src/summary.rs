@@ -31,6 +31,8 @@ pub struct Summary {
     pub rss: Option<u64>,
     /// Objects no root reaches, as the header counts them, if recorded.
     pub unreached: Option<u64>,
+    /// Of those, the ones in garbage (reference cycles nothing else refers to), if recorded.
+    pub garbage: Option<u64>,
     /// Whether the process had disabled its garbage collector (the `gc` header line).
     pub gc_disabled: bool,
     /// One row per type, by bytes descending, then count descending, then name.
@@ -80,6 +82,7 @@ impl Summary {
             bytes: rows.iter().map(|r| r.bytes).sum(),
             rss: snap.header().rss(),
             unreached: snap.header().get_u64("unreached"),
+            garbage: snap.header().get_u64("garbage"),
             gc_disabled: snap.header().gc_disabled(),
             types: rows,
         }

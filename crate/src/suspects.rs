@@ -12,7 +12,7 @@ use crate::holders::Attribution;
 use crate::humanize::{length_unit, signed_bytes, thousands};
 use crate::identity::{Matching, NONE};
 use crate::path_matching::from_different_processes;
-use crate::paths::path_or_address;
+use crate::paths::{path_or_address, root_edge};
 use crate::retained::Retained;
 use crate::siblings::{candidate_groups, label_key, pattern};
 use crate::slots::replaced_slot;
@@ -22,6 +22,9 @@ use crate::snapshot::Snapshot;
 pub const MIN_SHARE_OF_TOP: f64 = 0.01;
 /// Holders that grew by fewer net bytes than this, or that score less, are not suspects.
 pub const MIN_NET_BYTES: i64 = 1024;
+
+/// The edge of the roots of garbage: reference cycles that nothing else refers to.
+const GARBAGE_ROOT: &str = "<garbage>";
 
 /// One snapshot as the analysis saw it.
 #[derive(Clone, Debug, Serialize)]
@@ -55,6 +58,9 @@ pub struct Suspect {
     pub holders: usize,
     /// Whether no root reaches the holder.
     pub unreached: bool,
+    /// Whether the holder is garbage: in reference cycles that nothing else refers to, which
+    /// the collector frees, unless the process disabled it (a suspect only then).
+    pub garbage: bool,
     /// Whether this names a slot of the holder rather than the holder: the holder grew with no
     /// more entries, mostly because the value in that slot was replaced by a larger one (a
     /// str rebuilt longer). `path`, `type_name`, `contents` and `lens` are then the slot's value's.
@@ -194,6 +200,12 @@ pub fn analyze_with(
         attributions.push(attribution);
     }
     let siblings = merge_siblings(&snaps, &attributions, &mut tracks);
+    // Garbage in reference cycles is freed at the collector's next run: no leak, unless the
+    // process disabled the collector.
+    let newest = snaps[snaps.len() - 1];
+    if !newest.header().gc_disabled() {
+        tracks.retain(|&h, _| root_edge(newest, h as usize) != Some(GARBAGE_ROOT));
+    }
 
     let mut scored: Vec<(f64, u32, Track)> = tracks
         .into_iter()
@@ -416,7 +428,8 @@ fn suspect(
         }
     };
     let path = holders.path.unwrap_or_else(|| path_or_address(last, holder));
-    let unreached = path.starts_with("<unreached>");
+    let garbage = path.starts_with(GARBAGE_ROOT);
+    let unreached = garbage || path.starts_with("<unreached>");
     let net_bytes: i64 = track.net_bytes.iter().sum();
     let growing_intervals = track.net_bytes.iter().filter(|&&b| b > 0).count();
     let mut s = Suspect {
@@ -424,6 +437,7 @@ fn suspect(
         path,
         holders: holders.members.len(),
         unreached,
+        garbage,
         replaced: false,
         contents: obj.repr().into_owned(),
         lens,
@@ -458,13 +472,13 @@ fn suspect(
             }
         }
     }
-    let gc_disabled = snaps.last().is_some_and(|last| last.header().gc_disabled());
-    s.sentence = sentence(&s, snaps.len(), gc_disabled);
+    let newest = snaps[snaps.len() - 1].header();
+    s.sentence = sentence(&s, snaps.len(), newest.gc_disabled(), newest.get("garbage").is_some());
     s
 }
 
 /// `__main__._RECORD_CACHE (dict) grew 2,000 → 6,000 entries (+1.2 MiB) over 3 snapshots; …`
-fn sentence(s: &Suspect, snapshots: usize, gc_disabled: bool) -> String {
+fn sentence(s: &Suspect, snapshots: usize, gc_disabled: bool, knows_garbage: bool) -> String {
     let mut out = if s.holders > 1 {
         format!("{} ({} × {})", s.path, thousands(s.holders as i64), s.type_name)
     } else {
@@ -509,7 +523,14 @@ fn sentence(s: &Suspect, snapshots: usize, gc_disabled: bool) -> String {
     if let Some((site, _)) = s.sites.first() {
         out += &format!("; created at {}", short_site(site));
     }
-    if s.unreached && gc_disabled {
+    if s.garbage && gc_disabled {
+        out += "; it is garbage in reference cycles (nothing else refers to it), never freed because the \
+                process disabled the garbage collector (gc.disable())";
+    } else if s.garbage {
+        out += "; it is garbage in reference cycles (nothing else refers to it), which the collector frees";
+    } else if s.unreached && knows_garbage {
+        out += "; no root reaches it, and it is not garbage: C code holds it";
+    } else if s.unreached && gc_disabled {
         out += "; no root reaches it, and the process disabled the garbage collector (gc.disable()): \
                 garbage in reference cycles is never freed (or C code holds it)";
     } else if s.unreached {

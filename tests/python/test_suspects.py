@@ -2,6 +2,7 @@
 
 import gzip
 import json
+import re
 import subprocess
 
 from conftest import heapsnap_cli, run_python
@@ -149,14 +150,49 @@ def test_garbage_in_cycles_with_the_collector_off_is_named_by_its_instances(tmp_
     analysis = json.loads(out)
     assert any("disabled its garbage collector" in n for n in analysis["snapshots"][-1]["notes"])
     suspects = analysis["suspects"]
-    assert [(s["path"], s["type_name"]) for s in suspects] == [("<unreached>", "__main__.Node")], \
+    assert [(s["path"], s["type_name"]) for s in suspects] == [("<garbage>", "__main__.Node")], \
         [s["sentence"] for s in suspects]
     top = suspects[0]
     assert top["growing_intervals"] == 2 and top["entries"][0]["type_name"] == "__main__.Node"
-    assert "disabled the garbage collector" in top["sentence"], top["sentence"]
+    assert top["garbage"] and top["unreached"]
+    assert "garbage in reference cycles (nothing else refers to it), never freed because the process disabled " \
+           "the garbage collector" in top["sentence"], top["sentence"]
     summary = subprocess.run([heapsnap_cli(), "summary", str(tmp_path / "s2.hsnap.gz")], check=True,
                              capture_output=True, text=True).stdout
-    assert "objects no root reaches: garbage in reference cycles (the process disabled gc)" in summary, summary
+    [garbage] = re.findall(r"kept by C code, ([\d,]+) garbage in reference cycles \(never freed: the process "
+                           r"disabled gc\)", summary)
+    assert 6000 <= int(garbage.replace(",", "")) < 6100, summary  # (and what the interpreter left at start)
+
+
+GARBAGE_AND_C_HELD = r"""
+import atexit, gc, heapsnap, sys
+
+gc.set_threshold(10 ** 9)                      # enabled, but (almost) never runs
+
+
+class Node:
+    def __init__(self, payload):
+        self.payload = payload
+        self.me = self                         # garbage once dropped: the collector frees it
+
+
+for t in range(3):
+    for i in range(2000):
+        Node({"id": t * 2000 + i, "data": "d" * 30})
+    for i in range(300):                       # held by C code only: a real leak
+        atexit.register(lambda job=["job %d" % (t * 300 + i)] * 20: None)
+    heapsnap.capture(sys.argv[1] + "/s%d.hsnap.gz" % t)
+"""
+
+
+def test_garbage_the_collector_will_free_is_no_suspect_and_what_c_code_holds_is(tmp_path):
+    suspects = json.loads(diff_of_captures(tmp_path, GARBAGE_AND_C_HELD))["suspects"]
+    assert [(s["path"], s["type_name"], s["garbage"]) for s in suspects] == [("<unreached>", "function", False)], \
+        [s["sentence"] for s in suspects]
+    assert suspects[0]["sentence"].endswith("; no root reaches it, and it is not garbage: C code holds it")
+    with gzip.open(tmp_path / "s2.hsnap.gz", "rt") as f:
+        nodes = [line.split("\t") for line in f if line.startswith("__main__.Node\t")]
+    assert len(nodes) == 6000 and {n[6] for n in nodes} == {"<garbage>"}
 
 
 THREAD_LOCAL = r"""

@@ -54,6 +54,10 @@ def test_capture_on(version, python, tmp_path):
     assert result["local"] == ["<__main__.Local, 1 thread>"]
     assert result["context_path"] == ["<context>[request_var]"]
     assert result["object_registry"] == ["builtins.object <subclasses>"]
+    # The collector's own test tells garbage from what C code holds, on every version.
+    assert result["garbage_path"] == ["<garbage>"] and result["garbage_roots"] == "1", result
+    [c_held] = result["c_held_path"]  # (`atexit <referent>` before 3.9: its module state shows it)
+    assert c_held in ("<unreached>.__defaults__[0]", "atexit <referent>.__defaults__[0]"), result
     assert result["sequences"] == ["array('i', [0, 1, 2, 3]) 4", "deque([2, 3, 4], maxlen=3) 3"]
     # A suspended generator's and a pending task's locals, by name.
     assert result["generator_local_path"] == ["version_app.zoo[1] locals['held']"]

@@ -109,6 +109,12 @@ def zoo():
             property(len), classmethod(len), staticmethod(len), kept, task, finished, weakref.ref(task)]
 
 
+class Cycle:
+    def __init__(self, name):
+        self.name = name
+        self.me = self
+
+
 def main():
     out = sys.argv[2]
     module = types.ModuleType("version_app")
@@ -123,7 +129,12 @@ def main():
     module.hostile = [Hostile(), HostileMeta("ByMeta", (), {})()]
     sys.modules["version_app"] = module
     gc.collect()
+    gc.disable()  # (until the capture: the cycle below must still be there)
+    cycle = Cycle("garbage-marker")
+    del cycle
+    __import__("atexit").register(lambda held=["held by atexit"]: None)
     heapsnap.capture(out)
+    gc.enable()
     expected = census()
     for loop, task in PENDING:
         task.cancel()
@@ -167,6 +178,9 @@ def main():
         "generator_local_path": [path(r) for r in rows if r["repr"] == "['held by a suspended generator']"],
         "task_local_path": [path(r) for r in rows if r["repr"] == "['held by a pending task']"],
         "local": [r["repr"] for r in rows if r["type"] == "__main__.Local"],
+        "garbage_path": [path(r) for r in rows if r["type"] == "__main__.Cycle"],
+        "c_held_path": [path(r) for r in rows if r["repr"] == "['held by atexit']"],
+        "garbage_roots": header.get("garbage"),
         "object_registry": [path(r) for r in rows if r["edge"] == "<subclasses>"
                             and by_id.get(r["parent"], {}).get("repr") == "<class object>"],
         "sequences": sorted("%s %s" % (r["repr"], r["len"]) for r in rows
