@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use heapsnap::humanize::{bytes, length_unit, signed, signed_bytes, thousands};
-use heapsnap::{analyze, top_retainers, Analysis, Comparison, Retained, Snapshot, SortKey, Summary};
+use heapsnap::{analyze, labelled_sites, top_retainers, Analysis, Comparison, Retained, Snapshot, SortKey, Summary};
 
 const USAGE: &str = "\
 heapsnap — analyze Python heap snapshots written by heapsnap.py
@@ -264,6 +264,15 @@ fn fit(s: &str, width: usize) -> String {
     out
 }
 
+/// [`fit`], cut at the front: a path's end names the file.
+fn fit_end(s: &str, width: usize) -> String {
+    let n = s.chars().count();
+    if n <= width {
+        return s.to_owned();
+    }
+    std::iter::once('…').chain(s.chars().skip(n - (width - 1))).collect()
+}
+
 fn print_analysis(out: &mut String, a: &Analysis, top: Option<usize>) {
     put!(out, "Snapshots, oldest first:");
     for s in &a.snapshots {
@@ -297,8 +306,8 @@ fn print_analysis(out: &mut String, a: &Analysis, top: Option<usize>) {
                 put!(out, "     e.g. {}", fit(example, 88));
             }
         }
-        for (site, count) in s.sites.iter().take(3) {
-            put!(out, "     {} × {}", fit(site, 80), thousands(*count as i64));
+        for (site, count) in labelled_sites(&s.sites).iter().take(3) {
+            put!(out, "     {} × {}", fit_end(site, 80), thousands(*count as i64));
         }
         if !s.retained.is_empty() {
             let series: Vec<String> =

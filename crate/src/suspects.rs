@@ -15,6 +15,7 @@ use crate::path_matching::from_different_processes;
 use crate::paths::{path_or_address, root_edge};
 use crate::retained::Retained;
 use crate::siblings::{candidate_groups, label_key, pattern};
+use crate::sites::{labelled_sites, short_label};
 use crate::slots::replaced_slot;
 use crate::snapshot::Snapshot;
 
@@ -520,8 +521,9 @@ fn sentence(s: &Suspect, snapshots: usize, gc_disabled: bool, knows_garbage: boo
             out += &format!(" ({})", g.type_name);
         }
     }
-    if let Some((site, _)) = s.sites.first() {
-        out += &format!("; created at {}", short_site(site));
+    // (The most common frame of the application's code: callers further out may differ.)
+    if let Some((site, _)) = labelled_sites(&s.sites).first() {
+        out += &format!("; created at {}", short_label(site));
     }
     if s.garbage && gc_disabled {
         out += "; it is garbage in reference cycles (nothing else refers to it), never freed because the \
@@ -551,11 +553,6 @@ fn grew_in_length(lens: &[Option<u64>]) -> bool {
 }
 
 /// The innermost frame of a site, with the file's directory dropped: `service.py:26`.
-fn short_site(site: &str) -> &str {
-    let innermost = site.split('<').next().unwrap_or(site);
-    innermost.rsplit('/').next().unwrap_or(innermost)
-}
-
 fn short(s: &str, width: usize) -> String {
     if s.chars().count() <= width {
         s.to_owned()

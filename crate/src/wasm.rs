@@ -135,7 +135,7 @@ impl From<&ContentGroup> for GroupOut {
             count: g.count as f64,
             bytes: g.bytes as f64,
             examples: g.examples.clone(),
-            sites: counted(&g.sites),
+            sites: labelled_sites(&g.sites),
         }
     }
 }
@@ -180,7 +180,7 @@ impl From<&Suspect> for SuspectOut {
             growing_intervals: s.growing_intervals,
             score: s.score,
             entries: s.entries.iter().map(GroupOut::from).collect(),
-            sites: counted(&s.sites),
+            sites: labelled_sites(&s.sites),
             sentence: s.sentence.clone(),
             index: s.index as f64,
             retained: s.retained.iter().map(|r| r.map(|b| b as f64)).collect(),
@@ -507,8 +507,9 @@ impl Workspace {
     }
 }
 
-fn counted(v: &[(String, u64)]) -> Vec<(String, f64)> {
-    v.iter().map(|(s, n)| (s.clone(), *n as f64)).collect()
+/// Allocation sites as the page shows them: the application's frame first (see `sites.rs`).
+fn labelled_sites(v: &[(String, u64)]) -> Vec<(String, f64)> {
+    crate::labelled_sites(v).into_iter().map(|(s, n)| (s, n as f64)).collect()
 }
 
 fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {

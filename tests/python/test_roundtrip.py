@@ -44,6 +44,35 @@ def test_allocation_sites_under_tracemalloc(tmp_path):
     assert item["site"] == "%s:2" % script
 
 
+JSON_CACHE = """import heapsnap, json, sys
+CACHE = {}
+def handle(i):
+    CACHE[i] = json.loads('{"id": %d, "user": "u%d"}' % (i, i))
+for t in range(3):
+    for i in range(1000):
+        handle(t * 1000 + i)
+    heapsnap.capture(sys.argv[1] + "/s%d.hsnap.gz" % t)
+"""
+
+
+def test_the_site_shown_is_the_application_frame_not_the_library_one(tmp_path):
+    # json.loads makes the dicts in json/decoder.py: under PYTHONTRACEMALLOC=5 the frame that
+    # says where they come from is the caller's, handle().
+    script = tmp_path / "service.py"
+    script.write_text(JSON_CACHE)
+    subprocess.run([sys.executable, str(script), str(tmp_path)], check=True,
+                   env=dict(os.environ, PYTHONPATH=CAPTURE_DIR, PYTHONTRACEMALLOC="5"))
+    files = [str(tmp_path / ("s%d.hsnap.gz" % t)) for t in range(3)]
+    top = json.loads(subprocess.run([heapsnap_cli(), "diff", "--json"] + files, check=True, capture_output=True,
+                                    text=True).stdout)["suspects"][0]
+    assert top["path"] == "__main__.CACHE"
+    assert "; created at service.py:4 via json/decoder.py:" in top["sentence"], top["sentence"]
+    assert top["sites"][0][0].startswith("%s/json/decoder.py:" % os.path.dirname(json.__file__).rsplit("/", 1)[0])
+    text = subprocess.run([heapsnap_cli(), "diff"] + files, check=True, capture_output=True, text=True).stdout
+    [line] = [l for l in text.splitlines() if "service.py:4 via json/decoder.py:" in l and "×" in l]
+    assert line.startswith("     …") or line.startswith("     %s:4" % script), line  # (a long path loses its front)
+
+
 def test_no_sites_and_no_cost_without_tracemalloc(tmp_path):
     path = str(tmp_path / "t.hsnap")
     run_python("import heapsnap; heapsnap.capture(%r)" % path)
