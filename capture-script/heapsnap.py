@@ -2129,16 +2129,19 @@ def _cycle_roots(objs):
 def _subclass_registries(objs):
     """``(registry, owner)`` for each class's registry of its subclasses among ``objs``: a
     dict of weak references to classes (by their ids) that all have ``owner`` among their
-    bases, the only class they all have there. (``type.__subclasses__()`` reads it; neither
-    it nor its class refers to it for ``gc``.)"""
+    bases. When they share more bases than one (mixins), the owner is the one whose
+    ``type.__subclasses__()`` (which reads its registry, in C) are the same classes; each
+    class has one registry. (Neither the registry nor its class refers to it for ``gc``.)"""
     found = []
+    taken = set()
     for d in objs:
         if type(d) is not dict or not d or not all(map(_is, map(type, dict.keys(d)), repeat(int))):
             continue
         refs = list(dict.values(d))
         if not all(map(_is, map(type, refs), repeat(_weakref.ref))):
             continue
-        owners = None
+        owners = None  # the bases all the live ones share, in the first one's order
+        live = set()
         for ref in refs:
             sub = _weakref.ref.__call__(ref)
             if sub is None:
@@ -2146,12 +2149,19 @@ def _subclass_registries(objs):
             if not issubclass(type(sub), type):
                 owners = None
                 break
-            bases = {id(b): b for b in _type_bases(sub)}
-            owners = bases if owners is None else {i: b for i, b in owners.items() if i in bases}
+            live.add(id(sub))
+            bases = _type_bases(sub)
+            shared = set(map(id, bases))  # (by id: == could run a metaclass's __eq__)
+            owners = list(bases) if owners is None else [b for b in owners if id(b) in shared]
             if not owners:
                 break
-        if owners is not None and len(owners) == 1:
-            found.append((d, next(iter(owners.values()))))
+        if not owners:
+            continue
+        if len(owners) > 1:
+            owners = [b for b in owners if id(b) not in taken and set(map(id, type.__subclasses__(b))) == live]
+        if owners:
+            taken.add(id(owners[0]))
+            found.append((d, owners[0]))
     return found
 
 

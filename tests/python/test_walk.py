@@ -201,3 +201,22 @@ def test_a_class_registry_of_subclasses_is_written_under_the_class(tmp_path):
     [object_registry] = [o for o in snap.objects if o["parent"] == object_class["id"] and o["edge"] == "<subclasses>"]
     assert snap.path_of(object_registry) == "builtins.object <subclasses>"
     del made
+
+
+class Mixin:
+    pass
+
+
+class Model:
+    pass
+
+
+def test_registries_of_classes_that_share_all_their_subclasses_go_to_each(tmp_path):
+    # Every subclass of Model is also one of Mixin: their registries hold the same classes.
+    made = [type("Both%d" % i, (Model, Mixin), {}) for i in range(3)]
+    snap = capture(tmp_path)
+    for name in ("Model", "Mixin"):
+        [cls] = snap.exact("type", "<class test_walk.%s>" % name)
+        [registry] = [o for o in snap.objects if o["parent"] == cls["id"] and o["edge"] == "<subclasses>"]
+        assert registry["len"] == "3"
+    del made
