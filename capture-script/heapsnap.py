@@ -147,7 +147,7 @@ SECRET_VALUES = re.compile(
     r"|eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.|[Bb]earer\s+[A-Za-z0-9._~+/=-]{8,}")
 _REDACTED = "<redacted>"
 # Code and definitions: a secret-looking name on them (`def set_password`, `class Tokenizer`)
-# masks nothing, neither them nor what they hold.
+# does not mask their reprs, which name code; what they hold (closures, defaults) it does.
 _MASKED_KEY_LABEL = "[%s]" % _REDACTED
 _NEVER_MASKED_KINDS = ("type", "function", "builtin", "code", "module", "property", "staticmethod", "classmethod")
 # Under a secret-looking name, data: masked wherever it appears in a repr.
@@ -911,15 +911,15 @@ class _Capture:
         self.seen.add(i)
         self.slow_ids.add(i)
         info = self.info(type(o))
-        secret = secret and self.masks(o)
         if info.expandable and expand:
             if secret:
-                self.redacted.add(i)
+                self.redacted.add(i)  # (code too: a closure or a default may hold the secret)
             self.next_level.append(o)
-        self.add_lines([self.line(o, parent, edge, self.masked_repr(o) if secret else None)])
+        self.add_lines([self.line(o, parent, edge, self.masked_repr(o) if secret and self.masks(o) else None)])
 
     def masks(self, v):
-        """Whether a secret-looking name masks ``v``: not code or definitions."""
+        """Whether a secret-looking name masks the contents of ``v``: not of code or definitions
+        (what they hold, it does)."""
         return self.info(type(v)).kind not in _NEVER_MASKED_KINDS
 
     def masked_repr(self, o):

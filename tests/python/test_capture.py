@@ -603,10 +603,11 @@ class WebSession:
 
 
 def test_under_a_secret_looking_name_data_is_masked_but_not_its_shape_nor_code(snap_path):
-    def set_password(value):
-        return value
-
     session_id = "f3a9c0ff" + "ee12345678%d" % 9
+
+    def set_password(value):
+        return value + session_id  # (a closure over the secret)
+
     snap = captured_with_module(
         snap_path, "sessions_app", SESSIONS={session_id: WebSession("bob-%d" % 8, [3, 4])},
         set_password=set_password, Tokenizer=WebSession)
@@ -618,9 +619,11 @@ def test_under_a_secret_looking_name_data_is_masked_but_not_its_shape_nor_code(s
     assert session["repr"] == "WebSession(user=<redacted>, cart=[<redacted>, <redacted>], closed=False)"
     [cart] = [o for o in snap.objects if snap.path_of(o) == "sessions_app.SESSIONS[<redacted>].cart"]
     assert cart["repr"] == "[<redacted>, <redacted>]", "attribute names show in paths; dict keys do not"
-    # Code and classes are never masked, whatever their names.
+    # Code and classes show as themselves, whatever their names; what they hold is masked.
     [function] = [o for o in snap.objects if snap.path_of(o) == "sessions_app.set_password"]
     assert function["repr"].startswith("<function test_under_a_secret_looking_name_data_is_masked")
+    [cell] = [o for o in snap.objects if snap.path_of(o) == "sessions_app.set_password.__closure__[0]"]
+    assert cell["repr"] == "<cell <redacted>>" and session_id not in "\n".join(snap.body)
     [cls] = [o for o in snap.objects if snap.path_of(o) == "sessions_app.Tokenizer"]
     assert cls["repr"] == "<class test_capture.WebSession>"
 
