@@ -39,6 +39,7 @@ tools-node: node_modules/.package-lock.json
 tools-python:
 	@$(PYTHON) -m pytest --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --disable-pip-version-check pytest
 	@$(PYTHON) -c "import waitress" 2>/dev/null || $(PYTHON) -m pip install --quiet --disable-pip-version-check waitress
+	@$(PYTHON) -c "import numpy" 2>/dev/null || $(PYTHON) -m pip install --quiet --disable-pip-version-check numpy
 
 tools-debugger:
 	@command -v lldb >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq lldb gdb >/dev/null; }

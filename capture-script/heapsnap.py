@@ -118,6 +118,9 @@ _FUTURE_TYPES = ("_asyncio.Task", "_asyncio.Future")
 _LRU_CACHE = "functools._lru_cache_wrapper"
 # array.array (C, found by name in a class's bases): its length and first items by its own slots.
 _ARRAY = "array.array"
+# numpy.ndarray (C, found by name): its dtype, shape, and the array it views, by its getsets.
+_NDARRAY = "numpy.ndarray"
+_NDARRAY_FIELDS = ("dtype", "shape", "base")
 _DEQUE_MAXLEN = collections.deque.__dict__["maxlen"].__get__
 # threading.local: per thread, a namespace dict, in a dict beside the object (keyed by weak
 # references to, or from 3.13 by, a dummy object each thread keeps).
@@ -748,6 +751,10 @@ class _Capture:
                     if k is not None:  # (the frame's emptied snapshot dict: written under the frame)
                         inline.add(id(v))
                         local(k, v)
+        elif kind == "ndarray":
+            base = info.ndarray[2](o)
+            if base is not None:
+                child(base, ".base")  # the array (or buffer) it views: kept alive by it
         elif kind == "future" and info.future[1] is not None:
             coro = info.future[1](o)
             if coro is not None:
@@ -1491,6 +1498,11 @@ class _Capture:
             return self.format_container(o, t, info, depth)
         if kind == "array":
             return self.format_array(o, info, depth)
+        if kind == "ndarray":
+            shape = info.ndarray[1](o)
+            if type(shape) is not tuple or not all(type(n) is int for n in shape):
+                return "<%s %s ?>" % (name, _dtype_name(info.ndarray[0](o)))
+            return "<%s %s %s>" % (name, _dtype_name(info.ndarray[0](o)), tuple.__repr__(shape))
         if kind == "instance":
             return self.format_instance(o, info, depth)
         if kind == "module":
@@ -1991,7 +2003,7 @@ class _TypeInfo:
     """
 
     __slots__ = ("type", "name", "kind", "sizeof", "length", "iterate", "attributes", "dict_desc", "expandable",
-                 "plain", "bulk", "walk", "exception", "future")
+                 "plain", "bulk", "walk", "exception", "future", "ndarray")
 
     def __init__(self, t):
         self.type = t
@@ -2038,10 +2050,17 @@ class _TypeInfo:
             if type(lru_dict) is _getset_descriptor:
                 kind = "lru_cache"
         array_type = None
+        self.ndarray = None  # the getters of _NDARRAY_FIELDS
         if kind in ("instance", "opaque"):
             array_type = next((k for k in _type_mro(t) if _type_name(k) == _ARRAY and _made_in_c(k)), None)
             if array_type is not None:
                 kind = "array"
+            numpy_type = next((k for k in _type_mro(t) if _type_name(k) == _NDARRAY and _made_in_c(k)), None)
+            if numpy_type is not None:
+                getters = [dict.get(_referent_dict(numpy_type) or {}, field) for field in _NDARRAY_FIELDS]
+                if all(type(g) is _getset_descriptor for g in getters):
+                    kind = "ndarray"
+                    self.ndarray = tuple(g.__get__ for g in getters)
         self.kind = kind
         self.sizeof = _sizeof_for(t)
         base = _KIND_BASE.get(kind, array_type)
@@ -2068,7 +2087,8 @@ class _TypeInfo:
         if kind == "lru_cache":
             self.dict_desc = lru_dict
         self.attributes = tuple(attributes)
-        self.expandable = bool(_type_flags(t) & _HAVE_GC) or kind == "code"
+        # (An array is not tracked by gc: the array it views is found by its getset.)
+        self.expandable = bool(_type_flags(t) & _HAVE_GC) or kind == "code" or kind == "ndarray"
         # A builtin container, or a subclass adding no attributes: its items are all it holds.
         self.plain = kind in _CONTAINER_KINDS and self.dict_desc is None and not self.attributes
         # Exceptions show their args (then, of a user class, its attributes) and are read one by one.
@@ -2214,6 +2234,16 @@ def _exception_dict(e):
         if type(r) is dict:
             return r
     return None
+
+
+def _dtype_name(dtype):
+    """The name of a numpy dtype (``float32``), read by numpy.dtype's own getset; else ``?``."""
+    for klass in _type_mro(type(dtype)):
+        desc = dict.get(_referent_dict(klass) or {}, "name")
+        if desc is not None:
+            name = desc.__get__(dtype) if type(desc) is _getset_descriptor and _made_in_c(klass) else None
+            return name if type(name) is str else "?"
+    return "?"
 
 
 def _made_in_c(t):

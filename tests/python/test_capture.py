@@ -5,6 +5,7 @@ import collections
 import contextvars
 import functools
 import gc
+import importlib.util
 import os
 import stat
 import sys
@@ -15,7 +16,7 @@ import weakref
 import pytest
 
 import heapsnap
-from conftest import Snapshot
+from conftest import Snapshot, run_python
 from heapcheck import census
 
 
@@ -359,6 +360,32 @@ def test_deques_and_arrays_show_their_length_and_first_items(snap_path):
     [samples] = snap.find("array.array", "'d', [0.5")
     assert samples["len"] == "30" and samples["repr"].endswith(", …22])")
     assert snap.find("array.array", "array('b', [])")
+
+
+NUMPY_HEAP = """import heapsnap, numpy as np, sys
+big = np.arange(1000000, dtype=np.float64)
+VIEW = big[:10]                                   # keeps all of big alive
+del big
+FRAMES = [np.zeros((64, 32), dtype=np.float32) for _ in range(3)]
+M = np.matrix([[1, 2], [3, 4]])
+heapsnap.capture(sys.argv[1])
+"""
+
+
+@pytest.mark.skipif(importlib.util.find_spec("numpy") is None, reason="numpy not installed (make test installs it)")
+def test_numpy_arrays_show_dtype_and_shape_and_the_array_a_view_keeps(tmp_path):
+    # (In a fresh interpreter: importing numpy here would change the heap the other tests see.)
+    path = str(tmp_path / "np.hsnap")
+    run_python("import sys; sys.argv = ['x', %r]; exec(%r)" % (path, NUMPY_HEAP))
+    snap = Snapshot(path)
+    [view] = [o for o in snap.objects if snap.path_of(o) == "__main__.VIEW"]
+    assert view["repr"] == "<numpy.ndarray float64 (10,)>"
+    # An array is not tracked by gc, nor is what it views: found through its base.
+    [base] = [o for o in snap.objects if snap.path_of(o) == "__main__.VIEW.base"]
+    assert base["repr"] == "<numpy.ndarray float64 (1000000,)>" and int(base["size"]) >= 8000000
+    [frames] = [o for o in snap.objects if snap.path_of(o) == "__main__.FRAMES"]
+    assert frames["repr"].startswith("[<numpy.ndarray float32 (64, 32)>, ")
+    assert snap.find("numpy.matrix", " (2, 2)>"), "a subclass, by its name"
 
 
 def test_exceptions_tracebacks_and_suspended_code_show_what_they_hold(snap_path):
