@@ -27,6 +27,9 @@ pub const MIN_NET_BYTES: i64 = 1024;
 /// The edge of the roots of garbage: reference cycles that nothing else refers to.
 const GARBAGE_ROOT: &str = "<garbage>";
 
+/// The edge of a class's registry of its subclasses (weak references), under the class.
+const SUBCLASSES_EDGE: &str = "<subclasses>";
+
 /// One snapshot as the analysis saw it.
 #[derive(Clone, Debug, Serialize)]
 pub struct SnapshotFacts {
@@ -207,6 +210,9 @@ pub fn analyze_with(
     if !newest.header().gc_disabled() {
         tracks.retain(|&h, _| root_edge(newest, h as usize) != Some(GARBAGE_ROOT));
     }
+    // A class's registry of its subclasses grows only while the classes it names live: whatever
+    // holds them is the suspect (their weak references keep nothing alive).
+    tracks.retain(|&h, _| newest.object(h as usize).raw_edge() != Some(SUBCLASSES_EDGE));
 
     let mut scored: Vec<(f64, u32, Track)> = tracks
         .into_iter()

@@ -465,6 +465,24 @@ def test_a_queue_nobody_drains_and_an_array_that_grows_are_named_with_their_leng
     assert not any(p.startswith("__main__.RECENT") for p in by_path), list(by_path)
 
 
+CLASSES_MADE_PER_REQUEST = r"""
+import heapsnap, sys
+
+MODELS = {}                                       # a class made per request, kept
+
+for t in range(3):
+    for i in range(500):
+        MODELS[t * 500 + i] = type("Model%d" % (t * 500 + i), (object,), {"field": i})
+    heapsnap.capture(sys.argv[1] + "/s%d.hsnap.gz" % t)
+"""
+
+
+def test_classes_made_per_request_are_charged_to_their_holder_not_to_the_registry_of_subclasses(tmp_path):
+    suspects = json.loads(diff_of_captures(tmp_path, CLASSES_MADE_PER_REQUEST))["suspects"]
+    assert [s["path"] for s in suspects] == ["__main__.MODELS"], [s["sentence"] for s in suspects]
+    assert suspects[0]["entries"][0]["shape"] == "<class __main__.Model#>"
+
+
 def test_fail_on_growth_exit_code(tmp_path):
     code = "import heapsnap, sys; heapsnap.capture(sys.argv[1] + '/a.hsnap'); " \
            "L = [dict(n=i) for i in range(3000)]; heapsnap.capture(sys.argv[1] + '/b.hsnap')"
