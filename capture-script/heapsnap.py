@@ -149,9 +149,9 @@ SECRET_VALUES = re.compile(
     r"AKIA[0-9A-Z]{16}|ASIA[0-9A-Z]{16}|-----BEGIN [A-Z ]*PRIVATE KEY-----"
     r"|eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.|[Bb]earer\s+[A-Za-z0-9._~+/=-]{8,}")
 _REDACTED = "<redacted>"
+_MASKED_KEY_LABEL = "[%s]" % _REDACTED  # a dict value's edge under a secret-looking name
 # Code and definitions: a secret-looking name on them (`def set_password`, `class Tokenizer`)
 # does not mask their reprs, which name code; what they hold (closures, defaults) it does.
-_MASKED_KEY_LABEL = "[%s]" % _REDACTED
 _NEVER_MASKED_KINDS = ("type", "function", "builtin", "code", "module", "property", "staticmethod", "classmethod")
 # Under a secret-looking name, data: masked wherever it appears in a repr.
 _MASKED_KINDS = ("str", "bytes", "bytearray", "array")
