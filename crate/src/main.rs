@@ -498,7 +498,7 @@ fn print_summary(out: &mut String, s: &Summary, top: usize) {
             (None, true) => "garbage in reference cycles (the process disabled gc), or kept by C code".to_owned(),
             (None, false) => "kept by C code, or garbage not collected yet".to_owned(),
         };
-        put!(out, "{} objects no root reaches: {why}", thousands(n as i64));
+        put!(out, "{} objects no root reaches (each with what it holds): {why}", thousands(n as i64));
     }
     let with_retained = s.types.iter().any(|t| t.retained.is_some());
     let head = format!("{:<50} {:>12} {:>14}", "type", "count", "bytes");
