@@ -724,11 +724,11 @@ class _Capture:
                     child(d, ".__dict__")
                 for attr, getter in _EXCEPTION_ATTRS.items():
                     child(getter(o), "." + attr)
-            if info.dict_desc is not None:
+            if info.dict_desc is not None or kind == "namespace":
                 d = self.instance_dict(o, info)
                 if d is not None:
                     child(d, ".__dict__")
-                    if kind == "lru_cache" or kind == "thread_local":
+                    if kind == "lru_cache" or kind == "thread_local" or kind == "namespace":
                         inline = {id(d)}  # among its referents too, beside the cache dict
                     elif _INLINE_VALUES and type(d) is dict:
                         inline = set(map(id, dict.values(d)))  # see add_attributes
@@ -1457,7 +1457,10 @@ class _Capture:
     def instance_dict(self, o, info):
         desc = info.dict_desc
         if desc is None:
-            return None
+            # A SimpleNamespace's dict: the last dict among its referents (its base's C
+            # traversal comes after a subclass's slots).
+            return next((r for r in reversed(gc.get_referents(o)) if type(r) is dict), None) \
+                if info.kind == "namespace" else None
         try:
             return desc.__get__(o)
         except Exception:
@@ -1503,7 +1506,7 @@ class _Capture:
             if type(shape) is not tuple or not all(type(n) is int for n in shape):
                 return "<%s %s ?>" % (name, _dtype_name(info.ndarray[0](o)))
             return "<%s %s %s>" % (name, _dtype_name(info.ndarray[0](o)), tuple.__repr__(shape))
-        if kind == "instance":
+        if kind == "instance" or kind == "namespace":
             return self.format_instance(o, info, depth)
         if kind == "module":
             d = _module_dict(o)
@@ -2055,6 +2058,8 @@ class _TypeInfo:
             array_type = next((k for k in _type_mro(t) if _type_name(k) == _ARRAY and _made_in_c(k)), None)
             if array_type is not None:
                 kind = "array"
+            if issubclass(t, types.SimpleNamespace):
+                kind = "namespace"
             numpy_type = next((k for k in _type_mro(t) if _type_name(k) == _NDARRAY and _made_in_c(k)), None)
             if numpy_type is not None:
                 getters = [dict.get(_referent_dict(numpy_type) or {}, field) for field in _NDARRAY_FIELDS]

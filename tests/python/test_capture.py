@@ -277,6 +277,15 @@ def test_holder_paths_name_module_attribute_and_key(snap_path):
     assert snap.path_of(item) == "app_under_test.cache._store['k'][0]"
 
 
+def test_a_simple_namespace_shows_and_walks_its_attributes(snap_path):
+    config = types.SimpleNamespace(host="db-%d" % 1, pool=["conn-%d" % 7])
+    snap = captured_with_module(snap_path, "app_under_test", config=config)
+    [ns] = [o for o in snap.objects if snap.path_of(o) == "app_under_test.config"]
+    assert ns["repr"] == "SimpleNamespace(host='db-1', pool=['conn-7'])"
+    [item] = snap.exact("str", "'conn-7'")
+    assert snap.path_of(item) == "app_under_test.config.pool[0]"
+
+
 def test_a_tuple_key_shows_its_items_in_the_path(tmp_path):
     # (Keys of a small dict are labelled one by one, of a bigger one together.)
     for n in (1, 100):
