@@ -457,7 +457,7 @@ class _Capture:
         left.sort(key=self.cycle_rank)
         self.walk_roots(_cycle_roots(left), garbage)
 
-    def walk_roots(self, roots, garbage=False):
+    def walk_roots(self, roots, garbage):
         """Walks objects no root reaches from ``roots``, taken as roots, together."""
         for start in range(0, len(roots), _BATCH):
             batch = roots[start:start + _BATCH]
@@ -684,12 +684,12 @@ class _Capture:
                 names = id(o) in self.attribute_dicts
                 for k, v in list(dict.items(o)):  # (its keys are data too: session ids …)
                     child(k, "<key>")
-                    child(v, self.key_labels_of([k])[0] if names and type(k) is str else _MASKED_KEY_LABEL)
+                    child(v, self.str_key_label(k) if names and type(k) is str else _MASKED_KEY_LABEL)
             elif kind == "dict":
                 for k, v in list(dict.items(o)):
                     child(k, "<key>")
                     if type(k) is str:
-                        label = self.key_labels.get(k) or self.key_labels_of([k])[0]
+                        label = self.str_key_label(k)
                         child(v, label, secret_key is not None and secret_key(k))
                     else:
                         child(v, self.key_label(k))
@@ -752,7 +752,7 @@ class _Capture:
                         inline.add(id(v))
                         local(k, v)
         elif kind == "ndarray":
-            base = info.ndarray[2](o)
+            base = info.accessors[2](o)
             if base is not None:
                 child(base, ".base")  # the array (or buffer) it views: kept alive by it
         elif kind == "future" and info.future[1] is not None:
@@ -1384,6 +1384,10 @@ class _Capture:
                 self.masked_names.add(name)
         return verdict
 
+    def str_key_label(self, k):
+        """The edge label of a dict value under the str key ``k``: cached, or made now."""
+        return self.key_labels.get(k) or self.key_labels_of([k])[0]
+
     def key_label(self, k):
         """The escaped edge label of a dict value under a key ``k`` that is not a str."""
         return _esc("[%s]" % self.key_texts([k])[0])
@@ -1392,11 +1396,13 @@ class _Capture:
         """The texts of dict ``keys`` (not str) in edge labels: cut at the deepest level, but a
         tuple shows its items, ``[('/orders/5', 5)]``, not ``[(…2)]``."""
         depth = self.options.max_depth
-        texts = self.item_texts(keys, depth)
-        at = [i for i, k in enumerate(keys) if type(k) is tuple]
-        if at:
-            tuples = self.item_texts(list(map(keys.__getitem__, at)), max(depth - 1, 0))
-            collections.deque(map(texts.__setitem__, at, tuples), 0)
+        tuples = [i for i, k in enumerate(keys) if type(k) is tuple]
+        if not tuples:
+            return self.item_texts(keys, depth)
+        others = [i for i, k in enumerate(keys) if type(k) is not tuple]
+        texts = [None] * len(keys)
+        for at, at_depth in ((tuples, max(depth - 1, 0)), (others, depth)):
+            collections.deque(map(texts.__setitem__, at, self.item_texts(list(map(keys.__getitem__, at)), at_depth)), 0)
         return texts
 
     def line(self, o, parent, edge, rep=None):
@@ -1502,10 +1508,10 @@ class _Capture:
         if kind == "array":
             return self.format_array(o, info, depth)
         if kind == "ndarray":
-            shape = info.ndarray[1](o)
+            dtype, shape = info.accessors[0](o), info.accessors[1](o)
             if type(shape) is not tuple or not all(type(n) is int for n in shape):
-                return "<%s %s ?>" % (name, _dtype_name(info.ndarray[0](o)))
-            return "<%s %s %s>" % (name, _dtype_name(info.ndarray[0](o)), tuple.__repr__(shape))
+                return "<%s %s ?>" % (name, _dtype_name(dtype))
+            return "<%s %s %s>" % (name, _dtype_name(dtype), tuple.__repr__(shape))
         if kind == "instance" or kind == "namespace":
             return self.format_instance(o, info, depth)
         if kind == "module":
@@ -1662,18 +1668,18 @@ class _Capture:
 
     def format_array(self, o, info, depth):
         """``array('d', [0.5, 1.5, …998])``: an array.array's typecode and first items."""
-        base = info.length.__objclass__
+        typecode_of, tolist, getitem = info.accessors
         n = info.length(o)
-        typecode = _descriptor(base, "typecode").__get__(o)
+        typecode = typecode_of(o)
         if n == 0:
             items = "[]"
         elif depth >= self.options.max_depth:
             items = "[…%d]" % n
         else:
-            first = _descriptor(base, "tolist")(_descriptor(base, "__getitem__")(o, slice(0, self.options.max_items)))
+            first = tolist(getitem(o, slice(0, self.options.max_items)))
             more = ", …%d" % (n - len(first)) if n > len(first) else ""
             items = "[%s%s]" % (", ".join([self.format_item(v, depth + 1) for v in first]), more)
-        name = "array" if type(o) is base else info.name
+        name = "array" if type(o) is info.length.__objclass__ else info.name
         return "%s(%s, %s)" % (name, str.__repr__(typecode) if type(typecode) is str else "?", items)
 
     def attribute_value(self, name, v, depth):
@@ -2006,7 +2012,7 @@ class _TypeInfo:
     """
 
     __slots__ = ("type", "name", "kind", "sizeof", "length", "iterate", "attributes", "dict_desc", "expandable",
-                 "plain", "bulk", "walk", "exception", "future", "ndarray")
+                 "plain", "bulk", "walk", "exception", "future", "accessors")
 
     def __init__(self, t):
         self.type = t
@@ -2053,19 +2059,23 @@ class _TypeInfo:
             if type(lru_dict) is _getset_descriptor:
                 kind = "lru_cache"
         array_type = None
-        self.ndarray = None  # the getters of _NDARRAY_FIELDS
+        # What the formatter of an array or an ndarray reads, from its C class: an array's
+        # (typecode, tolist, __getitem__), an ndarray's getters of _NDARRAY_FIELDS.
+        self.accessors = None
         if kind in ("instance", "opaque"):
-            array_type = next((k for k in _type_mro(t) if _type_name(k) == _ARRAY and _made_in_c(k)), None)
+            array_type = _c_class_named(t, _ARRAY)
             if array_type is not None:
                 kind = "array"
+                self.accessors = (_descriptor(array_type, "typecode").__get__, _descriptor(array_type, "tolist"),
+                                  _descriptor(array_type, "__getitem__"))
             if issubclass(t, types.SimpleNamespace):
                 kind = "namespace"
-            numpy_type = next((k for k in _type_mro(t) if _type_name(k) == _NDARRAY and _made_in_c(k)), None)
+            numpy_type = _c_class_named(t, _NDARRAY)
             if numpy_type is not None:
                 getters = [dict.get(_referent_dict(numpy_type) or {}, field) for field in _NDARRAY_FIELDS]
                 if all(type(g) is _getset_descriptor for g in getters):
                     kind = "ndarray"
-                    self.ndarray = tuple(g.__get__ for g in getters)
+                    self.accessors = tuple(g.__get__ for g in getters)
         self.kind = kind
         self.sizeof = _sizeof_for(t)
         base = _KIND_BASE.get(kind, array_type)
@@ -2249,6 +2259,11 @@ def _dtype_name(dtype):
             name = desc.__get__(dtype) if type(desc) is _getset_descriptor and _made_in_c(klass) else None
             return name if type(name) is str else "?"
     return "?"
+
+
+def _c_class_named(t, name):
+    """The class named ``name`` (module-qualified) among ``t``'s MRO that C code made, or None."""
+    return next((k for k in _type_mro(t) if _type_name(k) == name and _made_in_c(k)), None)
 
 
 def _made_in_c(t):
