@@ -51,28 +51,29 @@ fn frames(site: &str) -> impl Iterator<Item = &str> {
 /// assert_eq!(heapsnap::site_label("/srv/app/cache.py:26"), "cache.py:26");
 /// ```
 pub fn site_label(site: &str) -> String {
-    let (frame, via) = shown_frame(site);
-    match via {
-        Some(library) => format!("{} via {}", tail(frame, 1), tail(library, 2)),
-        None => tail(frame, 1).to_owned(),
-    }
+    label(shown_frame(site), 1)
 }
 
 /// [`site_label`] with the shown frame's whole path: for a list of sites, where the reader
 /// goes to the file next.
 pub fn site_label_long(site: &str) -> String {
-    match shown_frame(site) {
-        (frame, Some(library)) => format!("{frame} via {}", tail(library, 2)),
-        (frame, None) => frame.to_owned(),
+    label(shown_frame(site), usize::MAX)
+}
+
+/// A shown frame (and the library's it came through) as text, the frame by its last `parts`
+/// path components.
+fn label((frame, via): (&str, Option<&str>), parts: usize) -> String {
+    match via {
+        Some(library) => format!("{} via {}", tail(frame, parts), tail(library, 2)),
+        None => tail(frame, parts).to_owned(),
     }
 }
 
-/// A [`site_label_long`] with the shown frame's file name only, as [`site_label`] has it.
-pub(crate) fn short_label(long: &str) -> String {
-    match long.split_once(" via ") {
-        Some((frame, via)) => format!("{} via {via}", tail(frame, 1)),
-        None => tail(long, 1).to_owned(),
-    }
+/// The [`site_label`] of the most common shown frame of `sites` (sites whose callers further
+/// out differ count together), ties broken as [`labelled_sites`] does.
+pub(crate) fn most_common_label(sites: &[(String, u64)]) -> Option<String> {
+    let (site, _) = shown_frames(sites).into_iter().next()?;
+    Some(site_label(site))
 }
 
 /// `sites` (`(site, count)`) as a reader is shown them: by [`site_label_long`], those of one
@@ -91,16 +92,22 @@ pub(crate) fn short_label(long: &str) -> String {
 /// );
 /// ```
 pub fn labelled_sites(sites: &[(String, u64)]) -> Vec<(String, u64)> {
-    let mut out: Vec<(String, u64)> = Vec::with_capacity(sites.len());
+    shown_frames(sites).into_iter().map(|(site, count)| (site_label_long(site), count)).collect()
+}
+
+/// `sites` merged by their [`site_label_long`], each as one of its sites and the summed count,
+/// most common first, then by that label.
+fn shown_frames(sites: &[(String, u64)]) -> Vec<(&str, u64)> {
+    let mut out: Vec<(String, &str, u64)> = Vec::with_capacity(sites.len());
     for (site, count) in sites {
-        let label = site_label_long(site);
-        match out.iter_mut().find(|(l, _)| *l == label) {
-            Some((_, n)) => *n += count,
-            None => out.push((label, *count)),
+        let long = site_label_long(site);
+        match out.iter_mut().find(|(l, _, _)| *l == long) {
+            Some((_, _, n)) => *n += count,
+            None => out.push((long, site, *count)),
         }
     }
-    out.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    out
+    out.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| a.0.cmp(&b.0)));
+    out.into_iter().map(|(_, site, count)| (site, count)).collect()
 }
 
 fn file_of(frame: &str) -> &str {
@@ -130,7 +137,10 @@ mod tests {
         assert_eq!(shown_frame(site), ("/srv/app/handlers.py:6", Some("/usr/lib/python3.11/json/decoder.py:353")));
         assert_eq!(site_label(site), "handlers.py:6 via json/decoder.py:353");
         assert_eq!(site_label_long(site), "/srv/app/handlers.py:6 via json/decoder.py:353");
-        assert_eq!(short_label(&site_label_long(site)), site_label(site));
+        assert_eq!(
+            most_common_label(&[(site.to_owned(), 2), ("/srv/app/other.py:1".to_owned(), 1)]).unwrap(),
+            site_label(site)
+        );
         // One frame, or only libraries': the innermost.
         assert_eq!(site_label("/srv/app/cache.py:26"), "cache.py:26");
         let libraries = "/venv/lib/python3.12/site-packages/sqlalchemy/orm/session.py:80<<frozen runpy>:88";
@@ -138,6 +148,9 @@ mod tests {
         assert_eq!(frames(libraries).collect::<Vec<_>>()[1], "<frozen runpy>:88");
         assert_eq!(site_label("<frozen runpy>:88</srv/app.py:4"), "app.py:4 via <frozen runpy>:88");
         assert_eq!(site_label("app.py:3"), "app.py:3");
-        assert_eq!(site_label("C:\\Python311\\Lib\\json\\decoder.py:353<C:\\srv\\app.py:4"), "app.py:4 via json\\decoder.py:353");
+        assert_eq!(
+            site_label("C:\\Python311\\Lib\\json\\decoder.py:353<C:\\srv\\app.py:4"),
+            "app.py:4 via json\\decoder.py:353"
+        );
     }
 }

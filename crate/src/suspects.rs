@@ -15,7 +15,7 @@ use crate::path_matching::from_different_processes;
 use crate::paths::{path_or_address, root_edge};
 use crate::retained::Retained;
 use crate::siblings::{candidate_groups, label_key, pattern};
-use crate::sites::{labelled_sites, short_label};
+use crate::sites::most_common_label;
 use crate::slots::replaced_slot;
 use crate::snapshot::Snapshot;
 
@@ -281,11 +281,11 @@ pub fn analyze_with(
     let new_groups = new_object_groups(current, whole, &comparison, top, 5);
     let growing = growing_containers(baseline, current, whole, top);
     let mut snapshots: Vec<SnapshotFacts> = snaps.iter().map(|s| facts(s)).collect();
-    if snaps[snaps.len() - 1].header().gc_disabled() {
+    if newest.header().gc_disabled() {
         snapshots[snaps.len() - 1].notes.push(format!(
             "{}: the process had disabled its garbage collector (gc.disable()), so garbage in reference \
              cycles is never freed",
-            snaps[snaps.len() - 1].name()
+            newest.name()
         ));
     }
     for (k, pair) in snaps.windows(2).enumerate() {
@@ -528,8 +528,8 @@ fn sentence(s: &Suspect, snapshots: usize, gc_disabled: bool, knows_garbage: boo
         }
     }
     // (The most common frame of the application's code: callers further out may differ.)
-    if let Some((site, _)) = labelled_sites(&s.sites).first() {
-        out += &format!("; created at {}", short_label(site));
+    if let Some(site) = most_common_label(&s.sites) {
+        out += &format!("; created at {site}");
     }
     if s.garbage && gc_disabled {
         out += "; it is garbage in reference cycles (nothing else refers to it), never freed because the \
