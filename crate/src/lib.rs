@@ -40,6 +40,7 @@
 //! regions with context — the `vimdiff` of sorted dumps this tool grew from.
 #![warn(missing_docs)]
 
+mod byte_order;
 mod children;
 mod columns;
 mod compare;
