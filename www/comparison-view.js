@@ -7,7 +7,7 @@ import * as fmt from './format.js';
 import { sparkline } from './sparkline.js';
 
 const ROW_HEIGHT = 31; // first guess of a row's height; rendered rows are measured
-const OVERSCAN = 600; // px rendered above and below the viewport
+const OVERSCAN = 200; // px rendered above and below the viewport
 
 const ALL_COLUMNS = [
   { key: 'typeName', label: 'type', numeric: false },
@@ -99,9 +99,14 @@ export function visibleRows() {
     .filter((r) => r.newCount || r.deletedCount)
     .filter((r) => !state.filter || r.typeName.toLowerCase().includes(state.filter))
     .sort((a, b) => {
-      const primary = column.numeric ? a[column.key] - b[column.key] : a.typeName.localeCompare(b.typeName);
-      return sign * primary || b.bytesDelta - a.bytesDelta || a.typeName.localeCompare(b.typeName);
+      const primary = column.numeric ? a[column.key] - b[column.key] : byName(a, b);
+      return sign * primary || b.bytesDelta - a.bytesDelta || byName(a, b);
     });
+}
+
+/** Type names in code-unit order, as the core sorts them: the core's rows then come in already sorted. */
+function byName(a, b) {
+  return a.typeName < b.typeName ? -1 : a.typeName > b.typeName ? 1 : 0;
 }
 
 function renderHead() {
@@ -123,7 +128,7 @@ function renderHead() {
     th.append(button);
     row.append(th);
   }
-  const trend = el('th', '', 'trend');
+  const trend = el('th', 'trend', 'trend');
   trend.scope = 'col';
   row.append(trend);
   document.getElementById('comparison-head').replaceChildren(row);
