@@ -1,4 +1,5 @@
 // Promise-based calls into the analysis worker. Buffers are transferred, never copied.
+import { unpackTypeRows } from './type-rows.js';
 
 export class AnalyzerClient {
   constructor(worker) {
@@ -37,7 +38,8 @@ export class AnalyzerClient {
    * runs from key `baseline` to key `current` (default: oldest to newest).
    */
   analyze(keys, { top = 20, baseline = null, current = null } = {}) {
-    return this.call('analyze', { keys, top, baseline, current });
+    return this.call('analyze', { keys, top, baseline, current })
+      .then((analysis) => ({ ...analysis, types: unpackTypeRows(analysis.types) }));
   }
 
   /** The raw lines of `typeName` in two snapshots, side by side (changed regions, or `all`). */

@@ -137,10 +137,13 @@ function renderHead() {
 function renderBody() {
   const rows = visibleRows();
   items = [];
-  for (const [n, r] of rows.entries()) {
-    items.push({ key: `t:${r.typeName}`, kind: 'type', row: r, n });
-    const groups = state.groups.get(r.typeName);
-    if (state.expanded.has(r.typeName)) items.push({ key: `g:${r.typeName}`, kind: 'groups', row: r, groups: groups ?? [] });
+  const expanded = state.expanded.size > 0;
+  for (let n = 0; n < rows.length; n++) {
+    const r = rows[n];
+    items.push({ key: rowKey(r), kind: 'type', row: r, n });
+    if (expanded && state.expanded.has(r.typeName)) {
+      items.push({ key: `g:${r.typeName}`, kind: 'groups', row: r, groups: state.groups.get(r.typeName) ?? [] });
+    }
   }
   typeCount = rows.length;
   offsetsCache = null;
@@ -149,11 +152,18 @@ function renderBody() {
   renderWindow();
 }
 
+/** A type row's key, made once per row: tables of 100k rows are re-sorted often. */
+function rowKey(row) {
+  row.key ??= `t:${row.typeName}`;
+  return row.key;
+}
+
 /** Top offset of every item (and the total height), from measured or typical heights. */
 function offsets() {
   if (offsetsCache) return offsetsCache;
   const at = new Float64Array(items.length + 1);
-  for (let i = 0; i < items.length; i++) at[i + 1] = at[i] + (heights.get(items[i].key) ?? typical);
+  const measured = heights.size > 0;
+  for (let i = 0; i < items.length; i++) at[i + 1] = at[i] + ((measured && heights.get(items[i].key)) || typical);
   offsetsCache = at;
   return at;
 }

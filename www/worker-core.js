@@ -1,5 +1,6 @@
 // The worker's message loop, shared by the served page's module worker and the single-file
 // build's classic worker. Messages in: {id, op, ...args}; out: {id, ok, result | error}.
+import { packTypeRows } from './type-rows.js';
 
 /**
  * Serves analysis requests on `self` once `workspace` (a Promise of a wasm Workspace)
@@ -25,8 +26,14 @@ export function serve(workspace, intercept = () => false) {
       const op = ops[data.op];
       if (!op) throw new Error(`unknown operation ${data.op}`);
       const result = op(ws, data) ?? null;
-      // Bytes go back transferred, not copied.
-      self.postMessage({ id: data.id, ok: true, result }, result instanceof Uint8Array ? [result.buffer] : []);
+      // Bytes go back transferred, not copied; so do the comparison's rows, as columns.
+      const transfer = result instanceof Uint8Array ? [result.buffer] : [];
+      if (data.op === 'analyze') {
+        const { packed, transfer: buffers } = packTypeRows(result.types);
+        result.types = packed;
+        transfer.push(...buffers);
+      }
+      self.postMessage({ id: data.id, ok: true, result }, transfer);
     } catch (error) {
       self.postMessage({ id: data.id, ok: false, error: String(error?.message ?? error) });
     }

@@ -111,6 +111,13 @@ test('the type table sorts, filters and exports what it shows', async () => {
   const csv = readFileSync(await download.path(), 'utf8').trim().split('\n');
   assert.equal(csv[0], 'typeName,newCount,deletedCount,countDelta,newBytes,freedBytes,bytesDelta,bytesAfter');
   assert.equal(csv.length, types.length + 1);
+  const [json] = await Promise.all([page.waitForEvent('download'), page.click('#export-json')]);
+  const exported = JSON.parse(readFileSync(await json.path(), 'utf8'));
+  const dict = exported.types.find((t) => t.typeName === 'dict');
+  assert.deepEqual(Object.keys(dict).filter((k) => k !== 'retainedAfter'), ['typeName', 'newCount', 'deletedCount', 'countDelta', 'newBytes', 'freedBytes',
+    'bytesDelta', 'bytesAfter', 'counts', 'bytes']);
+  assert.ok(dict.counts.length >= 2 && dict.bytes.length === dict.counts.length, 'a count and bytes per snapshot');
+  assert.ok(dict.newCount >= 4000 && dict.bytes.every((b) => b > 0), JSON.stringify(dict));
   const [report] = await Promise.all([page.waitForEvent('download'), page.click('#export-report')]);
   const html = readFileSync(await report.path(), 'utf8');
   assert.match(html, /heapsnap report: leaky-1\.hsnap\.gz → leaky-3\.hsnap\.gz/);
@@ -334,8 +341,16 @@ test('a str rebuilt longer is named by its attribute, not by the dict that holds
 
 test('100,000 types: the table is virtualized, shows the rows wherever it scrolls, and arrows move between rows', async () => {
   const { page, errors } = await openPage();
+  // Long tasks after the drop event: the harness's own task (building the files) ends with it.
+  await page.evaluate(() => {
+    window.__loadTasks = [];
+    new PerformanceObserver((list) => window.__loadTasks.push(...list.getEntries())).observe({ type: 'longtask' });
+    document.addEventListener('drop', () => { window.__dropAt = performance.now(); }, { capture: true });
+  });
   await dropFiles(page, manyTypes(100000));
   await page.waitForFunction(() => document.getElementById('comparison-count').textContent === '100,000 types', null, { timeout: 60000 });
+  const loadTasks = await page.evaluate(() => window.__loadTasks.filter((e) => e.startTime > window.__dropAt).map((e) => Math.round(e.duration)));
+  console.log('main-thread long tasks while loading 100k types:', loadTasks, 'ms');
   const inDom = await page.locator('#comparison-body tr[data-key]').count();
   assert.ok(inDom > 10 && inDom < 300, `only the rows near the viewport are rendered (${inDom})`);
   assert.equal(await page.getAttribute('#comparison', 'aria-rowcount'), '100001');
