@@ -340,6 +340,7 @@ class _Capture:
         self.edges = options.edges
         self.tail = "-\t-\n" if options.edges else "-\n"  # site (and refs) of an atom
         self.traceback = None
+        self.site_texts = {}  # site field by traceback (tuples of (file, line) pairs)
         self.decimal = list(map(str, range(_DECIMALS)))
         self.index_labels = list(map("[%d]".__mod__, range(_DECIMALS)))
 
@@ -982,7 +983,7 @@ class _Capture:
 
     def format_group(self, info, objs, P, E):
         """The lines of ``objs``, all of one type (``info``)."""
-        if info is None or self.tracing:
+        if info is None:
             return list(map(self.line, objs, P, E))
         t = info.type
         if t is str:
@@ -1005,12 +1006,15 @@ class _Capture:
             reprs = _esc_all(self.texts_of(id(t), objs, 0))
         sizes = list(map(info.sizeof, objs))
         lens = self.decimals(list(map(info.length, objs))) if info.length is not None else repeat("-")
+        sites = self.sites_of(objs)
         if not self.edges:
-            tails = repeat("-\n")
-        elif t is _KIND_BASE.get(info.kind):  # an exact dict, list or tuple refers to its items only
-            tails = map("-\t%s\n".__mod__, self.item_refs(info, objs))
+            tails = repeat("-\n") if sites is None else map("%s\n".__mod__, sites)
         else:
-            tails = ["-\t%s\n" % self.refs(o, info) for o in objs]
+            if t is _KIND_BASE.get(info.kind):  # an exact dict, list or tuple refers to its items only
+                refs = self.item_refs(info, objs)
+            else:
+                refs = [self.refs(o, info) for o in objs]
+            tails = map("%s\t%s\n".__mod__, zip(repeat("-") if sites is None else sites, refs))
         ids = map(int.__format__, map(id, objs), repeat("x"))
         return list(map("\t".join, zip(repeat(info.name), reprs, self.decimals(sizes), lens, ids, P, E, tails)))
 
@@ -1025,8 +1029,9 @@ class _Capture:
 
     def atom_lines(self, name, reprs, sizes, lens, objs, P, E):
         ids = map(int.__format__, map(id, objs), repeat("x"))
-        return list(map("\t".join, zip(repeat(name), reprs, self.decimals(sizes), lens, ids, P, E,
-                                       repeat(self.tail))))
+        sites = self.sites_of(objs)
+        tails = repeat(self.tail) if sites is None else map(("%s" + self.tail[1:]).__mod__, sites)
+        return list(map("\t".join, zip(repeat(name), reprs, self.decimals(sizes), lens, ids, P, E, tails)))
 
     def decimals(self, numbers):
         """``numbers`` (ints >= 0) as text."""
@@ -1725,7 +1730,16 @@ class _Capture:
         frames = self.traceback(o)
         if not frames:
             return "-"
-        return _esc("<".join("%s:%d" % (f, n) for f, n in frames))
+        site = self.site_texts.get(frames)
+        if site is None:
+            site = self.site_texts[frames] = _esc("<".join("%s:%d" % (f, n) for f, n in frames))
+        return site
+
+    def sites_of(self, objs):
+        """The ``site`` field of each of ``objs``, or None when tracemalloc is off."""
+        if not self.tracing:
+            return None
+        return list(map(self.site, objs))
 
     # --- output ------------------------------------------------------------
 

@@ -44,6 +44,29 @@ def test_allocation_sites_under_tracemalloc(tmp_path):
     assert item["site"] == "%s:2" % script
 
 
+def test_sites_of_objects_formatted_in_bulk_with_and_without_edges(tmp_path):
+    # Many objects of one type are formatted together (not line by line); each keeps its site.
+    script = tmp_path / "service.py"
+    script.write_text("import heapsnap, sys\n"
+                      "class Row:\n    def __init__(self, i):\n        self.i = i\n"
+                      "ROWS = [Row(i) for i in range(300)]\n"
+                      "DICTS = [{'n': i, 'tag': 'x'} for i in range(300)]\n"
+                      "TEXTS = ['t-%d' % i for i in range(300)]\n"
+                      "heapsnap.capture(sys.argv[1] + '/plain.hsnap')\n"
+                      "heapsnap.capture(sys.argv[1] + '/edges.hsnap', edges=True)\n")
+    subprocess.run([sys.executable, str(script), str(tmp_path)], check=True,
+                   env=dict(os.environ, PYTHONPATH=CAPTURE_DIR, PYTHONTRACEMALLOC="1"))
+    for name in ("plain", "edges"):
+        snap = Snapshot(str(tmp_path / ("%s.hsnap" % name)))
+        dicts = snap.find("dict", "'tag': 'x'")
+        texts = [o for o in snap.objects if o["type"] == "str" and o["repr"][:3] == "'t-" and o["repr"][3].isdigit()]
+        assert len(dicts) == 300 and len(texts) == 300
+        assert {o["site"] for o in dicts} == {"%s:6" % script}, name
+        assert {o["site"] for o in texts} == {"%s:7" % script}, name
+        if name == "edges":
+            assert all(o["refs"] != "-" for o in dicts) and {o["refs"] for o in texts} == {"-"}
+
+
 JSON_CACHE = """import heapsnap, json, sys
 CACHE = {}
 def handle(i):
