@@ -64,6 +64,10 @@ _IMMUTABLETYPE = 1 << 8 if sys.version_info >= (3, 10) else 0
 _CO_OPTIMIZED = 0x1
 _HAVE_GC = 1 << 14
 _GC_HEADER = 16 if sys.maxsize > 2**32 else 8
+_MANAGED_DICT = 1 << 4
+# CPython 3.11's tracemalloc looks an object whose class has a managed __dict__ up at the wrong
+# address, missing the two pointers before it, so it finds no site (fixed in 3.12).
+_SITE_LOOKUP_MISSES_PREHEADER = sys.implementation.name == "cpython" and sys.version_info[:2] == (3, 11)
 _UNREACHED = "<unreached>"
 _GARBAGE = "<garbage>"
 
@@ -340,6 +344,7 @@ class _Capture:
         self.edges = options.edges
         self.tail = "-\t-\n" if options.edges else "-\n"  # site (and refs) of an atom
         self.traceback = None
+        self.traceback_at = None  # see _traceback_at
         self.site_texts = {}  # site field by traceback (tuples of (file, line) pairs)
         self.decimal = list(map(str, range(_DECIMALS)))
         self.index_labels = list(map("[%d]".__mod__, range(_DECIMALS)))
@@ -1006,7 +1011,7 @@ class _Capture:
             reprs = _esc_all(self.texts_of(id(t), objs, 0))
         sizes = list(map(info.sizeof, objs))
         lens = self.decimals(list(map(info.length, objs))) if info.length is not None else repeat("-")
-        sites = self.sites_of(objs)
+        sites = self.sites_of(objs, info)
         if not self.edges:
             tails = repeat("-\n") if sites is None else map("%s\n".__mod__, sites)
         else:
@@ -1433,7 +1438,7 @@ class _Capture:
                     # Another thread resized it while we read it: say so rather than fail.
                     self.changed += 1
                     rep = _CHANGED
-        site = self.site(o) if self.tracing else "-"
+        site = self.site(o, info) if self.tracing else "-"
         if self.edges:
             site += "\t" + self.refs(o, info)
         return "%s\t%s\t%d\t%s\t%x\t%s\t%s\t%s\n" % (info.name, rep, size, length, id(o), parent, edge, site)
@@ -1725,9 +1730,17 @@ class _Capture:
     def start_sites(self):
         self.tracing = _tracemalloc.is_tracing()
         self.traceback = _tracemalloc._get_object_traceback
+        self.traceback_at = _traceback_at() if self.tracing and _SITE_LOOKUP_MISSES_PREHEADER else None
 
-    def site(self, o):
-        frames = self.traceback(o)
+    def site(self, o, info=None):
+        """The ``site`` field of ``o`` (of type ``info``, when known)."""
+        preheader = (info or self.info(type(o))).preheader
+        if preheader and self.traceback_at is not None:
+            return self.site_text(self.traceback_at(0, id(o) - preheader))
+        return self.site_text(self.traceback(o))
+
+    def site_text(self, frames):
+        """A traceback (``(file, line)`` pairs, innermost first) as a site field; made once each."""
         if not frames:
             return "-"
         site = self.site_texts.get(frames)
@@ -1735,11 +1748,15 @@ class _Capture:
             site = self.site_texts[frames] = _esc("<".join("%s:%d" % (f, n) for f, n in frames))
         return site
 
-    def sites_of(self, objs):
-        """The ``site`` field of each of ``objs``, or None when tracemalloc is off."""
+    def sites_of(self, objs, info=None):
+        """The ``site`` field of each of ``objs`` (all of type ``info``, when given), or None when
+        tracemalloc is off."""
         if not self.tracing:
             return None
-        return list(map(self.site, objs))
+        if info is not None and info.preheader and self.traceback_at is not None:
+            addresses = map(int.__sub__, map(id, objs), repeat(info.preheader))
+            return list(map(self.site_text, map(self.traceback_at, repeat(0), addresses)))
+        return list(map(self.site_text, map(self.traceback, objs)))
 
     # --- output ------------------------------------------------------------
 
@@ -2026,7 +2043,7 @@ class _TypeInfo:
     """
 
     __slots__ = ("type", "name", "kind", "sizeof", "length", "iterate", "attributes", "dict_desc", "expandable",
-                 "plain", "bulk", "walk", "exception", "future", "accessors")
+                 "plain", "bulk", "walk", "exception", "future", "accessors", "preheader")
 
     def __init__(self, t):
         self.type = t
@@ -2118,6 +2135,12 @@ class _TypeInfo:
         self.attributes = tuple(attributes)
         # (An array is not tracked by gc: the array it views is found by its getset.)
         self.expandable = bool(_type_flags(t) & _HAVE_GC) or kind == "code" or kind == "ndarray"
+        # Bytes from the start of an object's memory block to the object, when 3.11's tracemalloc
+        # would miss its site (see _traceback_at); 0 otherwise. (The GC header and the managed
+        # dict's pointers are two pointers each.)
+        flags = _type_flags(t)
+        self.preheader = (_GC_HEADER * (1 + bool(flags & _HAVE_GC))
+                          if _SITE_LOOKUP_MISSES_PREHEADER and flags & _MANAGED_DICT else 0)
         # A builtin container, or a subclass adding no attributes: its items are all it holds.
         self.plain = kind in _CONTAINER_KINDS and self.dict_desc is None and not self.attributes
         # Exceptions show their args (then, of a user class, its attributes) and are read one by one.
@@ -2456,6 +2479,18 @@ def _fsync_dir(directory):
 
 
 # --- triggers ---------------------------------------------------------------
+
+def _traceback_at():
+    """CPython 3.11's ``_PyTraceMalloc_GetTraceback(domain, address)``, called through ctypes
+    (stdlib), or None. It looks the address up in tracemalloc's table and reads no memory, so the
+    site of an object with a managed ``__dict__`` is found at its block's true start."""
+    try:
+        import ctypes
+        prototype = ctypes.PYFUNCTYPE(ctypes.py_object, ctypes.c_uint, ctypes.c_size_t)
+        return prototype(("_PyTraceMalloc_GetTraceback", ctypes.pythonapi))
+    except Exception:
+        return None
+
 
 def snapshot_path(out_dir, label="", pid=None):
     """A new snapshot file name in ``out_dir``: ``heapsnap-<pid>-<UTC time><label>.hsnap.gz``

@@ -50,6 +50,7 @@ def test_sites_of_objects_formatted_in_bulk_with_and_without_edges(tmp_path):
     script.write_text("import heapsnap, sys\n"
                       "class Row:\n    def __init__(self, i):\n        self.i = i\n"
                       "ROWS = [Row(i) for i in range(300)]\n"
+                      "class Solo(Row): pass\nONE = Solo(-1)\n"
                       "DICTS = [{'n': i, 'tag': 'x'} for i in range(300)]\n"
                       "TEXTS = ['t-%d' % i for i in range(300)]\n"
                       "heapsnap.capture(sys.argv[1] + '/plain.hsnap')\n"
@@ -61,8 +62,14 @@ def test_sites_of_objects_formatted_in_bulk_with_and_without_edges(tmp_path):
         dicts = snap.find("dict", "'tag': 'x'")
         texts = [o for o in snap.objects if o["type"] == "str" and o["repr"][:3] == "'t-" and o["repr"][3].isdigit()]
         assert len(dicts) == 300 and len(texts) == 300
-        assert {o["site"] for o in dicts} == {"%s:6" % script}, name
-        assert {o["site"] for o in texts} == {"%s:7" % script}, name
+        assert {o["site"] for o in dicts} == {"%s:8" % script}, name
+        assert {o["site"] for o in texts} == {"%s:9" % script}, name
+        # Instances of classes with a managed __dict__ (3.11's tracemalloc misses them), in bulk
+        # and one by one.
+        rows = [o for o in snap.objects if o["type"] == "__main__.Row"]
+        assert len(rows) == 300 and {o["site"] for o in rows} == {"%s:5" % script}, name
+        [solo] = [o for o in snap.objects if o["type"] == "__main__.Solo"]
+        assert solo["site"] == "%s:7" % script, name
         if name == "edges":
             assert all(o["refs"] != "-" for o in dicts) and {o["refs"] for o in texts} == {"-"}
 
