@@ -282,6 +282,8 @@ def capture(path, options=None, compress=None, edges=None):
         raise RuntimeError("heapsnap captures CPython heaps only; this is %s" % platform.python_implementation())
     if compress is None:
         compress = path.endswith(".gz")
+    if _SITE_LOOKUP_MISSES_PREHEADER and _tracemalloc.is_tracing():
+        _traceback_at()  # before anything is enumerated: what it imports is in every snapshot
     was_enabled = gc.isenabled()
     gc.disable()  # a collection would run __del__ methods (user code) mid-capture
     try:
@@ -2484,12 +2486,18 @@ def _traceback_at():
     """CPython 3.11's ``_PyTraceMalloc_GetTraceback(domain, address)``, called through ctypes
     (stdlib), or None. It looks the address up in tracemalloc's table and reads no memory, so the
     site of an object with a managed ``__dict__`` is found at its block's true start."""
-    try:
-        import ctypes
-        prototype = ctypes.PYFUNCTYPE(ctypes.py_object, ctypes.c_uint, ctypes.c_size_t)
-        return prototype(("_PyTraceMalloc_GetTraceback", ctypes.pythonapi))
-    except Exception:
-        return None
+    global _TRACEBACK_AT
+    if _TRACEBACK_AT is None:
+        try:
+            import ctypes
+            prototype = ctypes.PYFUNCTYPE(ctypes.py_object, ctypes.c_uint, ctypes.c_size_t)
+            _TRACEBACK_AT = prototype(("_PyTraceMalloc_GetTraceback", ctypes.pythonapi))
+        except Exception:
+            _TRACEBACK_AT = False
+    return _TRACEBACK_AT or None
+
+
+_TRACEBACK_AT = None  # made once per process: see _traceback_at
 
 
 def snapshot_path(out_dir, label="", pid=None):
