@@ -344,7 +344,8 @@ class _Capture:
         self.attribute_dicts = set()  # ids of the masked objects' __dict__s
         self.no_contents = options.contents == "none"
         self.edges = options.edges
-        self.tail = "-\t-\n" if options.edges else "-\n"  # site (and refs) of an atom
+        self.atom_tail = "%s\t-\n" if options.edges else "%s\n"  # site (and refs) of an atom
+        self.tail = self.atom_tail % "-"
         self.traceback = None
         self.traceback_at = None  # see _traceback_at
         self.site_texts = {}  # site field by traceback (tuples of (file, line) pairs)
@@ -1037,7 +1038,7 @@ class _Capture:
     def atom_lines(self, name, reprs, sizes, lens, objs, P, E):
         ids = map(int.__format__, map(id, objs), repeat("x"))
         sites = self.sites_of(objs)
-        tails = repeat(self.tail) if sites is None else map(("%s" + self.tail[1:]).__mod__, sites)
+        tails = repeat(self.tail) if sites is None else map(self.atom_tail.__mod__, sites)
         return list(map("\t".join, zip(repeat(name), reprs, self.decimals(sizes), lens, ids, P, E, tails)))
 
     def decimals(self, numbers):
@@ -2356,6 +2357,24 @@ def _sizeof_for(t):
 
 # --- helpers ------------------------------------------------------------------
 
+def _traceback_at():
+    """CPython 3.11's ``_PyTraceMalloc_GetTraceback(domain, address)``, called through ctypes
+    (stdlib), or None. It looks the address up in tracemalloc's table and reads no memory, so the
+    site of an object with a managed ``__dict__`` is found at its block's true start."""
+    global _TRACEBACK_AT
+    if _TRACEBACK_AT is None:
+        try:
+            import ctypes
+            prototype = ctypes.PYFUNCTYPE(ctypes.py_object, ctypes.c_uint, ctypes.c_size_t)
+            _TRACEBACK_AT = prototype(("_PyTraceMalloc_GetTraceback", ctypes.pythonapi))
+        except Exception:
+            _TRACEBACK_AT = False
+    return _TRACEBACK_AT or None
+
+
+_TRACEBACK_AT = None  # made once per process: see _traceback_at
+
+
 def _esc(s):
     if s.isprintable() and "\\" not in s:
         return s
@@ -2481,24 +2500,6 @@ def _fsync_dir(directory):
 
 
 # --- triggers ---------------------------------------------------------------
-
-def _traceback_at():
-    """CPython 3.11's ``_PyTraceMalloc_GetTraceback(domain, address)``, called through ctypes
-    (stdlib), or None. It looks the address up in tracemalloc's table and reads no memory, so the
-    site of an object with a managed ``__dict__`` is found at its block's true start."""
-    global _TRACEBACK_AT
-    if _TRACEBACK_AT is None:
-        try:
-            import ctypes
-            prototype = ctypes.PYFUNCTYPE(ctypes.py_object, ctypes.c_uint, ctypes.c_size_t)
-            _TRACEBACK_AT = prototype(("_PyTraceMalloc_GetTraceback", ctypes.pythonapi))
-        except Exception:
-            _TRACEBACK_AT = False
-    return _TRACEBACK_AT or None
-
-
-_TRACEBACK_AT = None  # made once per process: see _traceback_at
-
 
 def snapshot_path(out_dir, label="", pid=None):
     """A new snapshot file name in ``out_dir``: ``heapsnap-<pid>-<UTC time><label>.hsnap.gz``
