@@ -107,7 +107,7 @@ fuzz:
 
 # --- benchmarks --------------------------------------------------------------
 
-bench: wasm native tools-node tools-debugger
+bench: wasm native tools-node tools-debugger tools-browser
 	$(PYTHON) bench/run.py
 
 clean:

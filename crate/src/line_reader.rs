@@ -205,7 +205,9 @@ fn dec_at(data: &[u8], p: usize) -> Option<(u64, usize)> {
         if d > 9 {
             break;
         }
-        v = v.checked_mul(10)?.checked_add(u64::from(d))?;
+        // Up to 19 digits cannot overflow; only a 20th needs the check (which, in
+        // WebAssembly, is a call to a 128-bit multiply).
+        v = if q - p < 19 { v * 10 + u64::from(d) } else { v.checked_mul(10)?.checked_add(u64::from(d))? };
         q += 1;
     }
     (q > p && q - p <= 20).then_some((v, q))
@@ -409,6 +411,13 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn decimal_numbers_read_like_std(digits in "[0-9]{1,22}", tail in "[\t\n x]?") {
+            let data = format!("{digits}{tail}");
+            let expected = if digits.len() <= 20 { digits.parse::<u64>().ok().map(|v| (v, digits.len())) } else { None };
+            prop_assert_eq!(dec_at(data.as_bytes(), 0), expected);
+        }
+
         #[test]
         fn hex_numbers_read_like_a_naive_reader(data in "[0-9a-fA-F]{0,20}[\t\n g-]?[0-9a-f]{0,20}", at in 0usize..24) {
             let (bytes, p) = (data.as_bytes(), at.min(data.len()));
