@@ -78,6 +78,7 @@ _type_flags = type.__dict__["__flags__"].__get__
 _type_qualname = type.__dict__["__qualname__"].__get__
 _type_module = type.__dict__["__module__"].__get__
 _type_bases = type.__dict__["__bases__"].__get__
+_type_subclasses = type.__dict__["__subclasses__"]  # (called on a class: its registry, read in C)
 
 
 def _type_mro(t):
@@ -136,6 +137,7 @@ _CONTEXT_VAR_NAME = _ContextVar.__dict__["name"].__get__
 _HAMT_TYPES = ("hamt", "hamt_bitmap_node", "hamt_array_node", "hamt_collision_node")
 _CONTEXT_ROOT = "<context>"
 _SUBCLASSES = "<subclasses>"
+_SUBCLASS = "<subclass>"
 # Kinds whose objects a weak reference's repr names (a class, a function …), not just types.
 _NAMED_KINDS = ("type", "function", "builtin", "module", "code", "method")
 # The code, qualified name and frame (None once finished) of generators, coroutines and async
@@ -326,6 +328,7 @@ class _Capture:
         # Type facts by id(type): hashing a class could run its metaclass's __hash__.
         self.types = {}
         self.expandable = set()  # ids of the types whose objects refer to others
+        self.dtype_names = {}  # id(numpy dtype) -> (the dtype, its name)
         self.tracing = False
         self.unique_refs = 0  # what admit() sees as the refcount of an object held once
         # Redaction: secret_key/secret_value are the regex searches, or None when off.
@@ -395,7 +398,7 @@ class _Capture:
 
     def release(self):
         """Drops what only the walk needs (the biggest: the ids met), before the merge."""
-        self.seen = self.types = self.expandable = self.redacted = self.attribute_dicts = None
+        self.seen = self.types = self.expandable = self.redacted = self.attribute_dicts = self.dtype_names = None
         self.key_labels = self.key_verdicts = self.templates = self.masked_names = self.keys_met = None
 
     def exclude(self, *objects):
@@ -727,6 +730,16 @@ class _Capture:
                 d = _referent_dict(o)
                 if d is not None:
                     child(d, ".__dict__")
+                if not _type_flags(o) & _HEAPTYPE:
+                    # A static type is no gc object: nothing leads gc to its MRO, its bases or
+                    # the static types made on it (found otherwise only as `<unreached>`, under
+                    # holders that change once the collector untracks an MRO tuple).
+                    for attr, v in ((".__mro__", _type_mro_or_none(o)), (".__bases__", _type_bases(o))):
+                        if v is not None:
+                            child(v, attr)
+                    for sub in _type_subclasses(o):
+                        if not _type_flags(sub) & _HEAPTYPE:
+                            child(sub, _SUBCLASS)
             elif info.exception:
                 d = _exception_dict(o)
                 if d is not None:
@@ -1523,8 +1536,8 @@ class _Capture:
         if kind == "ndarray":
             dtype, shape = info.accessors[0](o), info.accessors[1](o)
             if type(shape) is not tuple or not all(type(n) is int for n in shape):
-                return "<%s %s ?>" % (name, _dtype_name(dtype))
-            return "<%s %s %s>" % (name, _dtype_name(dtype), tuple.__repr__(shape))
+                return "<%s %s ?>" % (name, self.dtype_name(dtype))
+            return "<%s %s %s>" % (name, self.dtype_name(dtype), tuple.__repr__(shape))
         if kind == "instance" or kind == "namespace":
             return self.format_instance(o, info, depth)
         if kind == "module":
@@ -1587,6 +1600,15 @@ class _Capture:
                 return "<cell empty>"
             return "<cell %s>" % self.format(inner, depth + 1) if depth < opts.max_depth else "<cell …>"
         return "<%s>" % name
+
+    def dtype_name(self, dtype):
+        """The name of numpy dtype ``dtype``, or ``?``, read once per dtype (arrays share a few)."""
+        known = self.dtype_names.get(id(dtype))
+        if known is None:
+            getter = _dtype_name_getter(type(dtype))
+            name = getter(dtype) if getter is not None else None
+            known = self.dtype_names[id(dtype)] = (dtype, name if type(name) is str else "?")  # (holds it: its id stays)
+        return known[1]
 
     def format_exception(self, o, info, depth):
         """``ValueError('message')``: an exception of a builtin class, with its args."""
@@ -2291,14 +2313,14 @@ def _exception_dict(e):
     return None
 
 
-def _dtype_name(dtype):
-    """The name of a numpy dtype (``float32``), read by numpy.dtype's own getset; else ``?``."""
-    for klass in _type_mro(type(dtype)):
+def _dtype_name_getter(t):
+    """What reads the name of a numpy dtype of class ``t`` (``float32``): numpy.dtype's own
+    getset, called as a function; None when C code did not make it."""
+    for klass in _type_mro(t):
         desc = dict.get(_referent_dict(klass) or {}, "name")
         if desc is not None:
-            name = desc.__get__(dtype) if type(desc) is _getset_descriptor and _made_in_c(klass) else None
-            return name if type(name) is str else "?"
-    return "?"
+            return desc.__get__ if type(desc) is _getset_descriptor and _made_in_c(klass) else None
+    return None
 
 
 def _c_class_named(t, name):
@@ -2769,8 +2791,9 @@ def _target_python(pid):
 # stopped inside the GIL hand-over itself would deadlock on its own mutex.)
 _SAFE_CALL = (r"(?:__GI_+)?(?:__libc_)?_*(?:poll|ppoll|select|pselect6?|epoll_wait|epoll_pwait|read|recv|recvfrom|"
               r"recvmsg|accept4?|clock_nanosleep|nanosleep|wait4|waitpid|sigtimedwait)")
-# The top frame as lldb (`libc.so.6`__GI___poll(…`) and gdb (` in __GI___poll (…`) print it.
-_SAFE_STOPS = re.compile(r"`%s\b| in %s " % (_SAFE_CALL, _SAFE_CALL))
+# The top frame as lldb (`libc.so.6`__GI___poll(…`) and gdb print it: ` in __GI___poll (…`, or,
+# where libc's debug symbols are installed, `"python3" __GI___poll (…` after the thread's name.
+_SAFE_STOPS = re.compile(r"`%s\b|(?: in |\" )%s \(" % (_SAFE_CALL, _SAFE_CALL))
 
 
 class _DebuggerSession:
@@ -2908,7 +2931,8 @@ def _inject_with_debugger(pid, script, choice, attempts=20):
             finally:
                 session.close()
             # The values of the calls, in order: PyGILState_Ensure's, then PyRun_SimpleString's.
-            values = [int(v) for v in re.findall(r"^(?:\(int\) )?\$\d+ = (-?\d+)\s*$", output, re.MULTILINE)]
+            # (gdb may print its prompt before a value: `(gdb) $1 = 1`.)
+            values = [int(v) for v in re.findall(r"^(?:\(gdb\) )*(?:\(int\) )?\$\d+ = (-?\d+)\s*$", output, re.MULTILINE)]
             if len(values) >= 2 and values[1] == 0:
                 return
             if len(values) >= 2:

@@ -9,6 +9,7 @@ _type_name = type.__dict__["__name__"].__get__  # a class's name without its met
 _type_mro = type.__dict__["__mro__"].__get__
 _type_dict = type.__dict__["__dict__"].__get__
 _type_flags = type.__dict__["__flags__"].__get__
+_type_bases = type.__dict__["__bases__"].__get__
 _HEAPTYPE = 1 << 9
 _getset_descriptor = type(types.FunctionType.__dict__["__code__"])
 # 3.13+ keeps instance attributes inline: an instance's __dict__ (made when it is first read,
@@ -52,6 +53,11 @@ def census():
             getter = getters[id(type(o))]
             if getter is not None:
                 stack.append(getter.__get__(o))
+        if issubclass(type(o), type) and not _type_flags(o) & _HEAPTYPE:
+            # gc sees no static type: its MRO and bases tuples, and the static types made on
+            # it, are reached through it (as the capture does).
+            stack.extend(t for t in (_type_mro(o), _type_bases(o)) if t is not None)
+            stack.extend(type.__subclasses__(o))
         if type(o) is dict:
             stack.extend(o.keys())
         elif type(o) is types.CodeType:

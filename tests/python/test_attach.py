@@ -120,3 +120,20 @@ def test_attach_arguments_are_checked(tmp_path):
         heapsnap.attach(os.getpid(), str(tmp_path), {"max_objects": 0})
     with pytest.raises(ValueError, match="debugger"):
         heapsnap.attach(os.getpid(), str(tmp_path), debugger="windbg")
+
+
+def test_a_thread_blocked_in_a_system_call_is_found_in_each_debugger_listing():
+    gdb_plain = ('  Id   Target Id                                   Frame \n'
+                 '* 1    Thread 0x7f73 (LWP 23427) "python3" 0x00007f73 in __GI___libc_read (fd=0, buf=0x55, nbytes=8192) '
+                 'at ../sysdeps/unix/sysv/linux/read.c:26\n')
+    # With libc's debug symbols (Debian's libc6-dbg) gdb shows no address and no " in ".
+    gdb_symbols = ('* 1    Thread 0x7f73 (LWP 23427) "python3" __GI___clock_nanosleep (clock_id=clock_id@entry=1, '
+                   'flags=flags@entry=1) at ../sysdeps/unix/sysv/linux/clock_nanosleep.c:71\n'
+                   '  2    Thread 0x7f70 (LWP 23430) "python3" _PyEval_EvalFrameDefault (tstate=0x55) at Python/ceval.c:1\n')
+    busy = '* 1    Thread 0x7f73 (LWP 23427) "python3" _PyEval_EvalFrameDefault (tstate=0x55) at Python/ceval.c:1\n'
+    lldb = ("* thread #1, name = 'python3', stop reason = signal SIGSTOP\n"
+            "  thread #2: tid = 23430, 0x00007f73 libc.so.6`__GI___poll(fds=0x0, nfds=1, timeout=-1) at poll.c:29\n")
+    assert heapsnap._safe_thread("gdb", gdb_plain) == "1"
+    assert heapsnap._safe_thread("gdb", gdb_symbols) == "1"
+    assert heapsnap._safe_thread("gdb", busy) is None
+    assert heapsnap._safe_thread("lldb", lldb) == "2"

@@ -3,13 +3,14 @@ in big containers too; and the gzip output of several members."""
 
 import gc
 import gzip
+import json
 import re
 import struct
 import sys
 import types
 
 import heapsnap
-from conftest import Snapshot
+from conftest import Snapshot, run_python
 
 
 class Slotted:
@@ -201,6 +202,37 @@ def test_a_class_registry_of_subclasses_is_written_under_the_class(tmp_path):
     [object_registry] = [o for o in snap.objects if o["parent"] == object_class["id"] and o["edge"] == "<subclasses>"]
     assert snap.path_of(object_registry) == "builtins.object <subclasses>"
     del made
+
+
+STATIC_TYPES_TWICE = """
+import gc, json, sys
+import heapsnap
+static, stack = [], [object]
+while stack:
+    t = stack.pop()
+    if not type.__dict__["__flags__"].__get__(t) & (1 << 9):  # not a heap type
+        static.append(t)
+        stack.extend(type.__subclasses__(t))
+heapsnap.capture(sys.argv[1])
+gc.collect()  # untracks the MRO tuples of static types that were still tracked
+heapsnap.capture(sys.argv[2])
+internal = type(iter(memoryview(b"")))  # memory_iterator: no module names it
+print(json.dumps({"types": ["%x" % id(t) for t in static], "mros": ["%x" % id(t.__mro__) for t in static],
+                  "internal": "%x" % id(internal)}))
+"""
+
+
+def test_static_types_have_a_holder_and_their_mro_is_written(tmp_path):
+    # gc sees no static type, so nothing led to C's internal classes or to their MRO tuples,
+    # which the collector untracks in time: their holders changed from one capture to the next.
+    first, second = str(tmp_path / "a.hsnap"), str(tmp_path / "b.hsnap")
+    ids = json.loads(run_python("import sys; sys.argv = ['x', %r, %r]; exec(%r)" % (first, second, STATIC_TYPES_TWICE)).stdout)
+    snap, again = Snapshot(first), Snapshot(second)
+    assert not [t for t in ids["types"] if snap.by_id[t]["edge"] == "<unreached>"]
+    assert not [m for m in ids["mros"] if m not in snap.by_id]
+    assert snap.path_of(snap.by_id[ids["internal"]]) == "builtins.object <subclass>"
+    moved = [t for t in ids["types"] if (snap.by_id[t]["parent"], snap.by_id[t]["edge"]) != (again.by_id[t]["parent"], again.by_id[t]["edge"])]
+    assert not moved
 
 
 class Mixin:
