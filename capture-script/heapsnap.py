@@ -984,10 +984,17 @@ class _Capture:
         lines = []
         for tid, at in groups.items():
             if at is None:
-                lines += self.format_group(types.get(tid), objs, P, E)
+                group, parents, edges = objs, P, E
             else:
-                lines += self.format_group(types.get(tid), list(map(objs.__getitem__, at)),
-                                           list(map(P.__getitem__, at)), list(map(E.__getitem__, at)))
+                group, parents, edges = (list(map(objs.__getitem__, at)), list(map(P.__getitem__, at)),
+                                         list(map(E.__getitem__, at)))
+            try:
+                lines += self.format_group(types.get(tid), group, parents, edges)
+            except RuntimeError:
+                # Another thread changed one of them while it was read: one by one, each as it
+                # is seen then, or marked.
+                lines += list(map(self.line, group, parents, edges))
+            del group, parents, edges
         self.add_lines(lines)
         del lines
         if len(self.lines) >= self.run_lines:
@@ -1667,7 +1674,9 @@ class _Capture:
             inner = depth + 1
             if kind == "dict":
                 verdicts = self.key_verdicts
-                for k, v in dict.items(o):
+                # (Taken by one C call, as below: formatting an item runs Python code, where
+                # another thread may resize the dict.)
+                for k, v in list(islice(dict.items(o), max_items)):
                     if len(parts) >= max_items or room <= 0:
                         break
                     if (self.redact and type(k) is str and (verdicts[k] if k in verdicts else self.is_secret_key(k))
@@ -1735,7 +1744,7 @@ class _Capture:
             d = self.instance_dict(o, info)
         room = self.options.max_repr
         if type(d) is dict:
-            for k, v in dict.items(d):
+            for k, v in list(islice(dict.items(d), self.options.max_items + 1)):  # (one C call)
                 if len(parts) >= self.options.max_items or room <= 0:
                     parts.append("…")
                     break

@@ -556,7 +556,7 @@ def test_a_class_changed_by_another_thread_while_read_is_read_as_it_was():
         thread.join()
 
 
-def test_a_container_resized_while_formatted_is_marked_not_fatal(tmp_path, monkeypatch):
+def test_a_container_resized_while_formatted_is_written_as_seen_or_marked(tmp_path, monkeypatch):
     sentinel = bytearray(b"only in victim")  # an object no code constant can be
     victim = {"a": 1, "b": 2, "sentinel": sentinel, "d": 4}
     original = heapsnap._Capture.format_item
@@ -569,11 +569,28 @@ def test_a_container_resized_while_formatted_is_marked_not_fatal(tmp_path, monke
 
     monkeypatch.setattr(heapsnap._Capture, "format_item", resizing)
     snap = Snapshot(heapsnap.capture(str(tmp_path / "r.hsnap.gz")))
+    # Items are taken by one C call before any is formatted: written as they were then (here,
+    # a holder showing it nested was formatted first, so its own line has the added item).
+    seen = snap.by_id["%x" % id(victim)]
+    assert seen["repr"] in ("{'a': 1, 'b': 2, 'sentinel': bytearray(b'only in victim'), 'd': 4}",
+                            "{'a': 1, 'b': 2, 'sentinel': bytearray(b'only in victim'), 'd': 4, 'added': 1}"), seen
+    assert not [o for o in snap.objects if o["repr"] == "<changed while read>"]
+
+    def failing(self, v, depth):
+        # What a read that another thread breaks raises.
+        if v is sentinel:
+            raise RuntimeError("dictionary changed size during iteration")
+        return original(self, v, depth)
+
+    monkeypatch.setattr(heapsnap._Capture, "format_item", failing)
+    snap = Snapshot(heapsnap.capture(str(tmp_path / "f.hsnap.gz")))
     changed = [o for o in snap.objects if o["repr"] == "<changed while read>"]
-    # The first object whose formatting read the resized dict (it, or a holder showing it
-    # nested, here the closure cell of `victim`) is marked; the capture goes on.
+    # The first object whose formatting read it (the dict, or a holder showing it nested, here
+    # the closure cell of `victim`) is marked; the rest of its batch is written; the capture
+    # goes on.
     assert len(changed) == 1 and changed[0]["type"] in ("dict", "cell"), changed
     assert int(snap.header["changed"]) >= 1
+    assert snap.footer == "#end\t%d" % len(snap.body)
     del victim, sentinel
 
 
