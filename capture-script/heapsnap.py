@@ -78,7 +78,6 @@ _type_flags = type.__dict__["__flags__"].__get__
 _type_qualname = type.__dict__["__qualname__"].__get__
 _type_module = type.__dict__["__module__"].__get__
 _type_bases = type.__dict__["__bases__"].__get__
-_type_subclasses = type.__dict__["__subclasses__"]  # (called on a class: its registry, read in C)
 
 
 def _type_mro(t):
@@ -737,7 +736,7 @@ class _Capture:
                     for attr, v in ((".__mro__", _type_mro_or_none(o)), (".__bases__", _type_bases(o))):
                         if v is not None:
                             child(v, attr)
-                    for sub in _type_subclasses(o):
+                    for sub in type.__subclasses__(o):  # (its registry, read in C)
                         if not _type_flags(sub) & _HEAPTYPE:
                             child(sub, _SUBCLASS)
             elif info.exception:
