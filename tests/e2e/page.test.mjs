@@ -45,6 +45,24 @@ async function openWithOldestAndNewest() {
   return opened;
 }
 
+/**
+ * Opens a type's new-object groups in the comparison table. The table is virtualized and
+ * re-renders its rows (on scroll, when a row is measured), so a click can land while a row is
+ * replaced: the click is repeated until the row says it is open, never once it does.
+ */
+async function openGroups(page, typeName) {
+  const button = page.locator('#comparison-body tr[data-key] button.expand', { hasText: new RegExp(`^[▸▾] ${typeName}$`) });
+  for (let attempt = 1; ; attempt++) {
+    if (await button.getAttribute('aria-expanded') !== 'true') await button.click();
+    try {
+      await page.waitForSelector('#comparison-body .groups-row', { timeout: 5000 });
+      return;
+    } catch (error) {
+      if (attempt === 3) throw error;
+    }
+  }
+}
+
 async function topRowType(page) {
   await page.waitForSelector('#comparison:not([hidden]) #comparison-body tr[data-key]', { timeout: 20000 });
   const text = await page.locator('#comparison-body tr[data-key]').first().locator('td').first().textContent();
@@ -97,7 +115,7 @@ test('demo button loads the demo snapshots; the first suspect names the leaking 
 test('the type table sorts, filters and exports what it shows', async () => {
   const { page, errors } = await openWithOldestAndNewest();
   assert.equal(await topRowType(page), 'dict');
-  await page.click('#comparison-body button.expand:has-text("dict")');
+  await openGroups(page, 'dict');
   assert.match(await page.textContent('#comparison-body .groups-row'), /4,000 ×\s*\{id, user, path, status, ts, ok, bytes\}/);
   await page.locator('#comparison').screenshot({ path: join(shots, 'types-expanded.png') });
   await page.click('#comparison-head button:has-text("#new")');
@@ -420,7 +438,7 @@ test('Enter on a focused type row opens its new-object groups', async () => {
 test('raw view: a type\'s sorted lines side by side, changed regions only, virtualized', async () => {
   const { page, errors } = await openWithOldestAndNewest();
   assert.equal(await topRowType(page), 'dict');
-  await page.click('#comparison-body button.expand:has-text("dict")');
+  await openGroups(page, 'dict');
   await page.click('#comparison-body .groups-row button.raw-open');
   await page.waitForSelector('#raw:not([hidden]) .raw-row.changed');
   assert.match(await page.textContent('#raw .raw-head'), /Raw lines of dict/);

@@ -1,5 +1,6 @@
 """Shared helpers for the capture tests: import path, a small snapshot reader, the CLI."""
 
+import gc
 import gzip
 import os
 import subprocess
@@ -51,6 +52,32 @@ class Snapshot:
 
     def find(self, type_name, repr_part):
         return [o for o in self.objects if o["type"] == type_name and repr_part in o["repr"]]
+
+
+_failures = []
+
+
+def pytest_runtest_logreport(report):
+    if report.failed:
+        _failures.append(report.nodeid)
+
+
+@pytest.fixture(autouse=True)
+def _free_what_a_failure_left():
+    """Frees what a failed test left alive, so that it does not swell the next test's capture.
+
+    A failed test's frames, and with them its locals (often a parsed Snapshot: ten Python
+    objects per line of a million-line file), stay alive in a reference cycle with the
+    exception until the collector runs; the next capture would write them all and the next
+    Snapshot read them (8.8M objects, a MemoryError, where the failure was one assertion).
+    """
+    if _failures:
+        del _failures[:]
+        for name in ("last_type", "last_value", "last_traceback", "last_exc"):
+            if hasattr(sys, name):
+                delattr(sys, name)
+        gc.collect()
+    yield
 
 
 def heapsnap_cli():
