@@ -1,7 +1,5 @@
 //! Turning file bytes into snapshot text: gzip detection by magic bytes, and a size limit.
 
-use std::io::Read;
-
 use crate::error::{Error, ErrorKind, Result};
 
 /// The two bytes every gzip member starts with.
@@ -37,8 +35,7 @@ pub fn decompress(bytes: Vec<u8>, options: &ReadOptions) -> Result<Vec<u8>> {
         return Ok(bytes);
     }
     let mut out = Vec::with_capacity(size_hint(&bytes, limit));
-    let decoder = flate2::read::MultiGzDecoder::new(&bytes[..]);
-    decoder.take(limit + 1).read_to_end(&mut out).map_err(|e| Error::new(ErrorKind::Gzip(e.to_string())))?;
+    inflate_members(&bytes, limit, &mut out)?;
     if out.len() as u64 > limit {
         return Err(Error::new(ErrorKind::TooLarge { limit }));
     }
@@ -46,6 +43,43 @@ pub fn decompress(bytes: Vec<u8>, options: &ReadOptions) -> Result<Vec<u8>> {
         out.shrink_to_fit(); // the text is kept for the snapshot's life: give back the slack
     }
     Ok(out)
+}
+
+/// Inflates every gzip member of `bytes` straight into `out`, one call per member when `out`
+/// has room, checking each member's CRC and size. Stops past `limit` bytes of output.
+fn inflate_members(bytes: &[u8], limit: u64, out: &mut Vec<u8>) -> Result<()> {
+    use flate2::{Decompress, FlushDecompress, Status};
+    let gzip_error = |what: &str| Error::new(ErrorKind::Gzip(what.to_string()));
+    let mut at = 0;
+    while at < bytes.len() {
+        if !is_gzip(&bytes[at..]) {
+            return Err(gzip_error("invalid gzip header"));
+        }
+        let mut inflater = Decompress::new_gzip(15);
+        loop {
+            if out.len() == out.capacity() {
+                if out.len() as u64 > limit {
+                    return Ok(());
+                }
+                let more = out.len().max(1 << 20).min((limit + 1 - out.len() as u64) as usize);
+                out.reserve_exact(more);
+            }
+            let consumed = inflater.total_in() as usize;
+            let before = (consumed, inflater.total_out());
+            let status = inflater
+                .decompress_vec(&bytes[at + consumed..], out, FlushDecompress::None)
+                .map_err(|e| gzip_error(&e.to_string()))?;
+            if status == Status::StreamEnd {
+                break;
+            }
+            let progress = (inflater.total_in() as usize, inflater.total_out()) != before;
+            if !progress && out.len() < out.capacity() {
+                return Err(gzip_error("unexpected end of file"));
+            }
+        }
+        at += inflater.total_in() as usize;
+    }
+    Ok(())
 }
 
 /// A capacity guess: the total size the capture writes in its first member's header (extra
@@ -137,6 +171,25 @@ mod tests {
         let bomb = gz(&vec![b'x'; 1 << 20]);
         let err = decompress(bomb, &ReadOptions { max_bytes: 1000 }).unwrap_err();
         assert!(matches!(err.kind(), ErrorKind::TooLarge { limit: 1000 }));
+    }
+
+    #[test]
+    fn a_member_whose_checksum_or_size_is_wrong_is_an_error() {
+        for at in [8, 4] {
+            let mut data = gz(b"hello world hello world\n");
+            let n = data.len();
+            data[n - at] ^= 1; // the CRC-32, then the size, of the trailer
+            let err = decompress(data, &ReadOptions::default()).unwrap_err();
+            assert!(matches!(err.kind(), ErrorKind::Gzip(_)), "{err}");
+        }
+    }
+
+    #[test]
+    fn bytes_after_the_last_member_are_an_error() {
+        let mut data = gz(b"a\n");
+        data.extend(b"garbage");
+        let err = decompress(data, &ReadOptions::default()).unwrap_err();
+        assert!(matches!(err.kind(), ErrorKind::Gzip(_)), "{err}");
     }
 
     #[test]
