@@ -2,6 +2,13 @@
 
 use std::process::ExitCode;
 
+#[cfg(target_os = "linux")]
+mod huge_pages;
+
+#[cfg(target_os = "linux")]
+#[global_allocator]
+static ALLOCATOR: huge_pages::HugePages = huge_pages::HugePages;
+
 use heapsnap::humanize::{bytes, length_unit, signed, signed_bytes, thousands};
 use heapsnap::{analyze, labelled_sites, top_retainers, Analysis, Comparison, Retained, Snapshot, SortKey, Summary};
 
