@@ -1,6 +1,8 @@
 // Time from the page receiving two snapshot files (the file input's change event) to the first
 // suspect on screen, measured inside the page, in headless Chromium. (The harness's own file
 // transfer into the browser is not counted.) Usage: node bench/browser.mjs A B  → prints JSON.
+// With --picked, the reader presses "choose files" 1 s before the files arrive, as a file
+// dialog takes at least that: the page readies its workers meanwhile (see app.js).
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serve } from '../tools/serve.mjs';
@@ -9,7 +11,8 @@ import { launch } from '../tests/e2e/browser.mjs';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 // With --retained, also the time until the dominator tree of the newest snapshot is shown.
 const retained = process.argv.includes('--retained');
-const files = process.argv.slice(2).filter((a) => a !== '--retained');
+const picked = process.argv.includes('--picked');
+const files = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const server = await serve(join(root, 'www'), 0);
 const browser = await launch();
 try {
@@ -27,6 +30,10 @@ try {
       }
     }).observe(document.body, { childList: true, subtree: true });
   }), retained ? '#retained-section .dom-item' : '#suspects .suspect, #suspects .empty');
+  if (picked) {
+    await page.dispatchEvent('label:has(#file-input)', 'pointerdown');
+    await page.waitForTimeout(1000);
+  }
   await page.setInputFiles('#file-input', files);
   const seconds = await shown;
   await page.waitForSelector('#worker-memory:not([hidden])', { timeout: 120000 });

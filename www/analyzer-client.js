@@ -66,6 +66,11 @@ export class AnalyzerClient {
     return this.call('warmUp', { retained });
   }
 
+  /** Readies `bytes` of the worker's memory for files about to arrive (see app.js). */
+  prepare(bytes) {
+    return this.call('prepare', { bytes });
+  }
+
   /** Bytes of WebAssembly memory the worker holds. */
   memory() {
     return this.call('memory');

@@ -41,10 +41,38 @@ let decodersBusy = 0;
 const decodeQueue = [];
 let analyzerLoads = 0; // files sent to the analysis worker and not yet parsed
 
+// When files are about to come (a drag enters the page, the file button is pressed), the
+// workers get a head start: the analysis worker writes to the memory that two ~1M-object files
+// need, so that they are not read into fresh pages (a fault per 4 KiB), and a decode worker
+// starts and does the same. Two such files then show their first suspect in 0.70–0.82 s
+// instead of 0.79–0.97 s (5 alternating runs). The analysis worker keeps that memory (a wasm
+// memory never shrinks); an unused decode worker is stopped once the files are in.
+const PREPARE_ANALYZER_BYTES = 200 * 2 ** 20;
+const PREPARE_DECODER_BYTES = 100 * 2 ** 20;
+let spareDecoder = null;
+
+function prepareForFiles() {
+  if (spareDecoder) return;
+  analyzer.prepare(PREPARE_ANALYZER_BYTES).catch(() => {});
+  spareDecoder = new AnalyzerClient(createWorker());
+  spareDecoder.prepare(PREPARE_DECODER_BYTES).catch(() => {});
+}
+
+function takeDecoder() {
+  const decoder = spareDecoder ?? new AnalyzerClient(createWorker());
+  spareDecoder = null;
+  return decoder;
+}
+
+function stopSpareDecoder() {
+  spareDecoder?.terminate();
+  spareDecoder = null;
+}
+
 async function inflateInWorker(entry, buffer) {
   if (decodersBusy >= decodeSlots) await new Promise((resolve) => decodeQueue.push(resolve));
   decodersBusy += 1;
-  const decoder = new AnalyzerClient(createWorker());
+  const decoder = takeDecoder();
   entry.cancel = () => decoder.terminate('cancelled');
   try {
     return await decoder.inflate(entry.name, buffer);
@@ -102,6 +130,7 @@ async function loadFile(name, bufferPromise) {
     entry.error = error.message.startsWith(`${name}: `) ? error.message.slice(name.length + 2) : error.message;
   }
   renderFiles();
+  if (!files.some((f) => f.state === 'loading')) stopSpareDecoder();
   await refreshAnalysis();
   showWorkerMemory();
 }
@@ -124,6 +153,7 @@ function removeFile(entry) {
   entry.cancel?.();
   if (entry.state === 'ready') analyzer.remove(entry.key);
   files.splice(files.indexOf(entry), 1);
+  if (!files.some((f) => f.state === 'loading')) stopSpareDecoder();
   renderFiles();
   refreshAnalysis();
 }
@@ -271,6 +301,7 @@ function setUpDrop() {
   let depth = 0;
   document.addEventListener('dragenter', (e) => {
     e.preventDefault();
+    if (e.dataTransfer?.types?.includes('Files')) prepareForFiles();
     depth += 1;
     document.body.classList.add('dragging');
   });
@@ -285,6 +316,9 @@ function setUpDrop() {
     document.body.classList.remove('dragging');
     if (e.dataTransfer?.files?.length) loadFileList(e.dataTransfer.files);
   });
+  // Pressing "choose files" (the label) opens the file dialog: files come next.
+  $('file-input').closest('label').addEventListener('pointerdown', prepareForFiles);
+  $('file-input').addEventListener('click', prepareForFiles);
   $('file-input').addEventListener('change', (e) => {
     loadFileList(e.target.files);
     e.target.value = '';

@@ -13,6 +13,7 @@ export function serve(workspace, intercept = () => false) {
       ws.analyze(Uint32Array.from(keys), top, baseline ?? undefined, current ?? undefined),
     remove: (ws, { key }) => ws.remove(key),
     memory: (ws) => ws.memory_bytes(),
+    prepare: (ws, { bytes }) => ws.prepare_memory(bytes),
     warmUp: (ws, { retained }) => ws.warm_up(retained),
     dominated: (ws, { key, index, limit }) => ws.dominated(key, index ?? undefined, limit),
     retainers: (ws, { key, index, limit }) => ws.retainers(key, index, limit),

@@ -245,6 +245,32 @@ test('files show their stage while loading; one can be cancelled, a loaded one r
   await page.close();
 });
 
+test('files about to come ready the workers; no worker is left over once they are in', async () => {
+  const { page, errors } = await openPage();
+  const workers = async (n) => {
+    for (let i = 0; i < 100 && page.workers().length !== n; i++) await page.waitForTimeout(100);
+    return page.workers().length;
+  };
+  assert.equal(await workers(1), 1, 'the analysis worker');
+  // A drag of files entering the page: a decode worker starts and the analysis worker writes
+  // to the memory the files will need.
+  await page.evaluate(() => {
+    const transfer = new DataTransfer();
+    transfer.items.add(new File(['x'], 'x.hsnap'));
+    document.body.dispatchEvent(new DragEvent('dragenter', { dataTransfer: transfer, bubbles: true }));
+  });
+  assert.equal(await workers(2), 2, 'and a decode worker, ready');
+  await dropFiles(page, demoFiles.map((f, i) => ({ name: manifest.files[i], bytes: readFileSync(f) })));
+  await page.waitForSelector('#worker-memory:not([hidden])', { timeout: 20000 });
+  assert.ok(Number(await page.getAttribute('#worker-memory', 'data-bytes')) >= 200 * 2 ** 20, 'memory readied');
+  assert.equal(await topRowType(page), 'dict');
+  // Decode workers stop when done; so does a readied one that no file needed.
+  await page.waitForFunction(() => document.querySelectorAll('#file-list li.ready').length === 3);
+  assert.equal(await workers(1), 1, 'only the analysis worker is left');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test('baseline and current are selectable; the view and the link follow', async () => {
   const { page, errors } = await openPage();
   await page.setInputFiles('#file-input', demoFiles);
