@@ -86,7 +86,7 @@ impl Matching {
                 let ta = before.type_index_near(ia, &mut hint) as usize;
                 let same = type_in_after[ta] == tb
                     && (!same_parent || a.parent() == b.parent())
-                    && (!immutable_a[ta] || a.raw_repr() == b.raw_repr());
+                    && (!immutable_a[ta] || a.same_repr(&b));
                 if same {
                     m.after_of_before[ia] = ib as u32;
                 } else {

@@ -4,7 +4,7 @@ use std::borrow::Cow;
 use std::ops::Range;
 use std::sync::OnceLock;
 
-use memchr::memchr;
+use memchr::{memchr, memrchr};
 use rustc_hash::FxHashMap;
 
 use crate::columns::{AddressOrder, Addresses, Halves, SmallNumbers, TypeRuns};
@@ -382,6 +382,18 @@ impl Snapshot {
         let col = self.roles.iter().position(|&r| r == role)?;
         let line = self.line(index);
         let bytes = line.as_bytes();
+        let from_end = self.roles.len() - 1 - col;
+        let short = |r: &Role| matches!(r, Role::Edge | Role::Site | Role::Size | Role::Len | Role::Id | Role::Parent);
+        if from_end < col && self.roles[col + 1..].iter().all(short) {
+            // A column after the contents, followed by short ones only (edge, site): found from
+            // the end of the line, past those instead of the contents.
+            let mut end = bytes.len();
+            for _ in 0..from_end {
+                end = memrchr(b'\t', &bytes[..end])?;
+            }
+            let start = memrchr(b'\t', &bytes[..end]).map_or(0, |i| i + 1);
+            return Some(&line[start..end]);
+        }
         let mut start = 0;
         for _ in 0..col {
             start += memchr(b'\t', &bytes[start..])? + 1;
@@ -424,6 +436,16 @@ impl<'a> ObjectRef<'a> {
         };
         let end = memchr(b'\t', &bytes[start..]).map_or(bytes.len(), |i| start + i);
         &line[start..end]
+    }
+
+    /// Whether `other` has the same contents (`raw_repr`), found in one pass over both lines.
+    pub(crate) fn same_repr(&self, other: &ObjectRef<'_>) -> bool {
+        let (a, b) = (self.snap.line(self.index).as_bytes(), other.snap.line(other.index).as_bytes());
+        match crate::byte_order::equal_field(a, b) {
+            // The same type text: the contents start at the same place in both.
+            Some(t) if t < a.len() && t < b.len() => crate::byte_order::equal_field(&a[t + 1..], &b[t + 1..]).is_some(),
+            _ => self.raw_repr() == other.raw_repr(),
+        }
     }
 
     /// Bounded contents, unescaped for display.
