@@ -294,6 +294,7 @@ function renderCoverage(analysis) {
 }
 
 function loadFileList(fileList) {
+  prepareForFiles(); // unless they were announced (a drag, the file button): while they are read
   for (const file of fileList) loadFile(file.name, file.arrayBuffer());
 }
 
