@@ -276,6 +276,38 @@ pub(crate) struct Halves<'a> {
     pub(crate) regions: Vec<(u32, Range<usize>)>,
 }
 
+impl Halves<'_> {
+    /// Calls `pair(i, j)` for the positions of equal addresses in `self` and `other`, in
+    /// ascending order; a repeated address pairs its repeats in turn. A merge of the low
+    /// halves of each region present in both, with no call per address but this one.
+    pub(crate) fn equal_pairs(&self, other: &Halves<'_>, mut pair: impl FnMut(usize, usize)) {
+        let (mut ra, mut rb) = (0, 0);
+        while ra < self.regions.len() && rb < other.regions.len() {
+            let ((ha, a), (hb, b)) = (&self.regions[ra], &other.regions[rb]);
+            if ha != hb {
+                if ha < hb {
+                    ra += 1;
+                } else {
+                    rb += 1;
+                }
+                continue;
+            }
+            let (low_a, low_b) = (&self.low[a.clone()], &other.low[b.clone()]);
+            let (mut i, mut j) = (0, 0);
+            while i < low_a.len() && j < low_b.len() {
+                let (x, y) = (low_a[i], low_b[j]);
+                if x == y {
+                    pair(a.start + i, b.start + j);
+                    j += 1;
+                }
+                i += usize::from(x <= y);
+                j += usize::from(x > y);
+            }
+            (ra, rb) = (ra + 1, rb + 1);
+        }
+    }
+}
+
 /// Bits of a sort key that hold the object index.
 const INDEX_BITS: u32 = 27;
 
@@ -465,6 +497,39 @@ mod tests {
             for v in values.iter().copied().take(20).chain([1, u64::MAX]) {
                 prop_assert_eq!(order.sorted.position(v), sorted.iter().position(|&x| x == v));
             }
+        }
+    }
+
+    proptest! {
+        /// The pairs of a merge of the two ascending address lists, one address at a time.
+        #[test]
+        fn equal_pairs_are_those_of_a_plain_merge(
+            a in proptest::collection::vec(prop_oneof![(0u64..3, 0u64..40).prop_map(|(h, l)| (h << 32) | (l << 3)), any::<u64>()], 0..200),
+            b in proptest::collection::vec(prop_oneof![(0u64..3, 0u64..40).prop_map(|(h, l)| (h << 32) | (l << 3)), any::<u64>()], 0..200),
+        ) {
+            let order = |values: &[u64]| {
+                let mut col = Addresses::with_capacity(0);
+                values.iter().for_each(|&v| col.push(v));
+                col.order()
+            };
+            let (oa, ob) = (order(&a), order(&b));
+            let (sa, sb): (Vec<u64>, Vec<u64>) = (oa.sorted.iter().collect(), ob.sorted.iter().collect());
+            let mut expected = Vec::new();
+            let (mut i, mut j) = (0, 0);
+            while i < sa.len() && j < sb.len() {
+                if sa[i] <= sb[j] {
+                    if sa[i] == sb[j] {
+                        expected.push((i, j));
+                        j += 1;
+                    }
+                    i += 1;
+                } else {
+                    j += 1;
+                }
+            }
+            let mut found = Vec::new();
+            oa.sorted.halves().equal_pairs(&ob.sorted.halves(), |i, j| found.push((i, j)));
+            prop_assert_eq!(found, expected);
         }
     }
 

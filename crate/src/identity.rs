@@ -53,20 +53,9 @@ impl Matching {
     pub fn by_identity(before: &Snapshot, after: &Snapshot) -> Matching {
         let mut m = Matching { before_of_after: vec![NONE; after.len()], after_of_before: vec![NONE; before.len()] };
         let (order_a, order_b) = (before.by_id(), after.by_id());
-        let (mut ids_a, mut ids_b) = (before.sorted_ids(), after.sorted_ids());
-        let (mut a, mut b) = (ids_a.next(), ids_b.next());
-        let (mut i, mut j) = (0, 0);
-        while let (Some(x), Some(y)) = (a, b) {
-            if x <= y {
-                if x == y {
-                    m.before_of_after[order_b[j] as usize] = order_a[i];
-                    (b, j) = (ids_b.next(), j + 1);
-                }
-                (a, i) = (ids_a.next(), i + 1);
-            } else {
-                (b, j) = (ids_b.next(), j + 1);
-            }
-        }
+        before.sorted_id_halves().equal_pairs(&after.sorted_id_halves(), |i, j| {
+            m.before_of_after[order_b[j] as usize] = order_a[i];
+        });
         let immutable_a: Vec<bool> = before.type_names().iter().map(|t| is_immutable(t)).collect();
         // Type index in `after` of each type of `before`, so types compare as integers.
         let after_types: FxHashMap<&str, u32> =
