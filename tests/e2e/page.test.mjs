@@ -251,15 +251,21 @@ test('files about to come ready the workers; no worker is left over once they ar
     for (let i = 0; i < 100 && page.workers().length !== n; i++) await page.waitForTimeout(100);
     return page.workers().length;
   };
-  assert.equal(await workers(1), 1, 'the analysis worker');
-  // A drag of files entering the page: a decode worker starts and the analysis worker writes
-  // to the memory the files will need.
-  await page.evaluate(() => {
+  const dragFilesIn = () => page.evaluate(() => {
     const transfer = new DataTransfer();
     transfer.items.add(new File(['x'], 'x.hsnap'));
     document.body.dispatchEvent(new DragEvent('dragenter', { dataTransfer: transfer, bubbles: true }));
   });
+  assert.equal(await workers(1), 1, 'the analysis worker');
+  // A drag of files entering the page: a decode worker starts and the analysis worker writes
+  // to the memory the files will need.
+  await dragFilesIn();
   assert.equal(await workers(2), 2, 'and a decode worker, ready');
+  // A drag that leaves the page stops it; one that comes back starts another.
+  await page.evaluate(() => document.body.dispatchEvent(new DragEvent('dragleave', { bubbles: true })));
+  assert.equal(await workers(1), 1, 'the drag left: no decode worker');
+  await dragFilesIn();
+  assert.equal(await workers(2), 2, 'the drag is back');
   await dropFiles(page, demoFiles.map((f, i) => ({ name: manifest.files[i], bytes: readFileSync(f) })));
   await page.waitForSelector('#worker-memory:not([hidden])', { timeout: 20000 });
   assert.ok(Number(await page.getAttribute('#worker-memory', 'data-bytes')) >= 200 * 2 ** 20, 'memory readied');
