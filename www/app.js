@@ -65,7 +65,9 @@ function takeDecoder() {
   return decoder;
 }
 
+/** Stops the readied decode worker, unless a file still loading may need it. */
 function stopSpareDecoder() {
+  if (files.some((f) => f.state === 'loading')) return;
   spareDecoder?.terminate();
   spareDecoder = null;
 }
@@ -131,7 +133,7 @@ async function loadFile(name, bufferPromise) {
     entry.error = error.message.startsWith(`${name}: `) ? error.message.slice(name.length + 2) : error.message;
   }
   renderFiles();
-  if (!files.some((f) => f.state === 'loading')) stopSpareDecoder();
+  stopSpareDecoder();
   await refreshAnalysis();
   showWorkerMemory();
 }
@@ -154,7 +156,7 @@ function removeFile(entry) {
   entry.cancel?.();
   if (entry.state === 'ready') analyzer.remove(entry.key);
   files.splice(files.indexOf(entry), 1);
-  if (!files.some((f) => f.state === 'loading')) stopSpareDecoder();
+  stopSpareDecoder();
   renderFiles();
   refreshAnalysis();
 }
@@ -311,7 +313,7 @@ function setUpDrop() {
     depth = Math.max(0, depth - 1);
     if (depth === 0) {
       document.body.classList.remove('dragging');
-      if (!files.some((f) => f.state === 'loading')) stopSpareDecoder();
+      stopSpareDecoder();
     }
   });
   document.addEventListener('dragover', (e) => e.preventDefault());

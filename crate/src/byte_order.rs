@@ -58,6 +58,7 @@ pub(crate) fn equal_field(a: &[u8], b: &[u8]) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::{equal_field, less};
+    use proptest::prelude::*;
 
     /// The reference: each field cut at its first tab, then compared.
     fn naive_equal_field(a: &[u8], b: &[u8]) -> Option<usize> {
@@ -78,7 +79,6 @@ mod tests {
         assert_eq!(equal_field(b"abcdefgh\t", b"abcdefgh"), Some(8));
         assert_eq!(equal_field(b"\x89abcdefgh", b"\x09abcdefgh"), None);
     }
-    use proptest::prelude::*;
 
     #[test]
     fn edge_cases() {
