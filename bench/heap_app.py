@@ -5,7 +5,10 @@
     python3 bench/heap_app.py target - [--scale S]     (a service to attach to; see below)
 
 METHOD is `heapsnap` (capture-script/heapsnap.py) or `seed` (the blog post's method:
-pympler's muppy.get_objects(), str(type(o)) + ' ' + str(o) for each, sorted, written).
+pympler's muppy.get_objects(), str(type(o)) + ' ' + str(o) for each, sorted, written);
+`heapsnap-edges` captures with edges=True; `heapsnap-traced` runs tracemalloc (1 frame) from
+before the heap is built, and `heapsnap-traced-line-tables` too, with the capture's methods
+kept as they are (the baseline of its line-table-free copies; see _capture_class).
 Prints one JSON line: {"method", "objects", "seconds", "extra_rss_mib", "out_bytes"}.
 Extra memory is the peak RSS during the capture above the RSS before it (VmHWM, reset
 through /proc/self/clear_refs). METHOD `target` never imports heapsnap: it builds the heap,
@@ -126,7 +129,8 @@ def serve_as_target(heap):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("method", choices=["heapsnap", "heapsnap-edges", "seed", "target"])
+    parser.add_argument("method", choices=["heapsnap", "heapsnap-edges", "heapsnap-traced", "heapsnap-traced-line-tables", "seed",
+                                               "target"])
     parser.add_argument("out")
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--then", metavar="OUT2", help="grow the heap, then capture again to OUT2")
@@ -134,6 +138,11 @@ def main():
     if args.method == "target":
         return serve_as_target(build(args.scale))
     import heapsnap  # noqa: F401  (imported before measuring, as a service would have it)
+    if args.method.startswith("heapsnap-traced"):
+        import tracemalloc
+        tracemalloc.start(1)
+    if args.method == "heapsnap-traced-line-tables":
+        heapsnap._capture_class = lambda: heapsnap._Capture
     if args.method == "seed":
         from pympler import muppy  # noqa: F401
     heap = build(args.scale)

@@ -3,11 +3,13 @@
 
 1. Capture: the same synthetic heap (bench/heap_app.py), built in fresh processes, captured
    by the seed method and by heapsnap, alternating; medians of wall time and peak extra RSS.
+   Then attach by PID, and the capture under tracemalloc (with and without line tables).
 2. Analyzer: two real captures of a ~1M-object heap (gzip) compared by `heapsnap diff`,
    against GNU diff and `sort | comm` on the same files decompressed (the seed's workflow);
    the page on the same files; the parsed model's memory; then ~5M objects: time and memory.
 
     python3 bench/run.py [--runs 3] [--scale 1.0] [--analyzer-scale 0.55] [--big-scale 2.8]
+                        [--traced-scale 0.3]
 """
 
 import argparse
@@ -93,6 +95,17 @@ def capture_bench(tmp, runs, scale):
                                       capture_output=True, text=True).stdout)
     print("  floor: formatting %s lines with one %%-format each, nothing else, takes %.2f s = %.2fx the seed method" % (
         "{:,}".format(floor["objects"]), floor["seconds"], floor["seconds"] / med["seed"][0]))
+
+
+def traced_bench(tmp, scale):
+    """The capture under tracemalloc: its line-table-free methods against the methods as written."""
+    print("== capture under tracemalloc (1 frame; a smaller heap, scale %.2f)" % scale)
+    runs = {m: app(m, os.path.join(tmp, m + ".hsnap.gz"), scale)["seconds"]
+            for m in ("heapsnap", "heapsnap-traced-line-tables", "heapsnap-traced")}
+    untraced, lines, free = runs["heapsnap"], runs["heapsnap-traced-line-tables"], runs["heapsnap-traced"]
+    print("  untraced %.2f s; traced, methods as written %.2f s (%.1fx); traced, without line tables %.2f s (%.1fx)"
+          % (untraced, lines, lines / untraced, free, free / untraced))
+    print("  ratio without line tables / as written: %.2fx" % (free / lines))
 
 
 def gzip_level_bench(plain_path):
@@ -252,6 +265,7 @@ def main():
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--analyzer-scale", type=float, default=0.55, help="heap scale of the ~1M-object comparison")
     parser.add_argument("--big-scale", type=float, default=2.8, help="heap scale of the ~5M-object run (0 skips it)")
+    parser.add_argument("--traced-scale", type=float, default=0.3, help="heap scale of the tracemalloc capture run")
     parser.add_argument("--only", choices=["capture", "analyzer", "edges"])
     args = parser.parse_args()
     ensure_pympler()
@@ -259,6 +273,7 @@ def main():
         if args.only in (None, "capture"):
             capture_bench(tmp, args.runs, args.scale)
             attach_bench(tmp, args.scale)
+            traced_bench(tmp, args.traced_scale)
         if args.only in (None, "analyzer"):
             analyzer_bench(tmp, args.runs, args.analyzer_scale)
             if args.big_scale > 0:

@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from conftest import CAPTURE_DIR, heapsnap_cli
+from conftest import CAPTURE_DIR, Snapshot, heapsnap_cli
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -81,3 +81,43 @@ def test_captures_of_an_idle_process_show_no_growth_on(version, python, tmp_path
                                     capture_output=True, text=True).stdout)
     assert [s["sentence"] for s in out["suspects"]] == []
     assert [(g["path"], g["len_before"], g["len_after"]) for g in out["growing"]] == []
+
+
+TRACED_SERVICE = """import sys; sys.path.insert(0, sys.argv[2]); import heapsnap, tracemalloc, traceback
+KEEP = [str(i) * 3 for i in range(50)]
+heapsnap.capture(sys.argv[1])
+cls = heapsnap._capture_class()
+assert cls is not heapsnap._Capture and issubclass(cls, heapsnap._Capture)
+assert cls is heapsnap._capture_class(), "made once"
+def fail(self, roots, garbage):
+    raise KeyError("inside")
+cls.walk_roots = fail
+try:
+    heapsnap.capture(sys.argv[1] + ".2")
+except KeyError:
+    print(traceback.format_exc())
+tracemalloc.stop()
+assert heapsnap._capture_class() is heapsnap._Capture
+"""
+
+
+@pytest.mark.parametrize("version,python", interpreters())
+def test_sites_under_tracemalloc_on(version, python, tmp_path):
+    """Under tracemalloc the capture runs its methods without line tables (see _capture_class):
+    it writes the same, sites included, and a traceback through them can still be printed."""
+    script = tmp_path / "service.py"
+    script.write_text(TRACED_SERVICE)
+    path = str(tmp_path / "t.hsnap")
+    out = subprocess.run([python, str(script), path, CAPTURE_DIR], check=True, timeout=300, capture_output=True,
+                         text=True, env=dict(os.environ, PYTHONTRACEMALLOC="1")).stdout
+    snap = Snapshot(path)
+    assert "tracemalloc=1" in snap.header["options"]
+    [item] = snap.exact("str", "'494949'")
+    assert item["site"] == "%s:2" % script
+    assert "in walk_unreached" in out and "\nKeyError: 'inside'\n" in out, out
+    if tuple(map(int, version.split("."))) >= (3, 11):
+        # the frames copied are named with the lines of the methods as written
+        source = open(os.path.join(CAPTURE_DIR, "heapsnap.py")).read().splitlines()
+        [line] = [l for l in out.splitlines() if l.endswith(", in walk_unreached")]
+        number = int(line.split(", line ")[1].split(",")[0])
+        assert "self.walk_roots(" in source[number - 1], line
