@@ -8,7 +8,7 @@ METHOD is `heapsnap` (capture-script/heapsnap.py) or `seed` (the blog post's met
 pympler's muppy.get_objects(), str(type(o)) + ' ' + str(o) for each, sorted, written);
 `heapsnap-edges` captures with edges=True; `heapsnap-traced` runs tracemalloc (1 frame) from
 before the heap is built, and `heapsnap-traced-line-tables` too, with the capture's methods
-kept as they are (the baseline of its line-table-free copies; see _capture_class).
+kept as written (the baseline of their line-table-free copies; see _LINE_FREE_COPIES).
 Prints one JSON line: {"method", "objects", "seconds", "extra_rss_mib", "out_bytes"}.
 Extra memory is the peak RSS during the capture above the RSS before it (VmHWM, reset
 through /proc/self/clear_refs). METHOD `target` never imports heapsnap: it builds the heap,
@@ -142,7 +142,7 @@ def main():
         import tracemalloc
         tracemalloc.start(1)
     if args.method == "heapsnap-traced-line-tables":
-        heapsnap._capture_class = lambda: heapsnap._Capture
+        heapsnap._drop_line_tables = heapsnap._put_back_line_tables = lambda: None
     if args.method == "seed":
         from pympler import muppy  # noqa: F401
     heap = build(args.scale)

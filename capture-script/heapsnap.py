@@ -287,14 +287,17 @@ def capture(path, options=None, compress=None, edges=None):
         _traceback_at()  # before anything is enumerated: what it imports is in every snapshot
     was_enabled = gc.isenabled()
     gc.disable()  # a collection would run __del__ methods (user code) mid-capture
-    capture_class = _capture_class()
+    line_free = _tracemalloc.is_tracing()
+    original_code = _drop_line_tables() if line_free else None  # see _LINE_FREE_COPIES
     try:
-        return capture_class(path, options, compress, was_enabled).run()
+        return _Capture(path, options, compress, was_enabled, original_code).run()
     except BaseException as e:
-        if capture_class is not _Capture:
-            _restore_lines(e)
+        if line_free:
+            _restore_lines(e, original_code)
         raise
     finally:
+        if original_code is not None:
+            _put_back_line_tables(original_code)
         if was_enabled:
             gc.enable()
 
@@ -307,8 +310,9 @@ class _Capture:
     Lines go into sorted runs on disk, merged at the end by range partitions.
     """
 
-    def __init__(self, path, options, compress, gc_enabled=True):
+    def __init__(self, path, options, compress, gc_enabled=True, original_code=None):
         self.path = path
+        self.original_code = original_code  # held here, unseen, while the methods run copies (_drop_line_tables)
         self.gc_enabled = gc_enabled  # as the process had it: the capture pauses the collector
         self.options = options
         self.compress = compress
@@ -1934,57 +1938,54 @@ class _Capture:
 # tracemalloc finds the line of the innermost frame for each allocation it traces by scanning
 # that code's line table from the start (3.11 keeps the lines only of code that ran under a
 # tracer or profiler). Late in the capture's long methods that cost up to 15 us an allocation:
-# a traced capture took 12x an untraced one. So while tracing, the capture runs copies of its
-# methods with empty line tables, made once; tracemalloc then finds no line at once. A
-# traceback through them gets its lines back from the originals (_restore_lines).
-_LINE_FREE_CAPTURE = []
-_ORIGINAL_CODE = {}  # id of a line-free copy (kept alive by its class) -> the code it copies
+# a traced capture took 12x an untraced one. So a capture under tracing gives the capture's
+# methods copies of their code with empty line tables (made once), and tracemalloc finds no
+# line at once. The capture holds the originals meanwhile, where no snapshot sees them (code
+# objects are not tracked by gc), and puts them back at the end. A traceback through the
+# copies gets its lines back (_restore_lines).
+_LINE_TABLE = "co_linetable" if sys.version_info >= (3, 10) else "co_lnotab"
+_LINE_FREE_COPIES = {}  # id(code of a _Capture method) -> that code with no line table
+_LINE_FREE_LOCK = _thread.allocate_lock()  # held while the methods run their copies
 
 
-def _capture_class():
-    """``_Capture``, or its copy without line tables while tracemalloc is tracing."""
-    if not _tracemalloc.is_tracing():
-        return _Capture
-    if not _LINE_FREE_CAPTURE:
-        _LINE_FREE_CAPTURE.append(_without_line_tables(_Capture))
-    return _LINE_FREE_CAPTURE[0]
+def _capture_functions():
+    for value in list(_Capture.__dict__.values()):
+        f = value.__func__ if type(value) is staticmethod else value
+        if type(f) is types.FunctionType:
+            yield f
 
 
-def _without_line_tables(cls):
-    """A subclass of ``cls`` whose methods are copies of ``cls``'s without line tables."""
-    methods = {"__doc__": cls.__doc__, "__module__": cls.__module__, "__qualname__": cls.__qualname__}
-    for name, value in cls.__dict__.items():
-        if type(value) is types.FunctionType:
-            methods[name] = _function_without_line_table(value)
-        elif type(value) is staticmethod:
-            methods[name] = staticmethod(_function_without_line_table(value.__func__))
-    return type(cls.__name__, (cls,), methods)
+def _drop_line_tables():
+    """Gives ``_Capture``'s methods code without line tables; returns ``{id(copy): original}``
+    for :func:`_put_back_line_tables`, or None when another capture has done it already."""
+    if not _LINE_FREE_LOCK.acquire(False):
+        return None
+    originals = {}
+    for f in _capture_functions():
+        code = f.__code__
+        copy = _LINE_FREE_COPIES.get(id(code))
+        if copy is None or copy.co_consts is not code.co_consts:  # (not made from this code)
+            copy = _LINE_FREE_COPIES[id(code)] = code.replace(**{_LINE_TABLE: b""})
+        originals[id(copy)] = code
+        f.__code__ = copy
+    return originals
 
 
-def _function_without_line_table(f):
-    copy = types.FunctionType(_code_without_line_table(f.__code__), f.__globals__, f.__name__, f.__defaults__,
-                              f.__closure__)
-    copy.__kwdefaults__, copy.__qualname__, copy.__doc__ = f.__kwdefaults__, f.__qualname__, f.__doc__
-    return copy
+def _put_back_line_tables(originals):
+    for f in _capture_functions():
+        f.__code__ = originals.get(id(f.__code__), f.__code__)
+    _LINE_FREE_LOCK.release()
 
 
-def _code_without_line_table(code):
-    """``code``, and the code objects among its constants, with an empty line table."""
-    consts = tuple(_code_without_line_table(c) if type(c) is types.CodeType else c for c in code.co_consts)
-    table = "co_linetable" if sys.version_info >= (3, 10) else "co_lnotab"
-    copy = code.replace(co_consts=consts, **{table: b""})
-    _ORIGINAL_CODE[id(copy)] = code
-    return copy
-
-
-def _restore_lines(error):
-    """Cuts ``error``'s traceback before its first frame that runs a line-free copy, and adds the
-    frames from there on, with the lines of the code they copy, as a note (3.11+; the traceback
-    module cannot print a frame with no line table there; earlier versions print no line)."""
+def _restore_lines(error, originals):
+    """Cuts ``error``'s traceback before its first frame that runs code without a line table,
+    and adds the frames from there on as a note, with the lines of the code they copy where
+    ``originals`` knows it (3.11+: the traceback module cannot print such a frame there; 3.8-3.10
+    print it with the def line or -1)."""
     if not hasattr(error, "add_note"):
         return
     tb, last_kept = error.__traceback__, None
-    while tb is not None and id(tb.tb_frame.f_code) not in _ORIGINAL_CODE:
+    while tb is not None and getattr(tb.tb_frame.f_code, _LINE_TABLE):
         tb, last_kept = tb.tb_next, tb
     if tb is None or last_kept is None:
         return
@@ -1992,9 +1993,9 @@ def _restore_lines(error):
     lines = ["heapsnap ran these frames without line tables (tracemalloc is on); with their lines:"]
     while tb is not None:
         code, line = tb.tb_frame.f_code, tb.tb_lineno
-        original = _ORIGINAL_CODE.get(id(code))
-        if original is not None:
-            line = next((n for begin, end, n in original.co_lines() if begin <= tb.tb_lasti < end), None)
+        if not getattr(code, _LINE_TABLE):
+            original = (originals or {}).get(id(code))
+            line = original and next((n for start, end, n in original.co_lines() if start <= tb.tb_lasti < end), None)
         lines.append('  File "%s", line %s, in %s' % (code.co_filename, line, code.co_name))
         tb = tb.tb_next
     error.add_note("\n".join(lines))
