@@ -1480,7 +1480,8 @@ class _Capture:
             return "-"
         if info.kind == "dict":
             # dict's own traversal skips str keys (they cannot form cycles); they are held all the same.
-            refs = list(dict.keys(o)) + list(dict.values(o))
+            # Each key before its value, as item_refs lists them.
+            refs = list(_chain(dict.items(o)))
         elif info.kind == "frame":
             # A running frame's traversal leaves its locals to the thread: name them as the walk does.
             refs = [v for _, v in self.frame_locals(o)]
