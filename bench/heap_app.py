@@ -129,8 +129,8 @@ def serve_as_target(heap):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("method", choices=["heapsnap", "heapsnap-edges", "heapsnap-traced", "heapsnap-traced-line-tables", "seed",
-                                               "target"])
+    parser.add_argument("method", choices=["heapsnap", "heapsnap-edges", "heapsnap-traced",
+                                           "heapsnap-traced-line-tables", "seed", "target"])
     parser.add_argument("out")
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--then", metavar="OUT2", help="grow the heap, then capture again to OUT2")
@@ -142,7 +142,7 @@ def main():
         import tracemalloc
         tracemalloc.start(1)
     if args.method == "heapsnap-traced-line-tables":
-        heapsnap._drop_line_tables = heapsnap._put_back_line_tables = lambda: None
+        heapsnap._drop_line_tables = lambda: None  # (then nothing is put back either)
     if args.method == "seed":
         from pympler import muppy  # noqa: F401
     heap = build(args.scale)

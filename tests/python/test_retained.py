@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 
+import heapsnap
 from conftest import CAPTURE_DIR, Snapshot, heapsnap_cli
 
 SERVICE = r"""
@@ -116,13 +117,10 @@ def test_summary_has_a_retained_column_with_edges(tmp_path):
     assert account["retained"] > account["bytes"]
 
 
-
 def test_a_dict_lists_its_refs_in_one_order_however_it_is_formatted(tmp_path):
     # Fewer than a few dicts met in one batch are formatted one by one, more in bulk; which
     # way a dict goes changes from one capture to the next, and its line must not (the raw
     # view diffs lines).
-    sys.path.insert(0, CAPTURE_DIR)
-    import heapsnap
     capture = heapsnap._Capture(str(tmp_path / "unused.hsnap"), heapsnap.CaptureOptions(edges=True), False)
     d = {"a": [1], "b": (2,), 3: "c"}
     info = capture.info(dict)

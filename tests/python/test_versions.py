@@ -83,7 +83,7 @@ def test_captures_of_an_idle_process_show_no_growth_on(version, python, tmp_path
     assert [(g["path"], g["len_before"], g["len_after"]) for g in out["growing"]] == []
 
 
-TRACED_SERVICE = """import sys; sys.path.insert(0, sys.argv[2]); import heapsnap, tracemalloc, traceback
+TRACED_SERVICE = """import sys; sys.path.insert(0, sys.argv[2]); import heapsnap, traceback
 KEEP = [str(i) * 3 for i in range(50)]
 heapsnap.capture(sys.argv[1] + "/a.hsnap.gz")
 heapsnap.capture(sys.argv[1] + "/b.hsnap.gz")
