@@ -99,7 +99,27 @@ test('demo button loads the demo snapshots; the first suspect names the leaking 
   assert.equal(await page.locator('#trend svg circle.point').count(), 3);
   assert.match(await page.locator('#trend svg circle.point').nth(2).locator('title').textContent(),
     /__main__\._RECORD_CACHE: \+1\.5 MiB at snapshot #3/);
+  const ticks = await page.locator('#trend svg text.tick:not(.time)').allTextContents();
+  assert.deepEqual(ticks.filter((t) => !t.startsWith('#')), ['0 B', '+0.5 MiB', '+1 MiB', '+1.5 MiB']);
+  assert.equal(await page.locator('#trend svg text.time').count(), 3);
+  // The readout: every value at the snapshot under the pointer, and with the arrow keys.
+  await page.locator('#trend svg').scrollIntoViewIfNeeded();
+  const middle = await page.locator('#trend svg circle.point').nth(1).boundingBox();
+  await page.mouse.move(middle.x + middle.width / 2, middle.y - 40);
+  const readout = page.locator('#trend svg g.readout');
+  assert.equal(await readout.getAttribute('visibility'), 'visible');
+  assert.match(await readout.textContent(), /^#2 leaky-2\.hsnap\.gz · \d\d:\d\d:\d\d\+\d+(\.\d)? KiB  __main__\._RECORD_CACHE$/);
   await page.locator('#trend').screenshot({ path: join(shots, 'trend.png') });
+  await page.mouse.move(0, 0);
+  assert.equal(await readout.getAttribute('visibility'), 'hidden');
+  await page.locator('#trend svg').focus();
+  await page.keyboard.press('Home');
+  assert.match(await readout.textContent(), /^#1 leaky-1\.hsnap\.gz .*0 B  __main__\._RECORD_CACHE$/);
+  await page.keyboard.press('ArrowRight');
+  await page.keyboard.press('ArrowRight');
+  assert.match(await readout.textContent(), /^#3 .*\+1\.5 MiB  __main__/);
+  await page.keyboard.press('Escape');
+  assert.equal(await readout.getAttribute('visibility'), 'hidden');
   const growing = page.locator('#growing .growing').first();
   assert.equal(await growing.locator('.path').textContent(), '__main__._RECORD_CACHE');
   assert.match(await page.textContent('#new-groups'), /4,000.*dict.*\{id, user, path, status, ts, ok, bytes\}/s);
