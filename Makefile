@@ -54,12 +54,16 @@ build: wasm native
 native:
 	cargo build --release --bin heapsnap
 
-wasm: tools-wasm tools-node
+wasm: tools-wasm tools-node www/heapsnap.py
 	RUSTFLAGS="-C target-feature=+simd128" cargo build --release --lib --target $(WASM_TARGET)
 	wasm-bindgen --target web --no-typescript --out-dir $(PKG) $(WASM_RAW)
 	npx --no-install wasm-opt -O3 --enable-simd --enable-bulk-memory --enable-nontrapping-float-to-int \
 		--enable-sign-ext --enable-mutable-globals -o $(PKG)/heapsnap_bg.wasm $(PKG)/heapsnap_bg.wasm
 	@ls -l $(PKG)/heapsnap_bg.wasm | awk '{print "wasm size:", $$5, "bytes"}'
+
+# The page offers the capture script for download, next to itself.
+www/heapsnap.py: capture-script/heapsnap.py
+	cp $< $@
 
 dist: wasm
 	wasm-bindgen --target no-modules --no-typescript --out-dir target/dist-pkg $(WASM_RAW)

@@ -55,6 +55,9 @@ const replace = (from, to) => {
 replace(/<meta http-equiv="Content-Security-Policy" content="[^"]*">/.exec(html)[0],
   `<meta http-equiv="Content-Security-Policy" content="${csp}">`);
 replace('<link rel="stylesheet" href="style.css">', `<style>${css}</style>`);
+// The capture script's download link carries the file itself.
+const captureScript = readFileSync(join(root, 'capture-script', 'heapsnap.py')).toString('base64');
+replace('href="heapsnap.py"', `href="data:text/x-python;base64,${captureScript}"`);
 replace('<script type="module" src="app.js"></script>\n', '');
 replace('</body>', [
   `<script type="application/octet-stream" id="heapsnap-wasm">${wasm}</script>`,

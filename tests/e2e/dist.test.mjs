@@ -28,6 +28,10 @@ test('dist/heapsnap.html works from file:// and names the leak', async () => {
   const errors = watchErrors(page);
   await page.goto(pathToFileURL(join(root, 'dist', 'heapsnap.html')).href);
   assert.equal(await page.isHidden('#demo-button'), true);
+  const script = await page.getAttribute('#capture-script', 'href');
+  assert.ok(script.startsWith('data:text/x-python;base64,'), 'the capture script is in the file');
+  assert.equal(Buffer.from(script.split(',')[1], 'base64').toString('utf8'),
+    readFileSync(join(root, 'capture-script', 'heapsnap.py'), 'utf8'));
   await page.setInputFiles('#file-input', manifest.files.map((f) => join(demo, f)));
   const path = page.locator('#suspects .suspect .path').first();
   await path.waitFor({ timeout: 20000 });

@@ -79,6 +79,27 @@ test('file input: the leaking dict type is the top row of the comparison', async
   await page.close();
 });
 
+test('the empty page says how to capture, and offers the capture script for download', async () => {
+  const { page, errors } = await openPage();
+  const howto = page.locator('#howto');
+  assert.equal(await howto.isVisible(), true);
+  assert.deepEqual(await howto.locator('h3').allTextContents(), [
+    'In the process you want to look into',
+    'A process that is already running (Linux; gdb or lldb before Python 3.14)',
+    'A service started under heapsnap: a snapshot every 5 minutes, and on SIGUSR2',
+  ]);
+  assert.match(await howto.textContent(), /heapsnap\.capture\("\/tmp\/app-1\.hsnap\.gz"\)[\s\S]*heapsnap\.py attach 4242[\s\S]*heapsnap\.py run --every 5m/);
+  await page.screenshot({ path: join(shots, 'empty.png') });
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#capture-script')]);
+  assert.equal(download.suggestedFilename(), 'heapsnap.py');
+  assert.equal(readFileSync(await download.path(), 'utf8'), readFileSync(join(root, 'capture-script', 'heapsnap.py'), 'utf8'));
+  await page.setInputFiles('#file-input', [demoFiles[0], demoFiles.at(-1)]);
+  await page.locator('#suspects .suspect').first().waitFor({ timeout: 20000 });
+  assert.equal(await howto.isHidden(), true);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test('demo button loads the demo snapshots; the first suspect names the leaking dict', async () => {
   const { page, errors } = await openPage();
   await page.evaluate(() => {
