@@ -3,6 +3,8 @@
 //! Dicts are shaped by their keys (`{id, user, ts}`); anything else by its contents with
 //! runs of digits masked (`'user#'`), so records that differ only in their numbers group.
 
+use std::ops::Range;
+
 /// The shape of bounded contents `repr` (as unescaped for display).
 ///
 /// # Example
@@ -17,7 +19,24 @@ pub fn shape_of(repr: &str) -> String {
     if let Some(keys) = body.and_then(dict_keys) {
         return format!("{{{}}}", keys.join(", "));
     }
+    if let Some((file, line)) = code_location(repr) {
+        // `<function f at app/v2/jobs.py:12>`: the file says which code, it is not data; its digits stay.
+        return format!("{}{}:#{}", mask_digits(&repr[..file.start]), &repr[file], mask_digits(&repr[line.end..]));
+    }
     mask_digits(repr)
+}
+
+/// In the repr of code or a definition (`<function f at a.py:12>`, `<coroutine g at a.py:3>`),
+/// where its file name is and where its line number is.
+fn code_location(repr: &str) -> Option<(Range<usize>, Range<usize>)> {
+    if !repr.starts_with('<') || !repr.ends_with('>') {
+        return None;
+    }
+    let file = repr.rfind(" at ")? + 4;
+    let colon = file + repr[file..].rfind(':')?;
+    let digits = repr[colon + 1..].bytes().take_while(u8::is_ascii_digit).count();
+    (digits > 0 && colon > file && !repr[file..colon].contains(' '))
+        .then_some((file..colon, colon + 1..colon + 1 + digits))
 }
 
 /// Top-level keys of a dict literal's inside, or `None` if it is not one.
@@ -116,5 +135,12 @@ mod tests {
         assert_eq!(shape_of("[1, 22, 333]"), "[#, #, #]");
         assert_eq!(shape_of("{1, 2}"), "{#, #}");
         assert_eq!(shape_of("<function f at a.py:12>"), "<function f at a.py:#>");
+        assert_eq!(
+            shape_of("<function g.<locals>.<lambda> at /srv/v2/app3.py:40>"),
+            "<function g.<locals>.<lambda> at /srv/v2/app3.py:#>"
+        );
+        assert_eq!(shape_of("<coroutine w at /srv/v2/a.py:40 suspended>"), "<coroutine w at /srv/v2/a.py:# suspended>");
+        assert_eq!(shape_of("<module 'plugin_2_10'>"), "<module 'plugin_#_#'>");
+        assert_eq!(shape_of("'/api/orders/123'"), "'/api/orders/#'");
     }
 }
