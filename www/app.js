@@ -187,7 +187,7 @@ function renderFiles() {
     if (f.state === 'ready') {
       const i = f.info;
       const parts = [`${fmt.count(i.objects)} objects`, fmt.bytes(i.bytes)];
-      if (i.time) parts.push(i.time.replace('T', ' ').replace(/\.\d+Z$/, ' UTC'));
+      if (i.time) parts.push(fmt.captureTime(i.time));
       if (i.pid) parts.push(`pid ${i.pid}`);
       item.append(el('span', 'meta', parts.join(' · ')));
     }

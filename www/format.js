@@ -27,6 +27,11 @@ export function signedBytes(n) {
   return n > 0 ? `+${bytes(n)}` : bytes(n);
 }
 
+/** A header time (`2026-12-02T18:07:22.487462Z`) as `2026-12-02 18:07:22 UTC`. */
+export function captureTime(time) {
+  return time.replace('T', ' ').replace(/(\.\d+)?Z$/, ' UTC');
+}
+
 // What the length of an object of this type counts.
 export function lengthUnit(typeName) {
   if (typeName === 'str') return 'characters';

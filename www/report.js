@@ -3,6 +3,7 @@
 // stylesheet, a CSP that forbids everything else. Built with DOM nodes and textContent and
 // then serialized, so text from snapshots stays text.
 import * as fmt from './format.js';
+import { trendChart, trendLegend } from './trend-chart.js';
 
 const STYLE = `
 body { font: 14px/1.45 system-ui, sans-serif; margin: 24px; color: #1d1f21; }
@@ -11,6 +12,13 @@ h1 { font-size: 20px; } h2 { font-size: 16px; margin-top: 24px; }
 table { border-collapse: collapse; } th, td { padding: 3px 8px; border-bottom: 1px solid #e3e5e8; text-align: left; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; } .grow { color: #b42318; }
 li { margin-bottom: 10px; } .example { white-space: pre-wrap; word-break: break-all; }
+.trend-chart { width: 100%; max-width: 760px; display: block; } .trend-chart .axis { stroke: #66707a; }
+.trend-chart .grid { stroke: #e3e5e8; } .trend-chart .tick, .trend-chart .axis-label { fill: #66707a; font-size: 11px; }
+.legend { list-style: none; padding: 0; display: flex; gap: 16px; flex-wrap: wrap; }
+.swatch { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin-right: 6px; }
+.swatch[data-color="0"] { background: #2456c9; } .swatch[data-color="1"] { background: #b3261e; }
+.swatch[data-color="2"] { background: #1b7f3b; } .swatch[data-color="3"] { background: #9c27b0; }
+.swatch[data-color="4"] { background: #e07b00; }
 `;
 
 const MAX_ROWS = 2000;
@@ -35,7 +43,7 @@ export function reportHtml(analysis, rows, view) {
   const files = add(body, 'ul');
   for (const s of analysis.snapshots) {
     const parts = [`${fmt.count(s.objects)} objects`, fmt.bytes(s.bytes)];
-    if (s.time) parts.push(s.time);
+    if (s.time) parts.push(fmt.captureTime(s.time));
     if (s.rssCoverage != null) parts.push(`Python objects explain ${Math.round(s.rssCoverage * 100)}% of RSS (${fmt.bytes(s.rss)})`);
     const li = add(files, 'li');
     add(li, 'code', s.name);
@@ -57,6 +65,12 @@ export function reportHtml(analysis, rows, view) {
       if (g.examples[0] !== undefined) add(li, 'div', g.examples[0], 'mono example muted');
     }
     for (const [site, count] of s.sites.slice(0, 3)) add(li, 'div', `created at ${site} × ${fmt.count(count)}`, 'mono');
+  }
+
+  const trend = trendChart(analysis);
+  if (trend) {
+    add(body, 'h2', 'Growth of the top suspects');
+    body.append(doc.importNode(trend.chart, true), trendLegend(trend.lines, doc));
   }
 
   if (analysis.growing.length) {

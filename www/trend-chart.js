@@ -1,7 +1,7 @@
 // The trend chart: net growth of the top suspects across all loaded snapshots, with round
 // value ticks, capture times, and a readout of every value at the snapshot under the pointer
 // (or chosen with the arrow keys). SVG built node by node: labels are text.
-import { el, svg } from './dom.js';
+import { svg } from './dom.js';
 import * as fmt from './format.js';
 import { byteTicks, timeLabels } from './chart-ticks.js';
 
@@ -30,22 +30,22 @@ function shortened(label) {
   return label.length > LABEL_CHARS ? `${label.slice(0, LABEL_CHARS - 1)}…` : label;
 }
 
-export function renderTrend(container, analysis, top = 5) {
-  container.replaceChildren();
+/**
+ * The chart of the first `top` suspects' growth, as an SVG element (null when there is no
+ * trend to draw), with what the interactive page needs to point at its parts.
+ */
+export function trendChart(analysis, top = 5) {
   const lines = series(analysis, top);
   const snapshots = analysis.snapshots;
   const n = snapshots.length;
-  if (!lines.length || n < 2) return;
+  if (!lines.length || n < 2) return null;
   const values = lines.flatMap((l) => l.points);
   const ticks = byteTicks(Math.min(0, ...values), Math.max(1, ...values), 4);
   const min = ticks[0].value;
   const max = ticks.at(-1).value;
   const x = (i) => PAD.left + (i * (WIDTH - PAD.left - PAD.right)) / (n - 1);
   const y = (v) => PAD.top + ((max - v) * (HEIGHT - PAD.top - PAD.bottom)) / (max - min || 1);
-  const chart = svg('svg', {
-    viewBox: `0 0 ${WIDTH} ${HEIGHT}`, class: 'trend-chart', role: 'img', tabindex: 0,
-    'aria-label': 'Net growth of the top suspects across the snapshots; arrow keys read the values',
-  });
+  const chart = svg('svg', { viewBox: `0 0 ${WIDTH} ${HEIGHT}`, class: 'trend-chart', role: 'img' });
   const title = svg('title');
   title.textContent = 'Net growth of the top suspects across the snapshots';
   chart.append(title);
@@ -59,15 +59,13 @@ export function renderTrend(container, analysis, top = 5) {
   snapshots.forEach((snap, i) => {
     const label = text({ x: x(i), y: HEIGHT - PAD.bottom + 16, 'text-anchor': 'middle', class: 'tick' }, `#${i + 1}`);
     const hint = svg('title');
-    hint.textContent = `${snap.name}${snap.time ? ` — ${snap.time}` : ''}`;
+    hint.textContent = `${snap.name}${snap.time ? ` — ${fmt.captureTime(snap.time)}` : ''}`;
     label.append(hint);
     chart.append(label);
     if (times[i]) chart.append(text({ x: x(i), y: HEIGHT - PAD.bottom + 30, 'text-anchor': 'middle', class: 'tick time' }, times[i]));
   });
   chart.append(text({ x: (PAD.left + WIDTH) / 2, y: HEIGHT - 6, 'text-anchor': 'middle', class: 'axis-label' },
     times[0] ? 'snapshot, oldest first (capture time, UTC)' : 'snapshot, oldest first'));
-  const guide = svg('line', { y1: PAD.top, y2: y(min), class: 'guide', visibility: 'hidden' });
-  chart.append(guide);
   const dots = lines.map((line, k) => {
     const color = COLORS[k % COLORS.length];
     const points = line.points.map((v, i) => `${x(i).toFixed(1)},${y(v).toFixed(1)}`).join(' ');
@@ -81,6 +79,37 @@ export function renderTrend(container, analysis, top = 5) {
       return dot;
     });
   });
+  return { chart, lines, snapshots, times, dots, x, bottom: y(min) };
+}
+
+/** `<ul>` naming each line's color. */
+export function trendLegend(lines, doc = document) {
+  const legend = doc.createElement('ul');
+  legend.className = 'legend';
+  lines.forEach((line, k) => {
+    const item = doc.createElement('li');
+    const swatch = doc.createElement('span');
+    swatch.className = 'swatch';
+    swatch.dataset.color = String(k % COLORS.length);
+    const code = doc.createElement('code');
+    code.textContent = line.label;
+    item.append(swatch, code);
+    legend.append(item);
+  });
+  return legend;
+}
+
+/** The chart on the page, with a readout of the values under the pointer or the arrow keys. */
+export function renderTrend(container, analysis, top = 5) {
+  container.replaceChildren();
+  const built = trendChart(analysis, top);
+  if (!built) return;
+  const { chart, lines, snapshots, times, dots, x, bottom } = built;
+  const n = snapshots.length;
+  chart.setAttribute('tabindex', 0);
+  chart.setAttribute('aria-label', 'Net growth of the top suspects across the snapshots; arrow keys read the values');
+  const guide = svg('line', { y1: PAD.top, y2: bottom, class: 'guide', visibility: 'hidden' });
+  chart.insertBefore(guide, chart.querySelector('polyline')); // under the lines and their points
   const readout = svg('g', { class: 'readout', visibility: 'hidden' });
   chart.append(readout);
 
@@ -139,13 +168,6 @@ export function renderTrend(container, analysis, top = 5) {
     }
   });
 
-  const legend = el('ul', 'legend');
-  lines.forEach((line, k) => {
-    const item = el('li');
-    const swatch = el('span', 'swatch');
-    swatch.dataset.color = String(k % COLORS.length);
-    item.append(swatch, el('code', '', line.label));
-    legend.append(item);
-  });
+  const legend = trendLegend(lines);
   container.append(chart, legend);
 }

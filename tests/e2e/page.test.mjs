@@ -182,8 +182,12 @@ test('the type table sorts, filters and exports what it shows', async () => {
   assert.match(html, /heapsnap report: leaky-1\.hsnap\.gz → leaky-3\.hsnap\.gz/);
   assert.match(html, /__main__\._RECORD_CACHE \(dict\) grew/, 'the suspect sentence');
   assert.match(html, /types filtered by “str”/i);
+  assert.doesNotMatch(html, /<script/i, 'no script in the report');
   const reportPage = await browser.context.newPage();
   await reportPage.setContent(html);
+  assert.equal(await reportPage.locator('svg.trend-chart polyline').count(), 1, 'the trend chart');
+  assert.equal(await reportPage.locator('svg.trend-chart [tabindex], svg.trend-chart .readout').count(), 0, 'a still chart');
+  assert.deepEqual(await reportPage.locator('.legend code').allTextContents(), ['__main__._RECORD_CACHE']);
   await reportPage.screenshot({ path: join(shots, 'report.png'), fullPage: true });
   await reportPage.close();
   assert.deepEqual(errors, []);
