@@ -66,6 +66,7 @@ mod siblings;
 mod sites;
 mod slots;
 mod snapshot;
+mod structural;
 mod summary;
 mod suspects;
 pub mod synthetic;

@@ -1,13 +1,13 @@
 //! Reading one object line: a fast path for well-formed lines, and a plain reference reader
 //! that is used when the fast path declines a line and says what is wrong with it.
 //!
-//! The fast path walks the line once: text fields are cut with a SIMD search for the next
-//! tab, newline or backslash, numbers are parsed byte by byte where they stand.
-
-use memchr::memchr3;
+//! The fast path walks the line once: text fields end at the next tab or newline that a
+//! [`Structural`] cursor gives (64 bytes classified at a time), numbers are parsed byte by
+//! byte where they stand.
 
 use crate::error::ErrorKind;
 use crate::escape;
+use crate::structural::Structural;
 
 /// What the reader does with each declared column.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -69,8 +69,16 @@ pub(crate) struct ReadLine<'d> {
 
 /// Reads the well-formed object line starting at `pos`, or declines (`None`) when anything
 /// is unusual: a bad number or escape, a wrong column count, a missing newline.
+///
+/// `cursor` gives the tabs, newlines and backslashes from `pos` on. After a line is read, it
+/// is at the next line; after a decline, anywhere (the caller seeks it).
 #[inline]
-pub(crate) fn read_fast<'d>(data: &'d [u8], pos: usize, roles: &[Role]) -> Option<ReadLine<'d>> {
+pub(crate) fn read_fast<'d>(
+    data: &'d [u8],
+    pos: usize,
+    roles: &[Role],
+    cursor: &mut Structural<'_>,
+) -> Option<ReadLine<'d>> {
     let mut f = LineFields::default();
     let mut has_size = false;
     let mut has_id = false;
@@ -81,12 +89,9 @@ pub(crate) fn read_fast<'d>(data: &'d [u8], pos: usize, roles: &[Role]) -> Optio
         if role.is_text() {
             let (start, mut escaped) = (p, false);
             let end = loop {
-                let at = p + memchr3(b'\t', b'\n', b'\\', &data[p..])?;
+                let at = cursor.next_position()?;
                 match data[at] {
-                    b'\\' => {
-                        escaped = true;
-                        p = at + 1;
-                    }
+                    b'\\' => escaped = true,
                     b'\t' if !last => {
                         p = at + 1;
                         break at;
@@ -134,16 +139,18 @@ pub(crate) fn read_fast<'d>(data: &'d [u8], pos: usize, roles: &[Role]) -> Optio
             p = q;
         }
         debug_assert!(p > start);
+        // Digits and `-` are never tabs or newlines: the cursor's next one ends the field.
+        let at = cursor.next_position()?;
         if !last {
-            if data.get(p) != Some(&b'\t') {
+            if at != p || data[p] != b'\t' {
                 return None;
             }
             p += 1;
         } else {
             let end = p;
             match data.get(p) {
-                Some(b'\n') => p += 1,
-                Some(b'\r') if data.get(p + 1) == Some(&b'\n') => p += 2,
+                Some(b'\n') if at == p => p += 1,
+                Some(b'\r') if at == p + 1 && data[p + 1] == b'\n' => p += 2,
                 _ => return None,
             }
             return (has_size && has_id).then_some(ReadLine { fields: f, end, next: p });
@@ -386,7 +393,7 @@ mod tests {
         for line in
             [&b"dict\t{'a': 1}\t64\t1\t7f0\t-\t-\n"[..], b"str\t'\\t'\t50\t-\tab\t7f0\t.x\r\n", b"t\t\t1\t2\t3\t4\t\n"]
         {
-            let fast = read_fast(line, 0, ROLES).expect("fast path reads it");
+            let fast = read_fast(line, 0, ROLES, &mut Structural::new(line, 0)).expect("fast path reads it");
             let body = &line[..fast.end];
             let checked = read_checked(body, ROLES).unwrap();
             assert_eq!(fast.next, line.len());
@@ -406,7 +413,11 @@ mod tests {
             b"dict\t{}\t64\t1\t7f0\t-\t\\q\n",
             b"dict\t{}\t64\t1\t7f0\t-\t-",
         ] {
-            assert!(read_fast(line, 0, ROLES).is_none(), "{}", String::from_utf8_lossy(line));
+            assert!(
+                read_fast(line, 0, ROLES, &mut Structural::new(line, 0)).is_none(),
+                "{}",
+                String::from_utf8_lossy(line)
+            );
         }
     }
 
@@ -455,7 +466,7 @@ mod tests {
             let content = &line[..line.len() - 1];
             let content = content.strip_suffix(b"\r").unwrap_or(content);
             let checked = read_checked(content, ROLES);
-            match read_fast(&line, 0, ROLES) {
+            match read_fast(&line, 0, ROLES, &mut Structural::new(&line, 0)) {
                 Some(fast) => {
                     prop_assert_eq!(fast.next, line.len());
                     let type_ok = !fast.fields.type_escaped || escape::is_valid(fast.fields.type_name);

@@ -13,6 +13,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::escape;
 use crate::header::Header;
 use crate::line_reader::{check_escapes, parse_dec, read_checked, read_fast, LineFields, Role};
+use crate::structural::Structural;
 
 /// `parent` of a root object, or of a snapshot without the column (`-` in the file).
 pub const NO_PARENT: u64 = 0;
@@ -129,6 +130,7 @@ impl Snapshot {
         let mut pos = body;
         let mut line_no = header_lines;
         let roles = std::mem::take(&mut self.roles);
+        let mut cursor = Structural::new(data, pos);
         let result = loop {
             line_no += 1;
             let at = |kind: ErrorKind| Error::new(kind).at_line(line_no);
@@ -143,12 +145,13 @@ impl Snapshot {
                 self.starts.push(pos as u32);
                 break self.read_footer(line.strip_suffix(b"\r").unwrap_or(line), line_no, &data[pos + nl + 1..]);
             }
-            let (fields, end, next) = match read_fast(data, pos, &roles) {
+            let (fields, end, next) = match read_fast(data, pos, &roles, &mut cursor) {
                 Some(read) => (read.fields, read.end, read.next),
                 None => {
                     let Some(nl) = memchr(b'\n', &data[pos..]) else {
                         break Err(at(ErrorKind::Truncated));
                     };
+                    cursor.seek(pos + nl + 1);
                     let line = &data[pos..pos + nl];
                     let line = line.strip_suffix(b"\r").unwrap_or(line);
                     match read_checked(line, &roles) {
