@@ -1,7 +1,7 @@
 // The trend chart: net growth of the top suspects across all loaded snapshots, with round
 // value ticks, capture times, and a readout of every value at the snapshot under the pointer
 // (or chosen with the arrow keys). SVG built node by node: labels are text.
-import { svg } from './dom.js';
+import { el, svg } from './dom.js';
 import * as fmt from './format.js';
 import { byteTicks, timeLabels } from './chart-ticks.js';
 
@@ -112,6 +112,8 @@ export function renderTrend(container, analysis, top = 5) {
   chart.insertBefore(guide, chart.querySelector('polyline')); // under the lines and their points
   const readout = svg('g', { class: 'readout', visibility: 'hidden' });
   chart.append(readout);
+  const spoken = el('p', 'sr-only'); // the readout, for screen readers (the chart is one image to them)
+  spoken.setAttribute('aria-live', 'polite');
 
   let shown = -1;
   function show(i) {
@@ -131,6 +133,7 @@ export function renderTrend(container, analysis, top = 5) {
       readout.append(text({ x: 25, y: row, class: 'readout-value' }, `${fmt.signedBytes(line.points[i])}  ${shortened(line.label)}`));
     });
     readout.setAttribute('visibility', 'visible');
+    spoken.textContent = `Snapshot ${head}: ${lines.map((line) => `${line.label} ${fmt.signedBytes(line.points[i])}`).join('; ')}`;
     const size = readout.getBBox();
     const width = size.x + size.width + 10;
     const height = 18 + 17 * lines.length + 10;
@@ -169,5 +172,5 @@ export function renderTrend(container, analysis, top = 5) {
   });
 
   const legend = trendLegend(lines);
-  container.append(chart, legend);
+  container.append(chart, spoken, legend);
 }

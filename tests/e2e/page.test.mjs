@@ -139,6 +139,8 @@ test('demo button loads the demo snapshots; the first suspect names the leaking 
   await page.keyboard.press('ArrowRight');
   await page.keyboard.press('ArrowRight');
   assert.match(await readout.textContent(), /^#3 .*\+1\.5 MiB  __main__/);
+  assert.match(await page.locator('#trend p.sr-only[aria-live]').textContent(),
+    /^Snapshot #3 leaky-3\.hsnap\.gz · \d\d:\d\d:\d\d: __main__\._RECORD_CACHE \+1\.5 MiB$/);
   await page.keyboard.press('Escape');
   assert.equal(await readout.getAttribute('visibility'), 'hidden');
   const growing = page.locator('#growing .growing').first();
