@@ -161,6 +161,7 @@ _NEVER_MASKED_KINDS = ("type", "function", "builtin", "code", "module", "propert
 # Under a secret-looking name, data: masked wherever it appears in a repr.
 _MASKED_KINDS = ("str", "bytes", "bytearray", "array")
 _CHANGED = "<changed while read>"
+_BEING_BUILT = "<being built: %d of %d items set>"  # a tuple C code is still filling: see _tuples_being_built
 _MIN_SECRET = 15  # no credential shape matches a shorter string
 _BATCH = 4096  # containers expanded together, objects formatted together; budgets are checked per batch
 _SLICE = 16384  # a container with more items is admitted in slices of this many
@@ -371,6 +372,7 @@ class _Capture:
         rss = _rss_bytes()
         frames = sys._current_frames()
         tracked = gc.get_objects()
+        self.set_aside_tuples_being_built(tracked)  # first: they must not be held a moment longer
         self.exclude(frames, tracked, self)  # and, inside, everything self holds
         own_globals = globals()
         stacks = []
@@ -403,6 +405,27 @@ class _Capture:
         duration = time.perf_counter() - t0
         header = self.header(started, rss, duration)
         return self.write(header)
+
+    def set_aside_tuples_being_built(self, tracked):
+        """Writes the tuples that C code is still filling (see _tuples_being_built) as they
+        are, marked, without their items, and takes them out of ``tracked`` at once: reading
+        an item not set yet would crash the interpreter, and a reference kept while their
+        builder resumes (in another thread) would make it fail to resize them."""
+        building = _tuples_being_built(tracked)
+        if not building:
+            return
+        lines = []
+        for t in map(tracked.__getitem__, building):
+            text = _BEING_BUILT % (len(gc.get_referents(t)), len(t))
+            lines.append("tuple\t%s\t%d\t%d\t%x\t-\t%s\t%s" % (text, tuple.__sizeof__(t), len(t), id(t), _UNREACHED, self.tail))
+            self.seen.add(id(t))
+        self.add_lines(lines)
+        self.unreached += len(building)
+        keep = bytearray(b"\1") * len(tracked)
+        for i in building:
+            keep[i] = 0
+        tracked[:] = compress(tracked, keep)
+        del t
 
     def release(self):
         """Drops what only the walk needs (the biggest: the ids met), before the merge."""
@@ -2380,6 +2403,18 @@ def _garbage_ids(objs):
         reached = list(found.values())
         del found
     return index - held
+
+
+def _tuples_being_built(objs):
+    """Positions in ``objs`` of the tuples whose items C code is still setting: ``tuple(g)``,
+    or ``zip``, interrupted while a generator ``g`` runs Python code (a signal handler that
+    captures, a thread switch). Such a tuple is tracked before it is full, and an item not set
+    yet is NULL: the collector skips those, iterating or indexing crashes. Exact tuples only:
+    a subclass's are filled by C code from a finished tuple."""
+    at = list(compress(range(len(objs)), map(_is, map(type, objs), repeat(tuple))))
+    tuples = list(map(objs.__getitem__, at))
+    full = map(operator.eq, map(len, tuples), map(len, map(gc.get_referents, tuples)))
+    return [i for i, ok in zip(at, full) if not ok]
 
 
 def _root_label(o):

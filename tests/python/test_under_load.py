@@ -78,7 +78,7 @@ def get(port, path):
 def server(tmp_path):
     pytest.importorskip("waitress")
     port = free_port()
-    env = dict(os.environ, PYTHONPATH=CAPTURE_DIR)
+    env = dict(os.environ, PYTHONPATH=CAPTURE_DIR, PYTHONFAULTHANDLER="1")  # a crash prints every thread's stack
     proc = subprocess.Popen([sys.executable, "-c", SERVER, str(tmp_path), str(port)], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.time() + 20
