@@ -14,11 +14,7 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; } .grow 
 li { margin-bottom: 10px; } .example { white-space: pre-wrap; word-break: break-all; }
 .trend-chart { width: 100%; max-width: 760px; display: block; } .trend-chart .axis { stroke: #66707a; }
 .trend-chart .grid { stroke: #e3e5e8; } .trend-chart .tick, .trend-chart .axis-label { fill: #66707a; font-size: 11px; }
-.legend { list-style: none; padding: 0; display: flex; gap: 16px; flex-wrap: wrap; }
-.swatch { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin-right: 6px; }
-.swatch[data-color="0"] { background: #2456c9; } .swatch[data-color="1"] { background: #b3261e; }
-.swatch[data-color="2"] { background: #1b7f3b; } .swatch[data-color="3"] { background: #9c27b0; }
-.swatch[data-color="4"] { background: #e07b00; }
+.legend { list-style: none; padding: 0; display: flex; gap: 16px; flex-wrap: wrap; } .swatch { margin-right: 6px; }
 `;
 
 const MAX_ROWS = 2000;
@@ -70,7 +66,7 @@ export function reportHtml(analysis, rows, view) {
   const trend = trendChart(analysis);
   if (trend) {
     add(body, 'h2', 'Growth of the top suspects');
-    body.append(doc.importNode(trend.chart, true), trendLegend(trend.lines, doc));
+    body.append(doc.importNode(trend.chart, true), doc.importNode(trendLegend(trend.lines), true));
   }
 
   if (analysis.growing.length) {

@@ -82,18 +82,14 @@ export function trendChart(analysis, top = 5) {
   return { chart, lines, snapshots, times, dots, x, bottom: y(min) };
 }
 
-/** `<ul>` naming each line's color. */
-export function trendLegend(lines, doc = document) {
-  const legend = doc.createElement('ul');
-  legend.className = 'legend';
+/** `<ul>` naming each line's color (an SVG square filled with it: no stylesheet holds the colors). */
+export function trendLegend(lines) {
+  const legend = el('ul', 'legend');
   lines.forEach((line, k) => {
-    const item = doc.createElement('li');
-    const swatch = doc.createElement('span');
-    swatch.className = 'swatch';
-    swatch.dataset.color = String(k % COLORS.length);
-    const code = doc.createElement('code');
-    code.textContent = line.label;
-    item.append(swatch, code);
+    const swatch = svg('svg', { class: 'swatch', width: 10, height: 10, 'aria-hidden': 'true' });
+    swatch.append(svg('rect', { width: 10, height: 10, rx: 2, fill: COLORS[k % COLORS.length] }));
+    const item = el('li');
+    item.append(swatch, el('code', '', line.label));
     legend.append(item);
   });
   return legend;

@@ -124,7 +124,7 @@ test('demo button loads the demo snapshots; the first suspect names the leaking 
   assert.deepEqual(ticks.filter((t) => !t.startsWith('#')), ['0 B', '+0.5 MiB', '+1 MiB', '+1.5 MiB']);
   assert.equal(await page.locator('#trend svg text.time').count(), 3);
   // The readout: every value at the snapshot under the pointer, and with the arrow keys.
-  await page.locator('#trend svg').scrollIntoViewIfNeeded();
+  await page.locator('#trend svg.trend-chart').scrollIntoViewIfNeeded();
   const middle = await page.locator('#trend svg circle.point').nth(1).boundingBox();
   await page.mouse.move(middle.x + middle.width / 2, middle.y - 40);
   const readout = page.locator('#trend svg g.readout');
@@ -133,7 +133,7 @@ test('demo button loads the demo snapshots; the first suspect names the leaking 
   await page.locator('#trend').screenshot({ path: join(shots, 'trend.png') });
   await page.mouse.move(0, 0);
   assert.equal(await readout.getAttribute('visibility'), 'hidden');
-  await page.locator('#trend svg').focus();
+  await page.locator('#trend svg.trend-chart').focus();
   await page.keyboard.press('Home');
   assert.match(await readout.textContent(), /^#1 leaky-1\.hsnap\.gz .*0 B  __main__\._RECORD_CACHE$/);
   await page.keyboard.press('ArrowRight');
