@@ -57,6 +57,7 @@ pub mod humanize;
 mod id_index;
 mod identity;
 mod line_reader;
+mod parallel;
 mod path_matching;
 mod paths;
 mod raw;
