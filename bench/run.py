@@ -66,6 +66,18 @@ def timed(cmd, runs):
     return statistics.median(times)
 
 
+def timed_alternating(cmds, runs):
+    """Median wall seconds of each of `cmds` over `runs` rounds, the commands taking turns in each
+    round, so a slow spell of the machine falls on all of them alike."""
+    times = [[] for _ in cmds]
+    for _ in range(runs):
+        for cmd, spent in zip(cmds, times):
+            t0 = time.perf_counter()
+            subprocess.run(cmd, check=False, stdout=subprocess.DEVNULL)
+            spent.append(time.perf_counter() - t0)
+    return [statistics.median(t) for t in times]
+
+
 def peak_rss_mib(cmd):
     """Peak RSS of one run of `cmd`, measured in a fresh child so no other process counts."""
     probe = ("import resource, subprocess, sys; subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL); "
@@ -218,9 +230,14 @@ def analyzer_bench(tmp, runs, scale):
     size = os.path.getsize(plain[0])
     print("  two snapshots of one process: %s objects each, %.0f MiB plain, %.0f MiB gzip" % (
         "{:,}".format(objects), size / 2**20, os.path.getsize(a) / 2**20))
-    ours = timed([CLI, "diff", a, b], runs)
-    gnu = timed(["diff", plain[0], plain[1]], runs)
-    comm = timed(["bash", "-c", 'LC_ALL=C sort "$0" | LC_ALL=C comm -3 - <(LC_ALL=C sort "$1")', plain[0], plain[1]], runs)
+    # Each takes under a second: more rounds than --runs, so the medians hold on a noisy machine.
+    rounds = max(runs, 7)
+    ours, gnu, comm = timed_alternating([
+        [CLI, "diff", a, b],
+        ["diff", plain[0], plain[1]],
+        ["bash", "-c", 'LC_ALL=C sort "$0" | LC_ALL=C comm -3 - <(LC_ALL=C sort "$1")', plain[0], plain[1]],
+    ], rounds)
+    print("  medians of %d rounds, the three commands taking turns" % rounds)
     print("  heapsnap diff (gzip)   %6.3f s" % ours)
     print("  GNU diff (plain)       %6.3f s" % gnu)
     print("  sort | comm (plain)    %6.3f s" % comm)
