@@ -58,12 +58,7 @@ def header_of(path):
 
 def timed(cmd, runs):
     """Median wall seconds of `cmd` over `runs` runs."""
-    times = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        subprocess.run(cmd, check=False, stdout=subprocess.DEVNULL)
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+    return timed_alternating([cmd], runs)[0]
 
 
 def timed_alternating(cmds, runs):

@@ -184,9 +184,7 @@ pub fn analyze_with(
     }
     let mut snaps: Vec<&Snapshot> = snapshots.to_vec();
     snaps.sort_by(|a, b| a.header().time().cmp(&b.header().time()).then_with(|| a.name().cmp(b.name())));
-    let intervals = snaps.len() - 1;
     let matchings: Vec<Matching> = snaps.windows(2).map(|w| Matching::new(w[0], w[1])).collect();
-    let newest = snaps[snaps.len() - 1];
 
     // Retained sizes need edges in every snapshot; they cost a dominator tree each.
     let computed: Vec<Retained> = if retained.is_none() && snaps.iter().all(|s| s.has_refs()) {
@@ -216,80 +214,13 @@ pub fn analyze_with(
         let growing = growing_containers(baseline, current, whole, top);
         (comparison, types, new_groups, growing)
     };
-    let find_suspects = || {
-        let mut tracks: FxHashMap<u32, Track> = FxHashMap::default();
-        let mut attributions: Vec<Attribution> = Vec::with_capacity(intervals);
-        for (k, pair) in snaps.windows(2).enumerate() {
-            let matching = &matchings[k];
-            // Re-key the holders followed so far from snapshot k to snapshot k + 1.
-            tracks = tracks
-                .into_iter()
-                .filter_map(|(h, t)| Some(matching.after_of_before[h as usize]).filter(|&n| n != NONE).map(|n| (n, t)))
-                .collect();
-            let attribution = Attribution::new(pair[0], pair[1], matching);
-            for g in &attribution.holders {
-                let track = tracks
-                    .entry(g.holder as u32)
-                    .or_insert_with(|| Track { net_bytes: vec![0; intervals], net_count: 0 });
-                track.net_bytes[k] += g.net_bytes();
-                track.net_count += g.net_count();
-            }
-            attributions.push(attribution);
-        }
-        let siblings = merge_siblings(&snaps, &attributions, &mut tracks);
-        // Garbage in reference cycles is freed at the collector's next run: no leak, unless the
-        // process disabled the collector.
-        if !newest.header().gc_disabled() {
-            tracks.retain(|&h, _| root_edge(newest, h as usize) != Some(GARBAGE_ROOT));
-        }
-        // A class's registry of its subclasses grows only while the classes it names live: whatever
-        // holds them is the suspect (their weak references keep nothing alive).
-        tracks.retain(|&h, _| newest.object(h as usize).raw_edge() != Some(SUBCLASSES_EDGE));
-
-        let mut scored: Vec<(f64, u32, Track)> = tracks
-            .into_iter()
-            .filter_map(|(h, t)| {
-                let total: i64 = t.net_bytes.iter().sum();
-                let growing = t.net_bytes.iter().filter(|&&b| b > 0).count();
-                // (Not a number of objects: a string rebuilt longer, a bytearray extended in
-                // place, grow with as many objects as before.)
-                let steadiness = growing as f64 / intervals as f64;
-                let score = total as f64 * steadiness * steadiness;
-                // The score is at most the net growth: this floor is also one on growth. A small
-                // one-off change (a cache the first capture filled) is not worth a line.
-                (score >= MIN_NET_BYTES as f64).then_some((score, h, t))
-            })
-            .collect();
-        scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-        // Noise floor: a holder scoring under 1% of the first is not worth a reader's time.
-        let floor = scored.first().map_or(0.0, |s| s.0 * MIN_SHARE_OF_TOP);
-        scored.retain(|s| s.0 >= floor);
-        scored.truncate(top);
-
-        scored
-            .into_iter()
-            .map(|(score, h, track)| {
-                let (path, members) = match siblings.get(&h) {
-                    Some((path, members)) => (Some(path.clone()), members.iter().map(|&m| m as usize).collect()),
-                    None => (None, vec![h as usize]),
-                };
-                suspect(
-                    &snaps,
-                    &matchings,
-                    &attributions,
-                    &retained,
-                    Holders { top: h as usize, members, path },
-                    track,
-                    score,
-                )
-            })
-            .collect::<Vec<Suspect>>()
-    };
     // The suspects and the pair's comparison are independent: on two cores, at once.
-    let (suspects, (mut comparison, types, new_groups, growing)) = both(find_suspects, compare_pair);
+    let (suspects, (mut comparison, types, new_groups, growing)) =
+        both(|| rank_suspects(&snaps, &matchings, &retained, top), compare_pair);
     if let Some(r) = retained.get(c) {
         comparison.set_retained(current, &r.by_type);
     }
+    let newest = snaps[snaps.len() - 1];
     let mut snapshots: Vec<SnapshotFacts> = snaps.iter().map(|s| facts(s)).collect();
     if newest.header().gc_disabled() {
         snapshots[snaps.len() - 1].notes.push(format!(
@@ -312,6 +243,79 @@ pub fn analyze_with(
         }
     }
     Analysis { snapshots, suspects, comparison, types, new_groups, growing }
+}
+
+/// The suspects over every interval, ranked (see `docs/SUSPECTS.md`): each holder's net growth
+/// per interval, siblings merged, garbage and subclass registries left out, scored and cut.
+fn rank_suspects(snaps: &[&Snapshot], matchings: &[Matching], retained: &[&Retained], top: usize) -> Vec<Suspect> {
+    let intervals = snaps.len() - 1;
+    let newest = snaps[intervals];
+    let mut tracks: FxHashMap<u32, Track> = FxHashMap::default();
+    let mut attributions: Vec<Attribution> = Vec::with_capacity(intervals);
+    for (k, pair) in snaps.windows(2).enumerate() {
+        let matching = &matchings[k];
+        // Re-key the holders followed so far from snapshot k to snapshot k + 1.
+        tracks = tracks
+            .into_iter()
+            .filter_map(|(h, t)| Some(matching.after_of_before[h as usize]).filter(|&n| n != NONE).map(|n| (n, t)))
+            .collect();
+        let attribution = Attribution::new(pair[0], pair[1], matching);
+        for g in &attribution.holders {
+            let track =
+                tracks.entry(g.holder as u32).or_insert_with(|| Track { net_bytes: vec![0; intervals], net_count: 0 });
+            track.net_bytes[k] += g.net_bytes();
+            track.net_count += g.net_count();
+        }
+        attributions.push(attribution);
+    }
+    let siblings = merge_siblings(&snaps, &attributions, &mut tracks);
+    // Garbage in reference cycles is freed at the collector's next run: no leak, unless the
+    // process disabled the collector.
+    if !newest.header().gc_disabled() {
+        tracks.retain(|&h, _| root_edge(newest, h as usize) != Some(GARBAGE_ROOT));
+    }
+    // A class's registry of its subclasses grows only while the classes it names live: whatever
+    // holds them is the suspect (their weak references keep nothing alive).
+    tracks.retain(|&h, _| newest.object(h as usize).raw_edge() != Some(SUBCLASSES_EDGE));
+
+    let mut scored: Vec<(f64, u32, Track)> = tracks
+        .into_iter()
+        .filter_map(|(h, t)| {
+            let total: i64 = t.net_bytes.iter().sum();
+            let growing = t.net_bytes.iter().filter(|&&b| b > 0).count();
+            // (Not a number of objects: a string rebuilt longer, a bytearray extended in
+            // place, grow with as many objects as before.)
+            let steadiness = growing as f64 / intervals as f64;
+            let score = total as f64 * steadiness * steadiness;
+            // The score is at most the net growth: this floor is also one on growth. A small
+            // one-off change (a cache the first capture filled) is not worth a line.
+            (score >= MIN_NET_BYTES as f64).then_some((score, h, t))
+        })
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    // Noise floor: a holder scoring under 1% of the first is not worth a reader's time.
+    let floor = scored.first().map_or(0.0, |s| s.0 * MIN_SHARE_OF_TOP);
+    scored.retain(|s| s.0 >= floor);
+    scored.truncate(top);
+
+    scored
+        .into_iter()
+        .map(|(score, h, track)| {
+            let (path, members) = match siblings.get(&h) {
+                Some((path, members)) => (Some(path.clone()), members.iter().map(|&m| m as usize).collect()),
+                None => (None, vec![h as usize]),
+            };
+            suspect(
+                &snaps,
+                &matchings,
+                &attributions,
+                &retained,
+                Holders { top: h as usize, members, path },
+                track,
+                score,
+            )
+        })
+        .collect()
 }
 
 /// Sibling holders of one type and path pattern whose growth is spread among them are scored
