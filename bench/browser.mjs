@@ -2,7 +2,9 @@
 // suspect on screen, measured inside the page, in headless Chromium. (The harness's own file
 // transfer into the browser is not counted.) Usage: node bench/browser.mjs A B  → prints JSON.
 // With --picked, the reader presses "choose files" 1 s before the files arrive, as a file
-// dialog takes at least that: the page readies its workers meanwhile (see app.js).
+// dialog takes at least that: the page readies its workers meanwhile (see app.js). With
+// --cores=N, the page sees N cores (navigator.hardwareConcurrency): with more than two, it
+// inflates files in decode workers beside the analysis worker.
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serve } from '../tools/serve.mjs';
@@ -17,6 +19,11 @@ const server = await serve(join(root, 'www'), 0);
 const browser = await launch();
 try {
   const page = await browser.context.newPage();
+  const cores = process.argv.find((a) => a.startsWith('--cores='));
+  if (cores) {
+    await page.addInitScript((n) => Object.defineProperty(navigator, 'hardwareConcurrency', { get: () => n }),
+      Number(cores.slice('--cores='.length)));
+  }
   await page.goto(`http://127.0.0.1:${server.address().port}/`);
   await page.waitForTimeout(500); // let the worker compile the wasm first, as a reader would
   const shown = page.evaluate((selector) => new Promise((resolve) => {

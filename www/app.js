@@ -34,9 +34,15 @@ function saveView() {
 
 const $ = (id) => document.getElementById(id);
 
-// Gzip files inflate in short-lived decode workers, in parallel, then the analysis worker
-// parses the text. A decode worker is stopped when done, which frees its memory.
-const decodeSlots = Math.max(2, Math.min(4, navigator.hardwareConcurrency || 2));
+// With cores to spare, gzip files inflate in short-lived decode workers, in parallel, then
+// the analysis worker parses the text. A decode worker is stopped when done, which frees its
+// memory. Each one costs a copy of the text out of its memory and into the analysis worker's,
+// and on two cores it competes with the analysis worker: there, a pair of 1M-object files
+// showed its first suspect about 0.2 s later with a decode worker than without (medians of
+// alternating runs, bench/browser.mjs), so with two cores or fewer the analysis worker
+// inflates every file itself.
+const cores = navigator.hardwareConcurrency || 2;
+const decodeSlots = cores > 2 ? Math.min(4, cores - 1) : 0;
 let decodersBusy = 0;
 const decodeQueue = [];
 let analyzerLoads = 0; // files sent to the analysis worker and not yet parsed
@@ -44,17 +50,20 @@ let analyzerLoads = 0; // files sent to the analysis worker and not yet parsed
 // When files are about to come (a drag enters the page, the file button is pressed, URLs are
 // being fetched), the workers get a head start: the analysis worker writes to the memory that
 // two ~1M-object files need, so that they are not read into fresh pages (a fault per 4 KiB),
-// and a decode worker starts and does the same. Two such files then show their first suspect
-// in 0.70–0.82 s instead of 0.79–0.97 s (5 alternating runs). The analysis worker keeps that
-// memory (a wasm memory never shrinks); an unused decode worker is stopped once the files are
-// in, or the drag leaves the page.
+// and a decode worker (if any) starts and does the same. Two such files then show their
+// first suspect in 0.70–0.82 s instead of 0.79–0.97 s (5 alternating runs). The analysis
+// worker keeps that memory (a wasm memory never shrinks); an unused decode worker is stopped
+// once the files are in, or the drag leaves the page.
 const PREPARE_ANALYZER_BYTES = 200 * 2 ** 20;
 const PREPARE_DECODER_BYTES = 100 * 2 ** 20;
 let spareDecoder = null;
+let readied = false; // the workers were readied for the files about to come
 
 function prepareForFiles() {
-  if (spareDecoder) return;
+  if (readied) return;
+  readied = true;
   analyzer.prepare(PREPARE_ANALYZER_BYTES).catch(() => {});
+  if (decodeSlots === 0) return;
   spareDecoder = new AnalyzerClient(createWorker());
   spareDecoder.prepare(PREPARE_DECODER_BYTES).catch(() => {});
 }
@@ -70,6 +79,7 @@ function stopSpareDecoder() {
   if (files.some((f) => f.state === 'loading')) return;
   spareDecoder?.terminate();
   spareDecoder = null;
+  readied = false;
 }
 
 async function inflateInWorker(entry, buffer) {
@@ -109,7 +119,7 @@ async function loadFile(name, bufferPromise) {
     let buffer = await bufferPromise;
     if (entry.cancelled) return;
     // While the analysis worker is busy with another file, this one inflates alongside.
-    if (isGzip(buffer) && analyzerLoads > 0) {
+    if (isGzip(buffer) && analyzerLoads > 0 && decodeSlots > 0) {
       setStage(entry, 'inflating', buffer.byteLength);
       buffer = (await inflateInWorker(entry, buffer)).buffer;
       if (entry.cancelled) return;

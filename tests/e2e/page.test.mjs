@@ -31,9 +31,11 @@ after(async () => {
   assert.deepEqual(outside, [], 'no request may leave 127.0.0.1');
 });
 
-async function openPage() {
+/** A fresh page; with `cores`, the page sees that many (decode workers depend on it). */
+async function openPage({ cores } = {}) {
   const page = await browser.context.newPage();
   const errors = watchErrors(page);
+  if (cores) await page.addInitScript((n) => Object.defineProperty(navigator, 'hardwareConcurrency', { get: () => n }), cores);
   await page.goto(url);
   return { page, errors };
 }
@@ -254,10 +256,10 @@ test('a file that is not a snapshot shows an error naming file and line; the oth
 });
 
 test('files show their stage while loading; one can be cancelled, a loaded one removed', async () => {
-  const { page, errors } = await openPage();
+  const { page, errors } = await openPage({ cores: 4 });
   const good = (i) => ({ name: manifest.files[i], bytes: readFileSync(demoFiles[i]) });
   // Three gzip files at once: the first parses in the analysis worker, the others inflate in
-  // decode workers meanwhile; a damaged one fails there with a message naming it.
+  // decode workers meanwhile (four cores); a damaged one fails there with a message naming it.
   const broken = { name: 'cut.hsnap.gz', bytes: readFileSync(demoFiles[1]).subarray(0, 2000) };
   await dropFiles(page, [good(0), good(1), broken, good(2)]);
   const stages = await page.locator('#file-list progress.stage').count();
@@ -293,7 +295,7 @@ test('files show their stage while loading; one can be cancelled, a loaded one r
 });
 
 test('files about to come ready the workers; no worker is left over once they are in', async () => {
-  const { page, errors } = await openPage();
+  const { page, errors } = await openPage({ cores: 4 });
   const workers = async (n) => {
     for (let i = 0; i < 100 && page.workers().length !== n; i++) await page.waitForTimeout(100);
     return page.workers().length;
@@ -320,6 +322,22 @@ test('files about to come ready the workers; no worker is left over once they ar
   // Decode workers stop when done; so does a readied one that no file needed.
   await page.waitForFunction(() => document.querySelectorAll('#file-list li.ready').length === 3);
   assert.equal(await workers(1), 1, 'only the analysis worker is left');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('with two cores, the analysis worker reads every file itself: no decode worker starts', async () => {
+  const { page, errors } = await openPage({ cores: 2 });
+  const good = (i) => ({ name: manifest.files[i], bytes: readFileSync(demoFiles[i]) });
+  let most = 0;
+  const count = setInterval(() => { most = Math.max(most, page.workers().length); }, 5);
+  const broken = { name: 'cut.hsnap.gz', bytes: readFileSync(demoFiles[1]).subarray(0, 2000) };
+  await dropFiles(page, [good(0), broken, good(1), good(2)]);
+  await page.waitForFunction(() => document.querySelectorAll('#file-list li.ready').length === 3, null, { timeout: 20000 });
+  clearInterval(count);
+  assert.equal(most, 1, 'only the analysis worker, all along');
+  assert.match(await page.locator('#file-list li.error').textContent(), /cut\.hsnap\.gz.*gzip/);
+  assert.equal(await topRowType(page), 'dict');
   assert.deepEqual(errors, []);
   await page.close();
 });
