@@ -246,9 +246,12 @@ def analyzer_bench(tmp, runs, scale):
           "%.1fx the native diff" % (picked, picked / ours))
     gzip_level_bench(plain[0])
     summary_rss = peak_rss_mib([CLI, "summary", plain[0]])
+    gzip_summary_rss = peak_rss_mib([CLI, "summary", a])
     diff_rss = peak_rss_mib([CLI, "diff", a, b])
-    print("  peak RSS: summary of one %.0f MiB snapshot %.0f MiB (%.2fx its text; target <= 1.3x); "
-          "diff of two %.0f MiB" % (size / 2**20, summary_rss, summary_rss * 2**20 / size, diff_rss))
+    print("  peak RSS: summary of one %.0f MiB snapshot, read plain %.0f MiB (%.2fx its text; target <= 1.3x), "
+          "read gzip %.0f MiB (%.2fx); diff of two %.0f MiB" % (
+              size / 2**20, summary_rss, summary_rss * 2**20 / size, gzip_summary_rss, gzip_summary_rss * 2**20 / size,
+              diff_rss))
 
 
 def big_bench(tmp, scale):

@@ -84,7 +84,7 @@ fn inflate_members(bytes: &[u8], limit: u64, out: &mut Vec<u8>) -> Result<()> {
 
 /// A capacity guess: the total size the capture writes in its first member's header (extra
 /// subfield `HS`), else the gzip trailer's (uncompressed size mod 2^32 of the last member).
-fn size_hint(bytes: &[u8], limit: u64) -> usize {
+pub(crate) fn size_hint(bytes: &[u8], limit: u64) -> usize {
     if let Some(total) = total_size_field(bytes) {
         // Trusted only as far as snapshot text compresses (about 7x): a lie costs nothing.
         return total.min(limit).min(bytes.len() as u64 * 16).min(1 << 30) as usize;

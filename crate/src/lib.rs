@@ -6,8 +6,11 @@
 //! plain Rust values. The command-line tool and the WebAssembly binding are thin layers on it.
 //!
 //! # Read a snapshot
-//! [`Snapshot::parse`] takes the bytes of a file; gzip is detected by its magic bytes.
-//! Errors name the snapshot and the 1-based line.
+//! [`Snapshot::parse`] takes the bytes of a file; gzip is detected by its magic bytes and
+//! inflated a window at a time, each line parsed while it is in the cache. The model keeps
+//! each line's text fields (contents, edge, site) in one string and the rest as compact
+//! columns: about half the text's size for a capture. Errors name the snapshot and the
+//! 1-based line.
 //!
 //! ```
 //! let text = "#heapsnap 1\n#columns\ttype\trepr\tsize\tlen\tid\nlist\t[1, 2]\t72\t2\t7f00\n#end\t1\n";
@@ -68,6 +71,7 @@ mod sites;
 mod slots;
 mod snapshot;
 mod structural;
+mod text_blocks;
 mod summary;
 mod suspects;
 pub mod synthetic;

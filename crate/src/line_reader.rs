@@ -43,6 +43,24 @@ impl Role {
     fn is_text(self) -> bool {
         matches!(self, Role::Type | Role::Repr | Role::Edge | Role::Site | Role::Refs | Role::Ignored)
     }
+
+    /// Whether the parsed model keeps the column as text (the others become columns of
+    /// numbers, or the interned type).
+    pub(crate) fn is_kept(self) -> bool {
+        self.is_text() && self != Role::Type
+    }
+}
+
+/// Pushes on `kept` the start and end of each kept text field of `line` (which starts at
+/// `start` in the buffer, has as many fields as `roles` and no newline).
+pub(crate) fn push_kept_fields(line: &[u8], start: usize, roles: &[Role], kept: &mut Vec<u32>) {
+    let mut at = start;
+    for (field, role) in line.split(|&b| b == b'\t').zip(roles) {
+        if role.is_kept() {
+            kept.extend([at as u32, (at + field.len()) as u32]);
+        }
+        at += field.len() + 1;
+    }
 }
 
 /// The values of one object line.
@@ -71,13 +89,16 @@ pub(crate) struct ReadLine<'d> {
 /// is unusual: a bad number or escape, a wrong column count, a missing newline.
 ///
 /// `cursor` gives the tabs, newlines and backslashes from `pos` on. After a line is read, it
-/// is at the next line; after a decline, anywhere (the caller seeks it).
+/// is at the next line; after a decline, anywhere (the caller seeks it). The start and end of
+/// each text field the model keeps (see [`Role::is_kept`]) are pushed on `kept` (after a
+/// decline, some may have been: the caller truncates it).
 #[inline]
 pub(crate) fn read_fast<'d>(
     data: &'d [u8],
     pos: usize,
     roles: &[Role],
     cursor: &mut Structural<'_>,
+    kept: &mut Vec<u32>,
 ) -> Option<ReadLine<'d>> {
     let mut f = LineFields::default();
     let mut has_size = false;
@@ -104,6 +125,9 @@ pub(crate) fn read_fast<'d>(
                 }
             };
             let field = &data[start..end];
+            if role != Role::Type {
+                kept.extend([start as u32, end as u32]);
+            }
             if role == Role::Type {
                 f.type_name = field;
                 f.type_escaped = escaped;
@@ -393,7 +417,7 @@ mod tests {
         for line in
             [&b"dict\t{'a': 1}\t64\t1\t7f0\t-\t-\n"[..], b"str\t'\\t'\t50\t-\tab\t7f0\t.x\r\n", b"t\t\t1\t2\t3\t4\t\n"]
         {
-            let fast = read_fast(line, 0, ROLES, &mut Structural::new(line, 0)).expect("fast path reads it");
+            let fast = read_fast(line, 0, ROLES, &mut Structural::new(line, 0), &mut Vec::new()).expect("fast path reads it");
             let body = &line[..fast.end];
             let checked = read_checked(body, ROLES).unwrap();
             assert_eq!(fast.next, line.len());
@@ -414,7 +438,7 @@ mod tests {
             b"dict\t{}\t64\t1\t7f0\t-\t-",
         ] {
             assert!(
-                read_fast(line, 0, ROLES, &mut Structural::new(line, 0)).is_none(),
+                read_fast(line, 0, ROLES, &mut Structural::new(line, 0), &mut Vec::new()).is_none(),
                 "{}",
                 String::from_utf8_lossy(line)
             );
@@ -466,7 +490,7 @@ mod tests {
             let content = &line[..line.len() - 1];
             let content = content.strip_suffix(b"\r").unwrap_or(content);
             let checked = read_checked(content, ROLES);
-            match read_fast(&line, 0, ROLES, &mut Structural::new(&line, 0)) {
+            match read_fast(&line, 0, ROLES, &mut Structural::new(&line, 0), &mut Vec::new()) {
                 Some(fast) => {
                     prop_assert_eq!(fast.next, line.len());
                     let type_ok = !fast.fields.type_escaped || escape::is_valid(fast.fields.type_name);

@@ -81,6 +81,7 @@ impl Default for RawOptions {
 /// ```
 pub fn raw_diff(before: &Snapshot, after: &Snapshot, type_name: &str, options: &RawOptions) -> RawDiff {
     let (a, b) = (lines_of(before, type_name), lines_of(after, type_name));
+    let (a, b): (Vec<&str>, Vec<&str>) = (a.iter().map(String::as_str).collect(), b.iter().map(String::as_str).collect());
     let ops = merge(&a, &b);
     let mut diff = RawDiff {
         type_name: type_name.to_owned(),
@@ -130,7 +131,7 @@ pub fn raw_diff(before: &Snapshot, after: &Snapshot, type_name: &str, options: &
 }
 
 /// The lines of type `type_name`, in file (byte) order.
-fn lines_of<'s>(s: &'s Snapshot, type_name: &str) -> Vec<&'s str> {
+fn lines_of(s: &Snapshot, type_name: &str) -> Vec<String> {
     let Some(ix) = s.type_names().iter().position(|t| &**t == type_name) else { return Vec::new() };
     s.type_runs()
         .filter(|&(t, _)| t as usize == ix)

@@ -1,6 +1,7 @@
-//! The parsed snapshot: the text kept once, one compact row of numbers per object.
+//! The parsed snapshot: the text fields kept once, one compact row of numbers per object.
 
 use std::borrow::Cow;
+use std::fmt::Write as _;
 use std::ops::Range;
 use std::sync::OnceLock;
 
@@ -8,28 +9,40 @@ use memchr::{memchr, memrchr};
 use rustc_hash::FxHashMap;
 
 use crate::columns::{AddressOrder, Addresses, Halves, SmallNumbers, TypeRuns};
-use crate::decode::{decompress, ReadOptions};
+use crate::decode::ReadOptions;
 use crate::error::{Error, ErrorKind, Result};
 use crate::escape;
 use crate::header::Header;
-use crate::line_reader::{check_escapes, parse_dec, read_checked, read_fast, LineFields, Role};
+use crate::line_reader::{check_escapes, parse_dec, push_kept_fields, read_checked, read_fast, LineFields, Role};
 use crate::structural::Structural;
+use crate::text_blocks::TextBlocks;
 
 /// `parent` of a root object, or of a snapshot without the column (`-` in the file).
 pub const NO_PARENT: u64 = 0;
 
+/// Lines parsed before their kept fields are copied: a block stays in the cache.
+const BLOCK: usize = 64 << 10;
+
 /// One heap snapshot, parsed.
 ///
-/// The decompressed text is kept once; each object is a row of numbers pointing into it.
-/// Text fields (contents, edge, site) are borrowed from the text on demand.
+/// Each object is a row of numbers (type, size, length, id, parent) and a record of its text
+/// fields (contents, edge, site …), kept once in one string; nothing else of the file is kept.
+/// Text fields are borrowed from it on demand; a whole line is rebuilt when asked for.
 #[derive(Debug)]
 pub struct Snapshot {
     name: String,
+    /// The kept text fields of each object, tab-separated, each record ending in a newline.
     text: String,
+    /// Bytes of text in the file (decompressed).
+    text_bytes: u64,
     header: Header,
     roles: Vec<Role>,
+    /// The roles of the kept fields, in record order.
+    kept: Vec<Role>,
     types: Vec<Box<str>>,
-    /// Byte offset of each object's line; one extra entry marks the end of the last line.
+    /// Each type's field as written in the file (escaped).
+    type_fields: Vec<Box<str>>,
+    /// Byte offset of each object's record; one extra entry marks the end of the last one.
     starts: Vec<u32>,
     type_ix: TypeRuns,
     size: SmallNumbers,
@@ -61,13 +74,25 @@ impl Snapshot {
 
     /// Like [`Snapshot::parse`], with explicit limits.
     pub fn parse_with(name: &str, bytes: Vec<u8>, options: &ReadOptions) -> Result<Snapshot> {
-        let text = decompress(bytes, options).map_err(|e| e.in_source(name))?;
-        let text = utf8_text(text).map_err(|e| e.in_source(name))?;
-        Snapshot::from_text(name, text).map_err(|e| e.in_source(name))
+        let blocks = TextBlocks::new(bytes, options).map_err(|e| e.in_source(name))?;
+        Snapshot::read(name, blocks, options).map_err(|e| e.in_source(name))
     }
 
-    fn from_text(name: &str, text: String) -> Result<Snapshot> {
-        let (header, body) = Header::parse(&text)?;
+    fn read(name: &str, mut blocks: TextBlocks, options: &ReadOptions) -> Result<Snapshot> {
+        // The header: read once its lines and the line after them are available.
+        let head_len = loop {
+            if let Some(len) = header_extent(blocks.available()) {
+                break len;
+            }
+            if !blocks.more()? {
+                break blocks.available().len();
+            }
+        };
+        let head = utf8(&blocks.available()[..head_len], 0)?;
+        let (header, body) = Header::parse(head)?;
+        let head_text = head[..body].to_owned();
+        let header_lines = head_text.bytes().filter(|&b| b == b'\n').count() as u64;
+        blocks.consume(body);
         let roles: Vec<Role> = header.columns.iter().map(|c| Role::of(c)).collect();
         if roles.first() != Some(&Role::Type) {
             return Err(Error::new(ErrorKind::MissingColumn("type")));
@@ -80,34 +105,43 @@ impl Snapshot {
                 return Err(Error::new(ErrorKind::MissingColumn(name)));
             }
         }
-        let header_lines = text[..body].bytes().filter(|&b| b == b'\n').count() as u64;
-        let mut snap = Snapshot::empty(name, header, roles, &text);
-        let sorted = snap.read_body(text.as_bytes(), body, header_lines)?;
+        // Never trust the header's count for a capacity beyond what the text can hold.
+        let most = blocks.size_estimate() as u64 / 16;
+        let capacity = header.objects().unwrap_or(0).min(most) as usize;
+        let mut snap = Snapshot::empty(name, header, roles, capacity);
+        let sorted = snap.read_body(&mut blocks, header_lines)?;
+        snap.text_bytes = blocks.total();
+        // SAFETY: every block the kept fields were copied from was checked to be UTF-8, and
+        // records are whole fields joined by ASCII separators.
+        snap.text = unsafe { String::from_utf8_unchecked(blocks.into_kept()) };
         if sorted {
-            snap.text = text;
             return Ok(snap);
         }
         // The format requires byte order; a file that breaks it (edited, concatenated) is
         // sorted here so every later step can rely on it.
-        let sorted_text = sort_body(&text, body, &snap.starts);
-        let (header, roles) = (std::mem::take(&mut snap.header), std::mem::take(&mut snap.roles));
-        drop(snap);
-        drop(text);
-        let mut snap = Snapshot::empty(name, header, roles, &sorted_text);
-        snap.read_body(sorted_text.as_bytes(), body, header_lines)?;
-        snap.text = sorted_text;
+        let mut lines: Vec<String> = snap.objects().map(|o| o.raw_line()).collect();
+        lines.sort_unstable();
+        let mut text = head_text;
+        for line in &lines {
+            text.push_str(line);
+            text.push('\n');
+        }
+        let _ = writeln!(text, "#end\t{}", lines.len());
+        drop((lines, snap));
+        let mut snap = Snapshot::read(name, TextBlocks::new(text.into_bytes(), options)?, options)?;
         snap.was_sorted = false;
         Ok(snap)
     }
 
-    fn empty(name: &str, header: Header, roles: Vec<Role>, text: &str) -> Snapshot {
-        // Never trust the header's count for a capacity beyond what the text can hold.
-        let capacity = header.objects().unwrap_or(0).min((text.len() / 16) as u64) as usize;
+    fn empty(name: &str, header: Header, roles: Vec<Role>, capacity: usize) -> Snapshot {
+        let kept = roles.iter().copied().filter(|r| r.is_kept()).collect();
         Snapshot {
             name: name.to_owned(),
             header,
             roles,
+            kept,
             types: Vec::new(),
+            type_fields: Vec::new(),
             starts: Vec::with_capacity(capacity + 1),
             type_ix: TypeRuns::default(),
             size: SmallNumbers::with_capacity(capacity),
@@ -117,59 +151,113 @@ impl Snapshot {
             was_sorted: true,
             by_id: OnceLock::new(),
             text: String::new(),
+            text_bytes: 0,
         }
     }
 
-    /// Reads the object lines from `body` on, then the footer; returns whether the lines were
-    /// in byte order.
-    fn read_body(&mut self, data: &[u8], body: usize, header_lines: u64) -> Result<bool> {
-        let mut types: FxHashMap<&[u8], u32> = FxHashMap::default();
-        let mut last_type: (&[u8], u32) = (&[], u32::MAX);
-        let mut prev_line: &[u8] = &[];
+    /// Reads the object lines, a block at a time, then the footer; keeps each line's text
+    /// fields as its record. Returns whether the lines were in byte order.
+    fn read_body(&mut self, blocks: &mut TextBlocks, header_lines: u64) -> Result<bool> {
+        let mut types: FxHashMap<Box<[u8]>, u32> = FxHashMap::default();
+        let mut last_type: (Vec<u8>, u32) = (Vec::new(), u32::MAX);
+        let mut prev_line: Vec<u8> = Vec::new();
         let mut sorted = true;
-        let mut pos = body;
         let mut line_no = header_lines;
         let roles = std::mem::take(&mut self.roles);
-        let mut cursor = Structural::new(data, pos);
+        let per_line = self.kept.len() * 2;
+        let mut fields: Vec<u32> = Vec::new(); // start and end of each kept field, line by line
         let result = loop {
-            line_no += 1;
-            let at = |kind: ErrorKind| Error::new(kind).at_line(line_no);
-            if pos >= data.len() {
-                break Err(at(ErrorKind::Truncated));
-            }
-            if data[pos] == b'#' {
-                let Some(nl) = memchr(b'\n', &data[pos..]) else {
-                    break Err(at(ErrorKind::Truncated));
-                };
-                let line = &data[pos..pos + nl];
-                self.starts.push(pos as u32);
-                break self.read_footer(line.strip_suffix(b"\r").unwrap_or(line), line_no, &data[pos + nl + 1..]);
-            }
-            let (fields, end, next) = match read_fast(data, pos, &roles, &mut cursor) {
-                Some(read) => (read.fields, read.end, read.next),
-                None => {
-                    let Some(nl) = memchr(b'\n', &data[pos..]) else {
-                        break Err(at(ErrorKind::Truncated));
-                    };
-                    cursor.seek(pos + nl + 1);
-                    let line = &data[pos..pos + nl];
-                    let line = line.strip_suffix(b"\r").unwrap_or(line);
-                    match read_checked(line, &roles) {
-                        Ok(fields) => (fields, pos + line.len(), pos + nl + 1),
-                        Err(kind) => break Err(at(kind)),
-                    }
+            let Some(block_len) = whole_lines(blocks.available(), BLOCK) else {
+                match blocks.more() {
+                    Ok(true) => continue,
+                    Ok(false) => break Err(Error::new(ErrorKind::Truncated).at_line(line_no + 1)),
+                    Err(e) => break Err(e),
                 }
             };
-            if let Err(kind) = self.push_object(&fields, &mut types, &mut last_type) {
-                break Err(at(kind));
+            let (start, end) = (blocks.pos(), blocks.pos() + block_len);
+            let data = &blocks.data()[..end];
+            if let Err(e) = utf8(&data[start..], line_no) {
+                break Err(e);
             }
-            self.starts.push(pos as u32);
-            let line = &data[pos..end];
-            if sorted && crate::byte_order::less(line, prev_line) {
-                sorted = false;
+            fields.clear();
+            let mut pos = start;
+            let mut footer = None;
+            let mut cursor = Structural::new(data, pos);
+            let mut previous = None::<Range<usize>>;
+            let mut failed = None;
+            while pos < end {
+                line_no += 1;
+                if data[pos] == b'#' {
+                    let nl = memchr(b'\n', &data[pos..]).expect("whole lines");
+                    let line = &data[pos..pos + nl];
+                    footer = Some((line.strip_suffix(b"\r").unwrap_or(line).to_vec(), line_no, pos + nl + 1));
+                    break;
+                }
+                let mark = fields.len();
+                let (read, line_end, next) = match read_fast(data, pos, &roles, &mut cursor, &mut fields) {
+                    Some(read) => (read.fields, read.end, read.next),
+                    None => {
+                        fields.truncate(mark);
+                        let nl = memchr(b'\n', &data[pos..]).expect("whole lines");
+                        cursor.seek(pos + nl + 1);
+                        let line = &data[pos..pos + nl];
+                        let line = line.strip_suffix(b"\r").unwrap_or(line);
+                        match read_checked(line, &roles) {
+                            Ok(read) => {
+                                push_kept_fields(line, pos, &roles, &mut fields);
+                                (read, pos + line.len(), pos + nl + 1)
+                            }
+                            Err(kind) => {
+                                failed = Some(Error::new(kind).at_line(line_no));
+                                break;
+                            }
+                        }
+                    }
+                };
+                if let Err(kind) = self.push_object(&read, &mut types, &mut last_type) {
+                    failed = Some(Error::new(kind).at_line(line_no));
+                    break;
+                }
+                let line = &data[pos..line_end];
+                let before: &[u8] = match &previous {
+                    Some(range) => &data[range.clone()],
+                    None => &prev_line,
+                };
+                if sorted && crate::byte_order::less(line, before) {
+                    sorted = false;
+                }
+                previous = Some(pos..line_end);
+                pos = next;
             }
-            prev_line = line;
-            pos = next;
+            if let Some(e) = failed {
+                break Err(e);
+            }
+            if let Some(range) = previous {
+                prev_line.clear();
+                prev_line.extend_from_slice(&data[range]);
+            }
+            // The kept fields, copied once the block is read (for plain text, over its front).
+            // Runs of adjacent fields are copied at once, each with the byte after it: a tab
+            // between fields, and at the end of the record one made a newline.
+            for line in fields.chunks_exact(per_line) {
+                self.starts.push(blocks.kept_len() as u32);
+                let (mut from, mut to) = (line[0] as usize, line[1] as usize);
+                for field in line[2..].chunks_exact(2) {
+                    if field[0] as usize != to + 1 {
+                        blocks.keep(from, to + 1);
+                        from = field[0] as usize;
+                    }
+                    to = field[1] as usize;
+                }
+                blocks.keep(from, to + 1);
+                blocks.end_record();
+            }
+            if let Some((line, footer_line, after)) = footer {
+                self.starts.push(blocks.kept_len() as u32);
+                blocks.consume(after - start);
+                break self.read_footer(&line, footer_line).and_then(|()| rest_is_blank(blocks, footer_line + 1));
+            }
+            blocks.consume(block_len);
         };
         self.roles = roles;
         self.type_ix.shrink_to_fit();
@@ -183,26 +271,33 @@ impl Snapshot {
 
     /// Appends one object's numbers, interning its type.
     #[inline]
-    fn push_object<'d>(
+    fn push_object(
         &mut self,
-        fields: &LineFields<'d>,
-        types: &mut FxHashMap<&'d [u8], u32>,
-        last_type: &mut (&'d [u8], u32),
+        fields: &LineFields<'_>,
+        types: &mut FxHashMap<Box<[u8]>, u32>,
+        last_type: &mut (Vec<u8>, u32),
     ) -> Result<(), ErrorKind> {
         let field = fields.type_name;
-        let ix = if field == last_type.0 {
+        let ix = if field == last_type.0.as_slice() {
             last_type.1
         } else {
-            let next_ix = types.len() as u32;
-            let ix = *types.entry(field).or_insert(next_ix);
-            if ix == next_ix {
-                if fields.type_escaped {
-                    check_escapes(field)?;
+            let ix = match types.get(field) {
+                Some(&ix) => ix,
+                None => {
+                    if fields.type_escaped {
+                        check_escapes(field)?;
+                    }
+                    let ix = types.len() as u32;
+                    types.insert(field.into(), ix);
+                    let written = std::str::from_utf8(field).expect("validated utf-8");
+                    self.types.push(escape::unescape(written).into_owned().into_boxed_str());
+                    self.type_fields.push(written.into());
+                    ix
                 }
-                let name = escape::unescape(std::str::from_utf8(field).expect("validated utf-8"));
-                self.types.push(name.into_owned().into_boxed_str());
-            }
-            *last_type = (field, ix);
+            };
+            last_type.0.clear();
+            last_type.0.extend_from_slice(field);
+            last_type.1 = ix;
             ix
         };
         self.type_ix.push(ix);
@@ -213,7 +308,7 @@ impl Snapshot {
         Ok(())
     }
 
-    fn read_footer(&mut self, line: &[u8], line_no: u64, rest: &[u8]) -> Result<()> {
+    fn read_footer(&mut self, line: &[u8], line_no: u64) -> Result<()> {
         let at = |kind: ErrorKind| Error::new(kind).at_line(line_no);
         let count = line
             .strip_prefix(b"#end\t")
@@ -222,9 +317,6 @@ impl Snapshot {
         let found = self.starts.len() as u64 - 1;
         if footer != found {
             return Err(at(ErrorKind::CountMismatch { footer, found }));
-        }
-        if rest.iter().any(|b| !b.is_ascii_whitespace()) {
-            return Err(Error::new(ErrorKind::BadHeader("text after the '#end' footer".into())).at_line(line_no + 1));
         }
         Ok(())
     }
@@ -268,17 +360,17 @@ impl Snapshot {
     /// The `refs` field of object `index` as written (space-separated hex ids, or `-`);
     /// empty without the column.
     pub fn raw_refs(&self, index: usize) -> &str {
-        if self.roles.last() == Some(&Role::Refs) {
-            // The usual place: the last column, found from the end of the line.
-            let line = self.line(index);
-            return memchr::memrchr(b'\t', line.as_bytes()).map_or(line, |tab| &line[tab + 1..]);
+        if self.kept.last() == Some(&Role::Refs) {
+            // The usual place: the last field, found from the end of the record.
+            let record = self.record(index);
+            return memchr::memrchr(b'\t', record.as_bytes()).map_or(record, |tab| &record[tab + 1..]);
         }
         self.field(index, Role::Refs).unwrap_or("")
     }
 
     /// Size in bytes of the decompressed text.
     pub fn text_len(&self) -> usize {
-        self.text.len()
+        self.text_bytes as usize
     }
 
     /// Distinct type names, indexed by [`ObjectRef::type_index`].
@@ -362,7 +454,7 @@ impl Snapshot {
         }
     }
 
-    /// Heap bytes this model uses, text included.
+    /// Heap bytes this model uses, kept text included.
     pub fn memory_bytes(&self) -> usize {
         self.text.capacity()
             + self.starts.capacity() * 4
@@ -371,25 +463,26 @@ impl Snapshot {
             + self.len.heap_bytes()
             + self.id.heap_bytes()
             + self.parent.heap_bytes()
-            + self.types.iter().map(|t| t.len() + 16).sum::<usize>()
+            + self.types.iter().chain(&self.type_fields).map(|t| t.len() + 16).sum::<usize>()
             + self.by_id.get().map_or(0, AddressOrder::heap_bytes)
     }
 
-    fn line(&self, index: usize) -> &str {
+    /// The kept text fields of object `index`, tab-separated (without its newline).
+    fn record(&self, index: usize) -> &str {
         let start = self.starts[index] as usize;
         let end = self.starts[index + 1] as usize - 1;
-        self.text[start..end].trim_end_matches('\r')
+        &self.text[start..end]
     }
 
     fn field(&self, index: usize, role: Role) -> Option<&str> {
-        let col = self.roles.iter().position(|&r| r == role)?;
-        let line = self.line(index);
+        let col = self.kept.iter().position(|&r| r == role)?;
+        let line = self.record(index);
         let bytes = line.as_bytes();
-        let from_end = self.roles.len() - 1 - col;
-        let short = |r: &Role| matches!(r, Role::Edge | Role::Site | Role::Size | Role::Len | Role::Id | Role::Parent);
-        if from_end < col && self.roles[col + 1..].iter().all(short) {
-            // A column after the contents, followed by short ones only (edge, site): found from
-            // the end of the line, past those instead of the contents.
+        let from_end = self.kept.len() - 1 - col;
+        let short = |r: &Role| matches!(r, Role::Edge | Role::Site);
+        if from_end < col && self.kept[col + 1..].iter().all(short) {
+            // A field after the contents, followed by short ones only (edge, site): found from
+            // the end of the record, past those instead of the contents.
             let mut end = bytes.len();
             for _ in 0..from_end {
                 end = memrchr(b'\t', &bytes[..end])?;
@@ -431,24 +524,15 @@ impl<'a> ObjectRef<'a> {
 
     /// Bounded contents as written in the file (escaped).
     pub fn raw_repr(&self) -> &'a str {
-        // `repr` is always the second column: between the first two tabs.
-        let line = self.snap.line(self.index);
-        let bytes = line.as_bytes();
-        let Some(start) = memchr(b'\t', bytes).map(|i| i + 1) else {
-            return "";
-        };
-        let end = memchr(b'\t', &bytes[start..]).map_or(bytes.len(), |i| start + i);
-        &line[start..end]
+        // `repr` is always the second column, the first kept: up to the record's first tab.
+        let record = self.snap.record(self.index);
+        &record[..memchr(b'\t', record.as_bytes()).unwrap_or(record.len())]
     }
 
-    /// Whether `other` has the same contents (`raw_repr`), found in one pass over both lines.
+    /// Whether `other` has the same contents (`raw_repr`), found in one pass over both records.
     pub(crate) fn same_repr(&self, other: &ObjectRef<'_>) -> bool {
-        let (a, b) = (self.snap.line(self.index).as_bytes(), other.snap.line(other.index).as_bytes());
-        match crate::byte_order::equal_field(a, b) {
-            // The same type text: the contents start at the same place in both.
-            Some(t) if t < a.len() && t < b.len() => crate::byte_order::equal_field(&a[t + 1..], &b[t + 1..]).is_some(),
-            _ => self.raw_repr() == other.raw_repr(),
-        }
+        let (a, b) = (self.snap.record(self.index).as_bytes(), other.snap.record(other.index).as_bytes());
+        crate::byte_order::equal_field(a, b).is_some()
     }
 
     /// Bounded contents, unescaped for display.
@@ -491,37 +575,86 @@ impl<'a> ObjectRef<'a> {
         self.snap.field(self.index, Role::Site).filter(|e| *e != "-").map(escape::unescape)
     }
 
-    /// The whole line as written in the file.
-    pub fn raw_line(&self) -> &'a str {
-        self.snap.line(self.index)
+    /// The whole line as written in the file (without its line end), rebuilt from the kept
+    /// fields and the numbers; numbers are written as the capture writes them (decimal sizes
+    /// and lengths, lowercase hex ids, `-` for none).
+    pub fn raw_line(&self) -> String {
+        let snap = self.snap;
+        let record = snap.record(self.index);
+        let mut kept = record.split('\t');
+        let mut line = String::with_capacity(record.len() + 64);
+        for (col, role) in snap.roles.iter().enumerate() {
+            if col > 0 {
+                line.push('\t');
+            }
+            let _ = match role {
+                Role::Type => write!(line, "{}", snap.type_fields[self.type_index() as usize]),
+                Role::Size => write!(line, "{}", self.size()),
+                Role::Len => match self.length() {
+                    Some(n) => write!(line, "{n}"),
+                    None => write!(line, "-"),
+                },
+                Role::Id => write!(line, "{:x}", self.id()),
+                Role::Parent => match self.parent() {
+                    Some(p) => write!(line, "{p:x}"),
+                    None => write!(line, "-"),
+                },
+                _ => write!(line, "{}", kept.next().unwrap_or("")),
+            };
+        }
+        line
     }
 }
 
-/// `bytes` as a `String`, checked with SIMD (the standard check goes a word at a time, and a
-/// word is four bytes in WebAssembly); an error names the line of the first bad byte.
-fn utf8_text(bytes: Vec<u8>) -> Result<String> {
-    if simdutf8::basic::from_utf8(&bytes).is_ok() {
+/// `bytes` (whole lines, the first of them line `line_no + 1`) as text, checked with SIMD (the
+/// standard check goes a word at a time, and a word is four bytes in WebAssembly); an error
+/// names the line of the first bad byte.
+fn utf8(bytes: &[u8], line_no: u64) -> Result<&str> {
+    if simdutf8::basic::from_utf8(bytes).is_ok() {
         // SAFETY: just checked to be UTF-8.
-        return Ok(unsafe { String::from_utf8_unchecked(bytes) });
+        return Ok(unsafe { std::str::from_utf8_unchecked(bytes) });
     }
-    let at = std::str::from_utf8(&bytes).map_or_else(|e| e.valid_up_to(), |_| bytes.len());
-    let line = memchr::memchr_iter(b'\n', &bytes[..at]).count() as u64 + 1;
+    let at = std::str::from_utf8(bytes).map_or_else(|e| e.valid_up_to(), |_| bytes.len());
+    let line = line_no + memchr::memchr_iter(b'\n', &bytes[..at]).count() as u64 + 1;
     Err(Error::new(ErrorKind::NotUtf8).at_line(line))
 }
 
-/// The text with the object lines from `body` on put in byte order (the footer stays last).
-fn sort_body(text: &str, body: usize, starts: &[u32]) -> String {
-    let footer = *starts.last().expect("footer start") as usize;
-    let mut lines: Vec<&str> = (0..starts.len() - 1)
-        .map(|i| text[starts[i] as usize..starts[i + 1] as usize].trim_end_matches('\n').trim_end_matches('\r'))
-        .collect();
-    lines.sort_unstable();
-    let mut out = String::with_capacity(text.len());
-    out.push_str(&text[..body]);
-    for line in lines {
-        out.push_str(line);
-        out.push('\n');
+/// How many bytes of `data` hold the header lines and the line after them, once that line
+/// is whole; `None` until then.
+fn header_extent(data: &[u8]) -> Option<usize> {
+    let mut at = 0;
+    while let Some(nl) = memchr(b'\n', &data[at..]) {
+        let line = &data[at..at + nl];
+        let first = at == 0;
+        at += nl + 1;
+        if !first && (!line.starts_with(b"#") || line.starts_with(b"#end\t")) {
+            return Some(at);
+        }
     }
-    out.push_str(&text[footer..]);
-    out
+    None
+}
+
+/// The length of the whole lines at the start of `data`, about `most` bytes of them (more
+/// when the first line is longer); `None` when no line is whole.
+fn whole_lines(data: &[u8], most: usize) -> Option<usize> {
+    let head = &data[..data.len().min(most)];
+    match memrchr(b'\n', head) {
+        Some(nl) => Some(nl + 1),
+        None => memchr(b'\n', &data[head.len()..]).map(|nl| head.len() + nl + 1),
+    }
+}
+
+/// Reads the rest of the text (for gzip, every member to its checksum): blank, or an error
+/// at line `line_no`, the one after the footer.
+fn rest_is_blank(blocks: &mut TextBlocks, line_no: u64) -> Result<()> {
+    loop {
+        if blocks.available().iter().any(|b| !b.is_ascii_whitespace()) {
+            return Err(Error::new(ErrorKind::BadHeader("text after the '#end' footer".into())).at_line(line_no));
+        }
+        let n = blocks.available().len();
+        blocks.consume(n);
+        if !blocks.more()? {
+            return Ok(());
+        }
+    }
 }

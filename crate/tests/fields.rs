@@ -27,7 +27,8 @@ proptest! {
         let text = format!("#heapsnap 1\n#columns\t{columns}\n{}\n#end\t{}\n", lines.join("\n"), lines.len());
         let snap = Snapshot::parse("f", text.into_bytes()).unwrap();
         for o in snap.objects() {
-            let written: Vec<&str> = o.raw_line().split('\t').collect();
+            let line = o.raw_line();
+            let written: Vec<&str> = line.split('\t').collect();
             prop_assert_eq!(o.raw_repr(), written[1]);
             prop_assert_eq!(o.raw_edge(), Some(written[6]));
             prop_assert_eq!(o.site().map(|s| s.into_owned()), Some(unescaped(written[7])));

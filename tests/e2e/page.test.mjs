@@ -317,7 +317,7 @@ test('files about to come ready the workers; no worker is left over once they ar
   assert.equal(await workers(2), 2, 'the drag is back');
   await dropFiles(page, demoFiles.map((f, i) => ({ name: manifest.files[i], bytes: readFileSync(f) })));
   await page.waitForSelector('#worker-memory:not([hidden])', { timeout: 20000 });
-  assert.ok(Number(await page.getAttribute('#worker-memory', 'data-bytes')) >= 200 * 2 ** 20, 'memory readied');
+  assert.ok(Number(await page.getAttribute('#worker-memory', 'data-bytes')) >= 140 * 2 ** 20, 'memory readied');
   assert.equal(await topRowType(page), 'dict');
   // Decode workers stop when done; so does a readied one that no file needed.
   await page.waitForFunction(() => document.querySelectorAll('#file-list li.ready').length === 3);

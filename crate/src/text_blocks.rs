@@ -1,0 +1,259 @@
+//! The snapshot text a block of whole lines at a time, and the text the parser keeps of it.
+//!
+//! Plain text is read where it lies. Gzip is inflated into a window of a few hundred KiB, so
+//! the whole text never exists at once: the parser reads each line while it is still in the
+//! cache and keeps only its text fields (contents, edge, site …); the type and the numbers
+//! become columns. For plain input the kept text is written over the front of the input
+//! itself: what is kept of a line is never longer than the line, so writing never overtakes
+//! reading.
+
+use flate2::{Decompress, FlushDecompress, Status};
+
+use crate::decode::{is_gzip, size_hint, ReadOptions};
+use crate::error::{Error, ErrorKind, Result};
+
+/// Inflated bytes asked for at a time: the window stays in the cache while it is parsed.
+const WINDOW: usize = 256 << 10;
+
+/// The text of a snapshot file, in blocks of whole lines, and what is kept of it.
+pub(crate) struct TextBlocks {
+    /// Plain input: the whole text (the kept text at its front). Gzip: the window.
+    buf: Vec<u8>,
+    /// Where the text not read yet starts in `buf`.
+    pos: usize,
+    /// The gzip stream still to inflate; `None` for plain input.
+    gzip: Option<GzipStream>,
+    /// Gzip: the kept text.
+    kept: Vec<u8>,
+    /// Plain input: where the kept text ends in `buf`.
+    write: usize,
+    /// Text bytes seen so far (all of them, for plain input).
+    total: u64,
+    limit: u64,
+}
+
+impl TextBlocks {
+    /// The text of file `bytes`, gzip (any number of members) or plain. Fails when the text is
+    /// larger than `options.max_bytes` (for gzip: as soon as it inflates past it).
+    pub(crate) fn new(bytes: Vec<u8>, options: &ReadOptions) -> Result<TextBlocks> {
+        let limit = options.max_bytes.min(u64::from(u32::MAX));
+        if !is_gzip(&bytes) {
+            if bytes.len() as u64 > limit {
+                return Err(Error::new(ErrorKind::TooLarge { limit }));
+            }
+            let total = bytes.len() as u64;
+            return Ok(TextBlocks { buf: bytes, pos: 0, gzip: None, kept: Vec::new(), write: 0, total, limit });
+        }
+        // Of a capture's text, about half is kept (the rest are numbers and type names).
+        let kept = Vec::with_capacity(size_hint(&bytes, limit) / 2);
+        let gzip = GzipStream { bytes, at: 0, inflater: Decompress::new_gzip(15), done: false };
+        Ok(TextBlocks { buf: Vec::with_capacity(WINDOW), pos: 0, gzip: Some(gzip), kept, write: 0, total: 0, limit })
+    }
+
+    /// The buffer that positions refer to (`pos()..` is the text not read yet).
+    pub(crate) fn data(&self) -> &[u8] {
+        &self.buf
+    }
+
+    /// Where the text not read yet starts in [`TextBlocks::data`].
+    pub(crate) fn pos(&self) -> usize {
+        self.pos
+    }
+
+    /// The text not read yet, as far as it is available.
+    pub(crate) fn available(&self) -> &[u8] {
+        &self.buf[self.pos..]
+    }
+
+    /// Marks `n` more bytes read.
+    pub(crate) fn consume(&mut self, n: usize) {
+        self.pos += n;
+    }
+
+    /// Makes more text available (moving what is not read yet to the front of the window);
+    /// `false` at the end of the text. Positions change: take them from [`TextBlocks::pos`].
+    pub(crate) fn more(&mut self) -> Result<bool> {
+        let Some(gzip) = self.gzip.as_mut() else { return Ok(false) };
+        if gzip.done {
+            return Ok(false);
+        }
+        self.buf.drain(..self.pos);
+        self.pos = 0;
+        if self.buf.capacity() - self.buf.len() < WINDOW / 2 {
+            // A line longer than the window: room for it to complete.
+            self.buf.reserve(self.buf.len().max(WINDOW));
+        }
+        let before = self.buf.len();
+        gzip.read_into(&mut self.buf)?;
+        self.total += (self.buf.len() - before) as u64;
+        if self.total > self.limit {
+            return Err(Error::new(ErrorKind::TooLarge { limit: self.limit }));
+        }
+        Ok(self.buf.len() > before || !gzip.done)
+    }
+
+    /// About how many bytes of text the file holds (exact for plain text; for gzip, what its
+    /// header or trailer says, capped as [`crate::decode`] caps it).
+    pub(crate) fn size_estimate(&self) -> usize {
+        if self.gzip.is_some() {
+            self.kept.capacity() * 2
+        } else {
+            self.buf.len()
+        }
+    }
+
+    /// Bytes of text kept so far.
+    pub(crate) fn kept_len(&self) -> usize {
+        if self.gzip.is_some() {
+            self.kept.len()
+        } else {
+            self.write
+        }
+    }
+
+    /// Keeps the bytes at `range` of [`TextBlocks::data`], which must not be read before the
+    /// kept text written so far (for plain input) ends there.
+    #[inline]
+    pub(crate) fn keep(&mut self, start: usize, end: usize) {
+        if self.gzip.is_some() {
+            self.kept.extend_from_slice(&self.buf[start..end]);
+        } else {
+            debug_assert!(start >= self.write);
+            self.buf.copy_within(start..end, self.write);
+            self.write += end - start;
+        }
+    }
+
+    /// Makes the last byte kept a newline (it was the separator after a record's last field).
+    #[inline]
+    pub(crate) fn end_record(&mut self) {
+        if self.gzip.is_some() {
+            *self.kept.last_mut().expect("a field was kept") = b'\n';
+        } else {
+            self.buf[self.write - 1] = b'\n';
+        }
+    }
+
+    /// Bytes of text in the file (so far, for gzip: all of it once the end is reached).
+    pub(crate) fn total(&self) -> u64 {
+        self.total
+    }
+
+    /// The kept text, its slack given back.
+    pub(crate) fn into_kept(self) -> Vec<u8> {
+        let mut kept = if self.gzip.is_some() {
+            self.kept
+        } else {
+            let mut buf = self.buf;
+            buf.truncate(self.write);
+            buf
+        };
+        kept.shrink_to_fit();
+        kept
+    }
+}
+
+/// The members of a gzip file, inflated a window at a time, each checked (CRC and size).
+struct GzipStream {
+    bytes: Vec<u8>,
+    /// Where the current member starts in `bytes`.
+    at: usize,
+    inflater: Decompress,
+    done: bool,
+}
+
+impl GzipStream {
+    /// Inflates into the spare capacity of `out` (at least some of it, unless the end comes).
+    fn read_into(&mut self, out: &mut Vec<u8>) -> Result<()> {
+        let gzip_error = |what: &str| Error::new(ErrorKind::Gzip(what.to_string()));
+        while !self.done && out.len() < out.capacity() {
+            let consumed = self.inflater.total_in() as usize;
+            let before = (consumed, out.len());
+            let status = self
+                .inflater
+                .decompress_vec(&self.bytes[self.at + consumed..], out, FlushDecompress::None)
+                .map_err(|e| gzip_error(&e.to_string()))?;
+            if status == Status::StreamEnd {
+                self.at += self.inflater.total_in() as usize;
+                if self.at == self.bytes.len() {
+                    self.done = true;
+                } else if !is_gzip(&self.bytes[self.at..]) {
+                    return Err(gzip_error("invalid gzip header"));
+                } else {
+                    self.inflater = Decompress::new_gzip(15);
+                }
+                continue;
+            }
+            if (self.inflater.total_in() as usize, out.len()) == before {
+                return Err(gzip_error("unexpected end of file"));
+            }
+            if out.len() > before.1 {
+                return Ok(());
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn gz(data: &[u8]) -> Vec<u8> {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        e.write_all(data).unwrap();
+        e.finish().unwrap()
+    }
+
+    /// All the text, read through the window.
+    fn read_all(blocks: &mut TextBlocks) -> Result<Vec<u8>> {
+        let mut text = Vec::new();
+        loop {
+            text.extend_from_slice(blocks.available());
+            let n = blocks.available().len();
+            blocks.consume(n);
+            if !blocks.more()? {
+                return Ok(text);
+            }
+        }
+    }
+
+    #[test]
+    fn gzip_members_read_through_the_window_are_the_text() {
+        let text: Vec<u8> = (0..100_000).flat_map(|i| format!("line {i}\n").into_bytes()).collect();
+        let mut two = gz(&text[..300_000]);
+        two.extend(gz(&text[300_000..]));
+        let mut blocks = TextBlocks::new(two, &ReadOptions::default()).unwrap();
+        assert_eq!(read_all(&mut blocks).unwrap(), text);
+        assert_eq!(blocks.total(), text.len() as u64);
+    }
+
+    #[test]
+    fn a_gzip_bomb_stops_at_the_limit() {
+        let mut blocks = TextBlocks::new(gz(&vec![b'x'; 1 << 22]), &ReadOptions { max_bytes: 1 << 20 }).unwrap();
+        let err = read_all(&mut blocks).unwrap_err();
+        assert!(matches!(err.kind(), ErrorKind::TooLarge { limit } if *limit == 1 << 20), "{err}");
+    }
+
+    #[test]
+    fn damaged_or_cut_gzip_is_an_error() {
+        let data = gz(b"hello world hello world\n");
+        let mut cut = TextBlocks::new(data[..data.len() - 6].to_vec(), &ReadOptions::default()).unwrap();
+        assert!(matches!(read_all(&mut cut).unwrap_err().kind(), ErrorKind::Gzip(_)));
+        let mut trailing = data.clone();
+        trailing.extend(b"garbage");
+        let mut trailing = TextBlocks::new(trailing, &ReadOptions::default()).unwrap();
+        assert!(matches!(read_all(&mut trailing).unwrap_err().kind(), ErrorKind::Gzip(_)));
+    }
+
+    #[test]
+    fn plain_text_keeps_in_place() {
+        let mut blocks = TextBlocks::new(b"aaX\tbb\tY\n".to_vec(), &ReadOptions::default()).unwrap();
+        blocks.keep(0, 1);
+        blocks.keep(4, 7);
+        blocks.end_record();
+        assert_eq!(blocks.kept_len(), 4);
+        assert_eq!(blocks.into_kept(), b"abb\n");
+    }
+}

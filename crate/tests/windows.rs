@@ -1,0 +1,75 @@
+//! A gzip snapshot is read a window at a time, a plain one where it lies: both give the same
+//! objects, and each line rebuilt is the line written, wherever the windows and the gzip
+//! members cut the text.
+
+use std::io::Write;
+
+use heapsnap::Snapshot;
+use proptest::prelude::*;
+
+fn gzip(data: &[u8]) -> Vec<u8> {
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    e.write_all(data).unwrap();
+    e.finish().unwrap()
+}
+
+/// `text` as gzip members cut at `cuts` (fractions of its length).
+fn members(text: &[u8], cuts: &[f64]) -> Vec<u8> {
+    let mut at: Vec<usize> = cuts.iter().map(|f| (f * text.len() as f64) as usize).collect();
+    at.extend([0, text.len()]);
+    at.sort_unstable();
+    at.windows(2).flat_map(|w| gzip(&text[w[0]..w[1]])).collect()
+}
+
+/// The object lines of a snapshot text, as written (without line ends).
+fn object_lines(text: &str) -> Vec<&str> {
+    text.lines().filter(|l| !l.starts_with('#')).map(|l| l.trim_end_matches('\r')).collect()
+}
+
+fn check(text: &[u8], gz: Vec<u8>) {
+    let plain = Snapshot::parse("plain", text.to_vec()).unwrap();
+    let inflated = Snapshot::parse("gzip", gz).unwrap();
+    let written = object_lines(std::str::from_utf8(text).unwrap());
+    assert_eq!(plain.len(), written.len());
+    assert_eq!(inflated.len(), written.len());
+    assert_eq!(inflated.text_len(), text.len());
+    for (i, line) in written.iter().enumerate() {
+        let (p, g) = (plain.object(i), inflated.object(i));
+        assert_eq!(p.raw_line(), *line);
+        assert_eq!(g.raw_line(), *line);
+        assert_eq!((g.raw_repr(), g.raw_edge(), g.site()), (p.raw_repr(), p.raw_edge(), p.site()));
+        assert_eq!(inflated.raw_refs(i), plain.raw_refs(i));
+    }
+    assert!(plain.was_sorted() && inflated.was_sorted());
+}
+
+#[test]
+fn a_big_capture_reads_the_same_through_windows_and_members() {
+    let [_, text] = heapsnap::synthetic::leaking_pair(20_000, true); // about 6 MB, refs included
+    assert!(text.len() > 4 << 20);
+    check(&text, members(&text, &[0.1, 0.37, 0.5, 0.93]));
+}
+
+#[test]
+fn lines_longer_than_the_window_and_crlf_line_ends_read_the_same() {
+    let long = "x".repeat(700_000);
+    let mut lines: Vec<String> = (0..3000).map(|i| format!("str\t'{i:05}'\t56\t5\t{:x}\t-\t-\t-", 0x1000 + 16 * i)).collect();
+    lines.push(format!("str\t'{long}'\t700049\t700000\t{:x}\t-\t-\tsite.py:3", 0x9000_0000u64));
+    lines.sort();
+    let text = format!(
+        "#heapsnap 1\r\n#columns\ttype\trepr\tsize\tlen\tid\tparent\tedge\tsite\r\n{}\r\n#end\t{}\r\n",
+        lines.join("\r\n"),
+        lines.len()
+    );
+    check(text.as_bytes(), members(text.as_bytes(), &[0.5]));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(16))]
+
+    #[test]
+    fn any_cuts_into_members_read_the_same(cuts in proptest::collection::vec(0.0f64..1.0, 0..6)) {
+        let [text, _] = heapsnap::synthetic::leaking_pair(3_000, false);
+        check(&text, members(&text, &cuts));
+    }
+}
