@@ -243,9 +243,11 @@ fn load_all(paths: &[String]) -> Result<Vec<Snapshot>, String> {
     Ok(out)
 }
 
+/// Reads a snapshot file: a plain one a window at a time, so its text is never in memory whole.
 fn load(path: &str) -> Result<Snapshot, String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("{path}: {e}"))?;
-    Snapshot::parse(path, bytes).map_err(|e| e.to_string())
+    let file = std::fs::File::open(path).map_err(|e| format!("{path}: {e}"))?;
+    let size = file.metadata().ok().map(|m| m.len());
+    Snapshot::read_from(path, file, size, &heapsnap::ReadOptions::default()).map_err(|e| e.to_string())
 }
 
 fn limit(top: usize) -> usize {

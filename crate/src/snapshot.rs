@@ -2,6 +2,7 @@
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
+use std::io::Read as _;
 use std::ops::Range;
 use std::sync::OnceLock;
 
@@ -78,7 +79,33 @@ impl Snapshot {
         Snapshot::read(name, blocks, options).map_err(|e| e.in_source(name))
     }
 
-    fn read(name: &str, mut blocks: TextBlocks, options: &ReadOptions) -> Result<Snapshot> {
+    /// Parses the snapshot that `reader` gives (a file, usually; `size`, its length when known,
+    /// sizes the first allocations). Plain text is read a window at a time, so the whole text
+    /// is never in memory; gzip (found by its magic bytes) is read whole, then inflated a
+    /// window at a time. Read errors are [`ErrorKind::Io`].
+    ///
+    /// # Example
+    /// ```
+    /// let text = "#heapsnap 1\n#columns\ttype\trepr\tsize\tlen\tid\nlist\t[1]\t64\t1\t7f01\n#end\t1\n";
+    /// let snap = heapsnap::Snapshot::read_from("a.hsnap", text.as_bytes(), None, &Default::default())?;
+    /// assert_eq!(snap.object(0).repr(), "[1]");
+    /// # Ok::<(), heapsnap::Error>(())
+    /// ```
+    pub fn read_from(name: &str, mut reader: impl std::io::Read, size: Option<u64>, options: &ReadOptions) -> Result<Snapshot> {
+        let io = |e: std::io::Error| Error::new(ErrorKind::Io(e)).in_source(name);
+        let mut magic = Vec::with_capacity(2);
+        (&mut reader).take(2).read_to_end(&mut magic).map_err(io)?;
+        if crate::decode::is_gzip(&magic) {
+            let mut bytes = Vec::with_capacity(size.unwrap_or(0).min(1 << 30) as usize);
+            bytes.extend_from_slice(&magic);
+            reader.read_to_end(&mut bytes).map_err(io)?;
+            return Snapshot::parse_with(name, bytes, options);
+        }
+        let blocks = TextBlocks::from_reader(Box::new(std::io::Read::chain(&magic[..], reader)), size, options);
+        Snapshot::read(name, blocks, options).map_err(|e| e.in_source(name))
+    }
+
+    fn read(name: &str, mut blocks: TextBlocks<'_>, options: &ReadOptions) -> Result<Snapshot> {
         // The header: read once its lines and the line after them are available.
         let head_len = loop {
             if let Some(len) = header_extent(blocks.available()) {
@@ -157,7 +184,7 @@ impl Snapshot {
 
     /// Reads the object lines, a block at a time, then the footer; keeps each line's text
     /// fields as its record. Returns whether the lines were in byte order.
-    fn read_body(&mut self, blocks: &mut TextBlocks, header_lines: u64) -> Result<bool> {
+    fn read_body(&mut self, blocks: &mut TextBlocks<'_>, header_lines: u64) -> Result<bool> {
         let mut types: FxHashMap<Box<[u8]>, u32> = FxHashMap::default();
         let mut last_type: (Vec<u8>, u32) = (Vec::new(), u32::MAX);
         let mut prev_line: Vec<u8> = Vec::new();
@@ -646,7 +673,7 @@ fn whole_lines(data: &[u8], most: usize) -> Option<usize> {
 
 /// Reads the rest of the text (for gzip, every member to its checksum): blank, or an error
 /// at line `line_no`, the one after the footer.
-fn rest_is_blank(blocks: &mut TextBlocks, line_no: u64) -> Result<()> {
+fn rest_is_blank(blocks: &mut TextBlocks<'_>, line_no: u64) -> Result<()> {
     loop {
         if blocks.available().iter().any(|b| !b.is_ascii_whitespace()) {
             return Err(Error::new(ErrorKind::BadHeader("text after the '#end' footer".into())).at_line(line_no));

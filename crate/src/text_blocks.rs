@@ -1,11 +1,13 @@
 //! The snapshot text a block of whole lines at a time, and the text the parser keeps of it.
 //!
-//! Plain text is read where it lies. Gzip is inflated into a window of a few hundred KiB, so
-//! the whole text never exists at once: the parser reads each line while it is still in the
-//! cache and keeps only its text fields (contents, edge, site …); the type and the numbers
-//! become columns. For plain input the kept text is written over the front of the input
-//! itself: what is kept of a line is never longer than the line, so writing never overtakes
-//! reading.
+//! Plain text in memory is read where it lies. Gzip is inflated into a window of a few
+//! hundred KiB, and plain text from a reader (a file) is read into one, so the whole text never
+//! exists at once: the parser reads each line while it is still in the cache and keeps only
+//! its text fields (contents, edge, site …); the type and the numbers become columns. For
+//! plain text in memory the kept text is written over the front of the input itself: what is
+//! kept of a line is never longer than the line, so writing never overtakes reading.
+
+use std::io::Read;
 
 use flate2::{Decompress, FlushDecompress, Status};
 
@@ -16,38 +18,49 @@ use crate::error::{Error, ErrorKind, Result};
 const WINDOW: usize = 256 << 10;
 
 /// The text of a snapshot file, in blocks of whole lines, and what is kept of it.
-pub(crate) struct TextBlocks {
-    /// Plain input: the whole text (the kept text at its front). Gzip: the window.
+pub(crate) struct TextBlocks<'r> {
+    /// Plain input in memory: the whole text (the kept text at its front). Otherwise: the window.
     buf: Vec<u8>,
     /// Where the text not read yet starts in `buf`.
     pos: usize,
-    /// The gzip stream still to inflate; `None` for plain input.
-    gzip: Option<GzipStream>,
-    /// Gzip: the kept text.
+    /// Where the rest of the text comes from.
+    source: Source<'r>,
+    /// Gzip or a reader: the kept text.
     kept: Vec<u8>,
-    /// Plain input: where the kept text ends in `buf`.
+    /// Plain input in memory: where the kept text ends in `buf`.
     write: usize,
     /// Text bytes seen so far (all of them, for plain input).
     total: u64,
     limit: u64,
 }
 
-impl TextBlocks {
+impl<'r> TextBlocks<'r> {
     /// The text of file `bytes`, gzip (any number of members) or plain. Fails when the text is
     /// larger than `options.max_bytes` (for gzip: as soon as it inflates past it).
-    pub(crate) fn new(bytes: Vec<u8>, options: &ReadOptions) -> Result<TextBlocks> {
+    pub(crate) fn new(bytes: Vec<u8>, options: &ReadOptions) -> Result<TextBlocks<'r>> {
         let limit = options.max_bytes.min(u64::from(u32::MAX));
         if !is_gzip(&bytes) {
             if bytes.len() as u64 > limit {
                 return Err(Error::new(ErrorKind::TooLarge { limit }));
             }
             let total = bytes.len() as u64;
-            return Ok(TextBlocks { buf: bytes, pos: 0, gzip: None, kept: Vec::new(), write: 0, total, limit });
+            return Ok(TextBlocks { buf: bytes, pos: 0, source: Source::InPlace, kept: Vec::new(), write: 0, total, limit });
         }
         // Of a capture's text, about half is kept (the rest are numbers and type names).
         let kept = Vec::with_capacity(size_hint(&bytes, limit) / 2);
         let gzip = GzipStream { bytes, at: 0, inflater: Decompress::new_gzip(15), done: false };
-        Ok(TextBlocks { buf: Vec::with_capacity(WINDOW), pos: 0, gzip: Some(gzip), kept, write: 0, total: 0, limit })
+        Ok(TextBlocks::windowed(Source::Gzip(gzip), kept, limit))
+    }
+
+    /// The plain text that `reader` gives (about `size` bytes, when known), a window at a time.
+    pub(crate) fn from_reader(reader: Box<dyn Read + 'r>, size: Option<u64>, options: &ReadOptions) -> TextBlocks<'r> {
+        let limit = options.max_bytes.min(u64::from(u32::MAX));
+        let kept = Vec::with_capacity((size.unwrap_or(0).min(limit) / 2) as usize);
+        TextBlocks::windowed(Source::Reader { reader, done: false }, kept, limit)
+    }
+
+    fn windowed(source: Source<'r>, kept: Vec<u8>, limit: u64) -> TextBlocks<'r> {
+        TextBlocks { buf: Vec::with_capacity(WINDOW), pos: 0, source, kept, write: 0, total: 0, limit }
     }
 
     /// The buffer that positions refer to (`pos()..` is the text not read yet).
@@ -73,8 +86,7 @@ impl TextBlocks {
     /// Makes more text available (moving what is not read yet to the front of the window);
     /// `false` at the end of the text. Positions change: take them from [`TextBlocks::pos`].
     pub(crate) fn more(&mut self) -> Result<bool> {
-        let Some(gzip) = self.gzip.as_mut() else { return Ok(false) };
-        if gzip.done {
+        if self.source.done() {
             return Ok(false);
         }
         self.buf.drain(..self.pos);
@@ -84,18 +96,37 @@ impl TextBlocks {
             self.buf.reserve(self.buf.len().max(WINDOW));
         }
         let before = self.buf.len();
-        gzip.read_into(&mut self.buf)?;
+        match &mut self.source {
+            Source::InPlace => {}
+            Source::Gzip(gzip) => gzip.read_into(&mut self.buf)?,
+            Source::Reader { reader, done } => {
+                let room = self.buf.capacity();
+                self.buf.resize(room, 0);
+                let read = loop {
+                    match reader.read(&mut self.buf[before..]) {
+                        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                        read => break read,
+                    }
+                };
+                let n = read.map_err(|e| {
+                    self.buf.truncate(before);
+                    Error::new(ErrorKind::Io(e))
+                })?;
+                self.buf.truncate(before + n);
+                *done = n == 0;
+            }
+        }
         self.total += (self.buf.len() - before) as u64;
         if self.total > self.limit {
             return Err(Error::new(ErrorKind::TooLarge { limit: self.limit }));
         }
-        Ok(self.buf.len() > before || !gzip.done)
+        Ok(self.buf.len() > before || !self.source.done())
     }
 
     /// About how many bytes of text the file holds (exact for plain text; for gzip, what its
     /// header or trailer says, capped as [`crate::decode`] caps it).
     pub(crate) fn size_estimate(&self) -> usize {
-        if self.gzip.is_some() {
+        if !self.source.in_place() {
             self.kept.capacity() * 2
         } else {
             self.buf.len()
@@ -104,7 +135,7 @@ impl TextBlocks {
 
     /// Bytes of text kept so far.
     pub(crate) fn kept_len(&self) -> usize {
-        if self.gzip.is_some() {
+        if !self.source.in_place() {
             self.kept.len()
         } else {
             self.write
@@ -115,7 +146,7 @@ impl TextBlocks {
     /// kept text written so far (for plain input) ends there.
     #[inline]
     pub(crate) fn keep(&mut self, start: usize, end: usize) {
-        if self.gzip.is_some() {
+        if !self.source.in_place() {
             self.kept.extend_from_slice(&self.buf[start..end]);
         } else {
             debug_assert!(start >= self.write);
@@ -127,7 +158,7 @@ impl TextBlocks {
     /// Makes the last byte kept a newline (it was the separator after a record's last field).
     #[inline]
     pub(crate) fn end_record(&mut self) {
-        if self.gzip.is_some() {
+        if !self.source.in_place() {
             *self.kept.last_mut().expect("a field was kept") = b'\n';
         } else {
             self.buf[self.write - 1] = b'\n';
@@ -141,7 +172,7 @@ impl TextBlocks {
 
     /// The kept text, its slack given back.
     pub(crate) fn into_kept(self) -> Vec<u8> {
-        let mut kept = if self.gzip.is_some() {
+        let mut kept = if !self.source.in_place() {
             self.kept
         } else {
             let mut buf = self.buf;
@@ -150,6 +181,29 @@ impl TextBlocks {
         };
         kept.shrink_to_fit();
         kept
+    }
+}
+
+/// Where the text comes from.
+enum Source<'r> {
+    /// All of it is in the buffer already.
+    InPlace,
+    Gzip(GzipStream),
+    Reader { reader: Box<dyn Read + 'r>, done: bool },
+}
+
+impl Source<'_> {
+    fn in_place(&self) -> bool {
+        matches!(self, Source::InPlace)
+    }
+
+    /// Whether no more text will come.
+    fn done(&self) -> bool {
+        match self {
+            Source::InPlace => true,
+            Source::Gzip(gzip) => gzip.done,
+            Source::Reader { done, .. } => *done,
+        }
     }
 }
 

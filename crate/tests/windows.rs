@@ -1,10 +1,10 @@
-//! A gzip snapshot is read a window at a time, a plain one where it lies: both give the same
-//! objects, and each line rebuilt is the line written, wherever the windows and the gzip
-//! members cut the text.
+//! A gzip snapshot is read a window at a time, a plain one where it lies or, from a reader, a
+//! window at a time: all give the same objects, and each line rebuilt is the line written,
+//! wherever the windows, the reads and the gzip members cut the text.
 
-use std::io::Write;
+use std::io::{Read, Write};
 
-use heapsnap::Snapshot;
+use heapsnap::{ErrorKind, ReadOptions, Snapshot};
 use proptest::prelude::*;
 
 fn gzip(data: &[u8]) -> Vec<u8> {
@@ -26,21 +26,60 @@ fn object_lines(text: &str) -> Vec<&str> {
     text.lines().filter(|l| !l.starts_with('#')).map(|l| l.trim_end_matches('\r')).collect()
 }
 
+/// A reader that gives at most `step` bytes per call, as a pipe might.
+struct Trickle<'a> {
+    data: &'a [u8],
+    step: usize,
+}
+
+impl Read for Trickle<'_> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.data.len().min(self.step).min(out.len());
+        out[..n].copy_from_slice(&self.data[..n]);
+        self.data = &self.data[n..];
+        Ok(n)
+    }
+}
+
 fn check(text: &[u8], gz: Vec<u8>) {
     let plain = Snapshot::parse("plain", text.to_vec()).unwrap();
+    let streamed = Snapshot::read_from("read", Trickle { data: text, step: 100_003 }, None, &ReadOptions::default()).unwrap();
+    let gz_read = Snapshot::read_from("gz-read", Trickle { data: &gz, step: 4096 }, None, &ReadOptions::default()).unwrap();
     let inflated = Snapshot::parse("gzip", gz).unwrap();
     let written = object_lines(std::str::from_utf8(text).unwrap());
-    assert_eq!(plain.len(), written.len());
-    assert_eq!(inflated.len(), written.len());
-    assert_eq!(inflated.text_len(), text.len());
-    for (i, line) in written.iter().enumerate() {
-        let (p, g) = (plain.object(i), inflated.object(i));
-        assert_eq!(p.raw_line(), *line);
-        assert_eq!(g.raw_line(), *line);
-        assert_eq!((g.raw_repr(), g.raw_edge(), g.site()), (p.raw_repr(), p.raw_edge(), p.site()));
-        assert_eq!(inflated.raw_refs(i), plain.raw_refs(i));
+    for snap in [&plain, &streamed, &gz_read, &inflated] {
+        assert_eq!(snap.len(), written.len(), "{}", snap.name());
+        assert_eq!(snap.text_len(), text.len(), "{}", snap.name());
+        assert!(snap.was_sorted());
     }
-    assert!(plain.was_sorted() && inflated.was_sorted());
+    for (i, line) in written.iter().enumerate() {
+        let p = plain.object(i);
+        assert_eq!(p.raw_line(), *line);
+        for snap in [&streamed, &gz_read, &inflated] {
+            let o = snap.object(i);
+            assert_eq!(o.raw_line(), *line, "{}", snap.name());
+            assert_eq!((o.raw_repr(), o.raw_edge(), o.site()), (p.raw_repr(), p.raw_edge(), p.site()));
+            assert_eq!(snap.raw_refs(i), plain.raw_refs(i));
+        }
+    }
+}
+
+#[test]
+fn read_errors_and_limits_are_errors_naming_the_file() {
+    struct Failing;
+    impl Read for Failing {
+        fn read(&mut self, _: &mut [u8]) -> std::io::Result<usize> {
+            Err(std::io::Error::other("disk on fire"))
+        }
+    }
+    let e = Snapshot::read_from("f.hsnap", Failing, None, &ReadOptions::default()).unwrap_err();
+    assert!(matches!(e.kind(), ErrorKind::Io(_)), "{e}");
+    assert!(e.to_string().starts_with("f.hsnap: "), "{e}");
+    let [text, _] = heapsnap::synthetic::leaking_pair(3_000, false);
+    let e = Snapshot::read_from("big.hsnap", &text[..], None, &ReadOptions { max_bytes: 100_000 }).unwrap_err();
+    assert!(matches!(e.kind(), ErrorKind::TooLarge { .. }), "{e}");
+    let e = Snapshot::read_from("cut.hsnap", &text[..text.len() / 2], None, &ReadOptions::default()).unwrap_err();
+    assert!(matches!(e.kind(), ErrorKind::Truncated), "{e}");
 }
 
 #[test]
