@@ -264,21 +264,7 @@ impl Snapshot {
                 prev_line.extend_from_slice(&data[range]);
             }
             // The kept fields, copied once the block is read (for plain text, over its front).
-            // Runs of adjacent fields are copied at once, each with the byte after it: a tab
-            // between fields, and at the end of the record one made a newline.
-            for line in fields.chunks_exact(per_line) {
-                self.starts.push(blocks.kept_len() as u32);
-                let (mut from, mut to) = (line[0] as usize, line[1] as usize);
-                for field in line[2..].chunks_exact(2) {
-                    if field[0] as usize != to + 1 {
-                        blocks.keep(from, to + 1);
-                        from = field[0] as usize;
-                    }
-                    to = field[1] as usize;
-                }
-                blocks.keep(from, to + 1);
-                blocks.end_record();
-            }
+            self.keep_records(blocks, &fields, per_line);
             if let Some((line, footer_line, after)) = footer {
                 self.starts.push(blocks.kept_len() as u32);
                 blocks.consume(after - start);
@@ -294,6 +280,26 @@ impl Snapshot {
         self.parent.shrink_to_fit();
         self.starts.shrink_to_fit();
         result.map(|()| sorted)
+    }
+
+    /// Copies the kept fields of a block's lines (`fields`: start and end of each, `per_line`
+    /// numbers a line) to the kept text, one record a line, and notes where each starts.
+    /// Runs of adjacent fields are copied at once, each with the byte after it: a tab between
+    /// fields, and at the end of the record one made a newline.
+    fn keep_records(&mut self, blocks: &mut TextBlocks<'_>, fields: &[u32], per_line: usize) {
+        for line in fields.chunks_exact(per_line) {
+            self.starts.push(blocks.kept_len() as u32);
+            let (mut from, mut to) = (line[0] as usize, line[1] as usize);
+            for field in line[2..].chunks_exact(2) {
+                if field[0] as usize != to + 1 {
+                    blocks.keep(from, to + 1);
+                    from = field[0] as usize;
+                }
+                to = field[1] as usize;
+            }
+            blocks.keep(from, to + 1);
+            blocks.end_record();
+        }
     }
 
     /// Appends one object's numbers, interning its type.
