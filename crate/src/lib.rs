@@ -7,10 +7,11 @@
 //!
 //! # Read a snapshot
 //! [`Snapshot::parse`] takes the bytes of a file; gzip is detected by its magic bytes and
-//! inflated a window at a time, each line parsed while it is in the cache. The model keeps
+//! inflated a window at a time, each line parsed while it is in the cache, and
+//! [`Snapshot::read_from`] reads plain text from a reader the same way. The model then keeps
 //! each line's text fields (contents, edge, site) in one string and the rest as compact
-//! columns: about half the text's size for a capture. Errors name the snapshot and the
-//! 1-based line.
+//! columns: about half the text's size for a capture. (Plain bytes given whole are kept as
+//! they are.) Errors name the snapshot and the 1-based line.
 //!
 //! ```
 //! let text = "#heapsnap 1\n#columns\ttype\trepr\tsize\tlen\tid\nlist\t[1, 2]\t72\t2\t7f00\n#end\t1\n";

@@ -27,13 +27,19 @@ const BLOCK: usize = 64 << 10;
 /// One heap snapshot, parsed.
 ///
 /// Each object is a row of numbers (type, size, length, id, parent) and a record of its text
-/// fields (contents, edge, site …), kept once in one string; nothing else of the file is kept.
-/// Text fields are borrowed from it on demand; a whole line is rebuilt when asked for.
+/// fields (contents, edge, site …), kept once in one string. Read through a window (gzip, a
+/// reader), nothing else of the file is kept and a whole line is rebuilt when asked for;
+/// given as plain bytes, the text is kept as it is and each line is its object's record.
+/// Text fields are borrowed from the string on demand.
 #[derive(Debug)]
 pub struct Snapshot {
     name: String,
-    /// The kept text fields of each object, tab-separated, each record ending in a newline.
+    /// The kept text fields of each object, tab-separated, each record ending in a newline
+    /// (or, with `whole_lines`, the file's text).
     text: String,
+    /// Whether `text` is the file's text, each record a whole line (the type field and the
+    /// numbers left in it, and a `\r` before the newline if the file has one).
+    whole_lines: bool,
     /// Bytes of text in the file (decompressed).
     text_bytes: u64,
     header: Header,
@@ -135,7 +141,7 @@ impl Snapshot {
         // Never trust the header's count for a capacity beyond what the text can hold.
         let most = blocks.size_estimate() as u64 / 16;
         let capacity = header.objects().unwrap_or(0).min(most) as usize;
-        let mut snap = Snapshot::empty(name, header, roles, capacity);
+        let mut snap = Snapshot::empty(name, header, roles, capacity, blocks.in_place());
         let sorted = snap.read_body(&mut blocks, header_lines)?;
         snap.text_bytes = blocks.total();
         // SAFETY: every block the kept fields were copied from was checked to be UTF-8, and
@@ -160,8 +166,9 @@ impl Snapshot {
         Ok(snap)
     }
 
-    fn empty(name: &str, header: Header, roles: Vec<Role>, capacity: usize) -> Snapshot {
-        let kept = roles.iter().copied().filter(|r| r.is_kept()).collect();
+    fn empty(name: &str, header: Header, roles: Vec<Role>, capacity: usize, whole_lines: bool) -> Snapshot {
+        // A record's fields: the text ones, or with whole lines all but the type.
+        let kept = if whole_lines { roles[1..].to_vec() } else { roles.iter().copied().filter(|r| r.is_kept()).collect() };
         Snapshot {
             name: name.to_owned(),
             header,
@@ -178,6 +185,7 @@ impl Snapshot {
             was_sorted: true,
             by_id: OnceLock::new(),
             text: String::new(),
+            whole_lines,
             text_bytes: 0,
         }
     }
@@ -217,7 +225,7 @@ impl Snapshot {
                 if data[pos] == b'#' {
                     let nl = memchr(b'\n', &data[pos..]).expect("whole lines");
                     let line = &data[pos..pos + nl];
-                    footer = Some((line.strip_suffix(b"\r").unwrap_or(line).to_vec(), line_no, pos + nl + 1));
+                    footer = Some((line.strip_suffix(b"\r").unwrap_or(line).to_vec(), line_no, pos, pos + nl + 1));
                     break;
                 }
                 let mark = fields.len();
@@ -245,6 +253,9 @@ impl Snapshot {
                     failed = Some(Error::new(kind).at_line(line_no));
                     break;
                 }
+                if self.whole_lines {
+                    self.starts.push(pos as u32);
+                }
                 let line = &data[pos..line_end];
                 let before: &[u8] = match &previous {
                     Some(range) => &data[range.clone()],
@@ -263,10 +274,13 @@ impl Snapshot {
                 prev_line.clear();
                 prev_line.extend_from_slice(&data[range]);
             }
-            // The kept fields, copied once the block is read (for plain text, over its front).
-            self.keep_records(blocks, &fields, per_line);
-            if let Some((line, footer_line, after)) = footer {
-                self.starts.push(blocks.kept_len() as u32);
+            if !self.whole_lines {
+                // The kept fields, copied once the block is read.
+                self.keep_records(blocks, &fields, per_line);
+            }
+            if let Some((line, footer_line, footer_start, after)) = footer {
+                // The end of the last record: where the footer starts in the text kept.
+                self.starts.push(if self.whole_lines { footer_start } else { blocks.kept_len() } as u32);
                 blocks.consume(after - start);
                 break self.read_footer(&line, footer_line).and_then(|()| rest_is_blank(blocks, footer_line + 1));
             }
@@ -500,11 +514,26 @@ impl Snapshot {
             + self.by_id.get().map_or(0, AddressOrder::heap_bytes)
     }
 
-    /// The kept text fields of object `index`, tab-separated (without its newline).
+    /// The kept text fields of object `index`, tab-separated (without its line end).
     fn record(&self, index: usize) -> &str {
+        let record = self.span(index);
+        if self.whole_lines {
+            // The fields after the type (whose field holds no tab: tabs are escaped).
+            return &record[memchr(b'\t', record.as_bytes()).map_or(record.len(), |tab| tab + 1)..];
+        }
+        record
+    }
+
+    /// Object `index`'s record, or with whole lines its line, without the line end.
+    fn span(&self, index: usize) -> &str {
         let start = self.starts[index] as usize;
         let end = self.starts[index + 1] as usize - 1;
-        &self.text[start..end]
+        let span = &self.text[start..end];
+        if self.whole_lines {
+            span.strip_suffix('\r').unwrap_or(span)
+        } else {
+            span
+        }
     }
 
     fn field(&self, index: usize, role: Role) -> Option<&str> {
@@ -512,7 +541,7 @@ impl Snapshot {
         let line = self.record(index);
         let bytes = line.as_bytes();
         let from_end = self.kept.len() - 1 - col;
-        let short = |r: &Role| matches!(r, Role::Edge | Role::Site);
+        let short = |r: &Role| matches!(r, Role::Edge | Role::Site | Role::Size | Role::Len | Role::Id | Role::Parent);
         if from_end < col && self.kept[col + 1..].iter().all(short) {
             // A field after the contents, followed by short ones only (edge, site): found from
             // the end of the record, past those instead of the contents.
@@ -613,6 +642,9 @@ impl<'a> ObjectRef<'a> {
     /// and lengths, lowercase hex ids, `-` for none).
     pub fn raw_line(&self) -> String {
         let snap = self.snap;
+        if snap.whole_lines {
+            return snap.span(self.index).to_owned();
+        }
         let record = snap.record(self.index);
         let mut kept = record.split('\t');
         let mut line = String::with_capacity(record.len() + 64);

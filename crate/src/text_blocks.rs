@@ -1,11 +1,10 @@
 //! The snapshot text a block of whole lines at a time, and the text the parser keeps of it.
 //!
-//! Plain text in memory is read where it lies. Gzip is inflated into a window of a few
-//! hundred KiB, and plain text from a reader (a file) is read into one, so the whole text never
-//! exists at once: the parser reads each line while it is still in the cache and keeps only
-//! its text fields (contents, edge, site …); the type and the numbers become columns. For
-//! plain text in memory the kept text is written over the front of the input itself: what is
-//! kept of a line is never longer than the line, so writing never overtakes reading.
+//! Plain text already in memory is read where it lies, and kept whole. Gzip is inflated into
+//! a window of a few hundred KiB, and plain text from a reader (a file) is read into one, so
+//! the whole text never exists at once: the parser reads each line while it is still in the
+//! cache and keeps only its text fields (contents, edge, site …); the type and the numbers
+//! become columns.
 
 use std::io::Read;
 
@@ -19,16 +18,14 @@ const WINDOW: usize = 256 << 10;
 
 /// The text of a snapshot file, in blocks of whole lines, and what is kept of it.
 pub(crate) struct TextBlocks<'r> {
-    /// Plain input in memory: the whole text (the kept text at its front). Otherwise: the window.
+    /// Plain input in memory: the whole text. Otherwise: the window.
     buf: Vec<u8>,
     /// Where the text not read yet starts in `buf`.
     pos: usize,
     /// Where the rest of the text comes from.
     source: Source<'r>,
-    /// Gzip or a reader: the kept text.
+    /// Read through the window: the kept text.
     kept: Vec<u8>,
-    /// Plain input in memory: where the kept text ends in `buf`.
-    write: usize,
     /// Text bytes seen so far (all of them, for plain input).
     total: u64,
     limit: u64,
@@ -44,7 +41,7 @@ impl<'r> TextBlocks<'r> {
                 return Err(Error::new(ErrorKind::TooLarge { limit }));
             }
             let total = bytes.len() as u64;
-            return Ok(TextBlocks { buf: bytes, pos: 0, source: Source::InPlace, kept: Vec::new(), write: 0, total, limit });
+            return Ok(TextBlocks { buf: bytes, pos: 0, source: Source::InPlace, kept: Vec::new(), total, limit });
         }
         // Of a capture's text, about half is kept (the rest are numbers and type names).
         let kept = Vec::with_capacity(size_hint(&bytes, limit) / 2);
@@ -60,7 +57,7 @@ impl<'r> TextBlocks<'r> {
     }
 
     fn windowed(source: Source<'r>, kept: Vec<u8>, limit: u64) -> TextBlocks<'r> {
-        TextBlocks { buf: Vec::with_capacity(WINDOW), pos: 0, source, kept, write: 0, total: 0, limit }
+        TextBlocks { buf: Vec::with_capacity(WINDOW), pos: 0, source, kept, total: 0, limit }
     }
 
     /// The buffer that positions refer to (`pos()..` is the text not read yet).
@@ -123,46 +120,38 @@ impl<'r> TextBlocks<'r> {
         Ok(self.buf.len() > before || !self.source.done())
     }
 
-    /// About how many bytes of text the file holds (exact for plain text; for gzip, what its
-    /// header or trailer says, capped as [`crate::decode`] caps it).
+    /// Whether all the text is in memory already (plain input given as bytes): then it is
+    /// kept whole, as [`TextBlocks::into_kept`] returns it, and nothing is copied.
+    pub(crate) fn in_place(&self) -> bool {
+        self.source.in_place()
+    }
+
+    /// About how many bytes of text the file holds (exact for plain text in memory; for gzip,
+    /// what its header or trailer says, capped as [`crate::decode`] caps it).
     pub(crate) fn size_estimate(&self) -> usize {
-        if !self.source.in_place() {
-            self.kept.capacity() * 2
-        } else {
+        if self.in_place() {
             self.buf.len()
-        }
-    }
-
-    /// Bytes of text kept so far.
-    pub(crate) fn kept_len(&self) -> usize {
-        if !self.source.in_place() {
-            self.kept.len()
         } else {
-            self.write
+            self.kept.capacity() * 2
         }
     }
 
-    /// Keeps the bytes at `range` of [`TextBlocks::data`], which must not be read before the
-    /// kept text written so far (for plain input) ends there.
+    /// Bytes of text kept so far (read through the window).
+    pub(crate) fn kept_len(&self) -> usize {
+        self.kept.len()
+    }
+
+    /// Keeps the bytes at `start..end` of [`TextBlocks::data`] (read through the window).
     #[inline]
     pub(crate) fn keep(&mut self, start: usize, end: usize) {
-        if !self.source.in_place() {
-            self.kept.extend_from_slice(&self.buf[start..end]);
-        } else {
-            debug_assert!(start >= self.write);
-            self.buf.copy_within(start..end, self.write);
-            self.write += end - start;
-        }
+        debug_assert!(!self.in_place());
+        self.kept.extend_from_slice(&self.buf[start..end]);
     }
 
     /// Makes the last byte kept a newline (it was the separator after a record's last field).
     #[inline]
     pub(crate) fn end_record(&mut self) {
-        if !self.source.in_place() {
-            *self.kept.last_mut().expect("a field was kept") = b'\n';
-        } else {
-            self.buf[self.write - 1] = b'\n';
-        }
+        *self.kept.last_mut().expect("a field was kept") = b'\n';
     }
 
     /// Bytes of text in the file (so far, for gzip: all of it once the end is reached).
@@ -170,15 +159,9 @@ impl<'r> TextBlocks<'r> {
         self.total
     }
 
-    /// The kept text, its slack given back.
+    /// The kept text, its slack given back: for text in memory, all of it.
     pub(crate) fn into_kept(self) -> Vec<u8> {
-        let mut kept = if !self.source.in_place() {
-            self.kept
-        } else {
-            let mut buf = self.buf;
-            buf.truncate(self.write);
-            buf
-        };
+        let mut kept = if self.in_place() { self.buf } else { self.kept };
         kept.shrink_to_fit();
         kept
     }
@@ -302,12 +285,16 @@ mod tests {
     }
 
     #[test]
-    fn plain_text_keeps_in_place() {
-        let mut blocks = TextBlocks::new(b"aaX\tbb\tY\n".to_vec(), &ReadOptions::default()).unwrap();
+    fn fields_kept_through_the_window_end_in_a_newline() {
+        let mut blocks = TextBlocks::from_reader(Box::new(&b"aaX\tbb\tY\n"[..]), None, &ReadOptions::default());
+        assert!(blocks.more().unwrap());
         blocks.keep(0, 1);
         blocks.keep(4, 7);
         blocks.end_record();
         assert_eq!(blocks.kept_len(), 4);
         assert_eq!(blocks.into_kept(), b"abb\n");
+        let plain = TextBlocks::new(b"aaX\n".to_vec(), &ReadOptions::default()).unwrap();
+        assert!(plain.in_place());
+        assert_eq!(plain.into_kept(), b"aaX\n");
     }
 }
