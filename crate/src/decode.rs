@@ -1,4 +1,7 @@
-//! Turning file bytes into snapshot text: gzip detection by magic bytes, and a size limit.
+//! Turning file bytes into snapshot text: gzip detection by magic bytes, the members inflated
+//! (all at once, or a window at a time), and a size limit.
+
+use flate2::{Decompress, FlushDecompress, Status};
 
 use crate::error::{Error, ErrorKind, Result};
 
@@ -35,7 +38,17 @@ pub fn decompress(bytes: Vec<u8>, options: &ReadOptions) -> Result<Vec<u8>> {
         return Ok(bytes);
     }
     let mut out = Vec::with_capacity(size_hint(&bytes, limit));
-    inflate_members(&bytes, limit, &mut out)?;
+    let mut stream = GzipStream::new(bytes);
+    while !stream.done() {
+        if out.len() == out.capacity() {
+            if out.len() as u64 > limit {
+                return Err(Error::new(ErrorKind::TooLarge { limit }));
+            }
+            let more = out.len().max(1 << 20).min((limit + 1 - out.len() as u64) as usize);
+            out.reserve_exact(more);
+        }
+        stream.read_into(&mut out)?;
+    }
     if out.len() as u64 > limit {
         return Err(Error::new(ErrorKind::TooLarge { limit }));
     }
@@ -45,41 +58,56 @@ pub fn decompress(bytes: Vec<u8>, options: &ReadOptions) -> Result<Vec<u8>> {
     Ok(out)
 }
 
-/// Inflates every gzip member of `bytes` straight into `out`, one call per member when `out`
-/// has room, checking each member's CRC and size. Stops past `limit` bytes of output.
-fn inflate_members(bytes: &[u8], limit: u64, out: &mut Vec<u8>) -> Result<()> {
-    use flate2::{Decompress, FlushDecompress, Status};
-    let gzip_error = |what: &str| Error::new(ErrorKind::Gzip(what.to_string()));
-    let mut at = 0;
-    while at < bytes.len() {
-        if !is_gzip(&bytes[at..]) {
-            return Err(gzip_error("invalid gzip header"));
-        }
-        let mut inflater = Decompress::new_gzip(15);
-        loop {
-            if out.len() == out.capacity() {
-                if out.len() as u64 > limit {
-                    return Ok(());
-                }
-                let more = out.len().max(1 << 20).min((limit + 1 - out.len() as u64) as usize);
-                out.reserve_exact(more);
-            }
-            let consumed = inflater.total_in() as usize;
-            let before = (consumed, inflater.total_out());
-            let status = inflater
-                .decompress_vec(&bytes[at + consumed..], out, FlushDecompress::None)
+/// The members of a gzip file, inflated a window at a time, each checked (CRC and size).
+pub(crate) struct GzipStream {
+    bytes: Vec<u8>,
+    /// Where the current member starts in `bytes`.
+    at: usize,
+    inflater: Decompress,
+    done: bool,
+}
+
+impl GzipStream {
+    /// The gzip file `bytes` (the first member starts at once), nothing inflated yet.
+    pub(crate) fn new(bytes: Vec<u8>) -> GzipStream {
+        GzipStream { bytes, at: 0, inflater: Decompress::new_gzip(15), done: false }
+    }
+
+    /// Whether every member has been inflated and checked.
+    pub(crate) fn done(&self) -> bool {
+        self.done
+    }
+
+    /// Inflates into the spare capacity of `out` (at least some of it, unless the end comes).
+    pub(crate) fn read_into(&mut self, out: &mut Vec<u8>) -> Result<()> {
+        let gzip_error = |what: &str| Error::new(ErrorKind::Gzip(what.to_string()));
+        while !self.done && out.len() < out.capacity() {
+            let consumed = self.inflater.total_in() as usize;
+            let before = (consumed, out.len());
+            let status = self
+                .inflater
+                .decompress_vec(&self.bytes[self.at + consumed..], out, FlushDecompress::None)
                 .map_err(|e| gzip_error(&e.to_string()))?;
             if status == Status::StreamEnd {
-                break;
+                self.at += self.inflater.total_in() as usize;
+                if self.at == self.bytes.len() {
+                    self.done = true;
+                } else if !is_gzip(&self.bytes[self.at..]) {
+                    return Err(gzip_error("invalid gzip header"));
+                } else {
+                    self.inflater = Decompress::new_gzip(15);
+                }
+                continue;
             }
-            let progress = (inflater.total_in() as usize, inflater.total_out()) != before;
-            if !progress && out.len() < out.capacity() {
+            if (self.inflater.total_in() as usize, out.len()) == before {
                 return Err(gzip_error("unexpected end of file"));
             }
+            if out.len() > before.1 {
+                return Ok(());
+            }
         }
-        at += inflater.total_in() as usize;
+        Ok(())
     }
-    Ok(())
 }
 
 /// A capacity guess: the total size the capture writes in its first member's header (extra
@@ -119,11 +147,12 @@ pub fn total_size_field(bytes: &[u8]) -> Option<u64> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use std::io::Write;
 
-    fn gz(data: &[u8]) -> Vec<u8> {
+    /// `data` as one gzip member.
+    pub(crate) fn gz(data: &[u8]) -> Vec<u8> {
         let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
         e.write_all(data).unwrap();
         e.finish().unwrap()

@@ -8,9 +8,7 @@
 
 use std::io::Read;
 
-use flate2::{Decompress, FlushDecompress, Status};
-
-use crate::decode::{is_gzip, size_hint, ReadOptions};
+use crate::decode::{is_gzip, size_hint, GzipStream, ReadOptions};
 use crate::error::{Error, ErrorKind, Result};
 
 /// Inflated bytes asked for at a time: the window stays in the cache while it is parsed.
@@ -45,8 +43,7 @@ impl<'r> TextBlocks<'r> {
         }
         // Of a capture's text, about half is kept (the rest are numbers and type names).
         let kept = Vec::with_capacity(size_hint(&bytes, limit) / 2);
-        let gzip = GzipStream { bytes, at: 0, inflater: Decompress::new_gzip(15), done: false };
-        Ok(TextBlocks::windowed(Source::Gzip(gzip), kept, limit))
+        Ok(TextBlocks::windowed(Source::Gzip(GzipStream::new(bytes)), kept, limit))
     }
 
     /// The plain text that `reader` gives (about `size` bytes, when known), a window at a time.
@@ -184,64 +181,16 @@ impl Source<'_> {
     fn done(&self) -> bool {
         match self {
             Source::InPlace => true,
-            Source::Gzip(gzip) => gzip.done,
+            Source::Gzip(gzip) => gzip.done(),
             Source::Reader { done, .. } => *done,
         }
-    }
-}
-
-/// The members of a gzip file, inflated a window at a time, each checked (CRC and size).
-struct GzipStream {
-    bytes: Vec<u8>,
-    /// Where the current member starts in `bytes`.
-    at: usize,
-    inflater: Decompress,
-    done: bool,
-}
-
-impl GzipStream {
-    /// Inflates into the spare capacity of `out` (at least some of it, unless the end comes).
-    fn read_into(&mut self, out: &mut Vec<u8>) -> Result<()> {
-        let gzip_error = |what: &str| Error::new(ErrorKind::Gzip(what.to_string()));
-        while !self.done && out.len() < out.capacity() {
-            let consumed = self.inflater.total_in() as usize;
-            let before = (consumed, out.len());
-            let status = self
-                .inflater
-                .decompress_vec(&self.bytes[self.at + consumed..], out, FlushDecompress::None)
-                .map_err(|e| gzip_error(&e.to_string()))?;
-            if status == Status::StreamEnd {
-                self.at += self.inflater.total_in() as usize;
-                if self.at == self.bytes.len() {
-                    self.done = true;
-                } else if !is_gzip(&self.bytes[self.at..]) {
-                    return Err(gzip_error("invalid gzip header"));
-                } else {
-                    self.inflater = Decompress::new_gzip(15);
-                }
-                continue;
-            }
-            if (self.inflater.total_in() as usize, out.len()) == before {
-                return Err(gzip_error("unexpected end of file"));
-            }
-            if out.len() > before.1 {
-                return Ok(());
-            }
-        }
-        Ok(())
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::io::Write;
-
-    fn gz(data: &[u8]) -> Vec<u8> {
-        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-        e.write_all(data).unwrap();
-        e.finish().unwrap()
-    }
+    use crate::decode::tests::gz;
 
     /// All the text, read through the window.
     fn read_all(blocks: &mut TextBlocks) -> Result<Vec<u8>> {
