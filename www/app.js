@@ -51,10 +51,9 @@ let analyzerLoads = 0; // files sent to the analysis worker and not yet parsed
 // being fetched), the workers get a head start: the analysis worker writes to the memory that
 // two ~1M-object files need (about 140 MiB: their text fields and columns), so that they are
 // not read into fresh pages (a fault per 4 KiB), and a decode worker (if any) starts and does
-// the same. Two such files then show their
-// first suspect in 0.70–0.82 s instead of 0.79–0.97 s (5 alternating runs). The analysis
-// worker keeps that memory (a wasm memory never shrinks); an unused decode worker is stopped
-// once the files are in, or the drag leaves the page.
+// the same. Two such files then show their first suspect in 0.70–0.82 s instead of 0.79–0.97 s
+// (5 alternating runs). The analysis worker keeps that memory (a wasm memory never shrinks);
+// an unused decode worker is stopped once the files are in, or the drag leaves the page.
 const PREPARE_ANALYZER_BYTES = 140 * 2 ** 20;
 const PREPARE_DECODER_BYTES = 100 * 2 ** 20;
 let spareDecoder = null;

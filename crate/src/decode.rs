@@ -16,6 +16,13 @@ pub struct ReadOptions {
     pub max_bytes: u64,
 }
 
+impl ReadOptions {
+    /// The largest text accepted: `max_bytes`, at most `u32::MAX`.
+    pub(crate) fn limit(&self) -> u64 {
+        self.max_bytes.min(u64::from(u32::MAX))
+    }
+}
+
 impl Default for ReadOptions {
     fn default() -> ReadOptions {
         ReadOptions { max_bytes: u64::from(u32::MAX) }
@@ -30,7 +37,7 @@ pub fn is_gzip(bytes: &[u8]) -> bool {
 /// The snapshot text in `bytes`: inflated when they are gzip (any number of members),
 /// returned as they are otherwise. Fails when the text is larger than `options.max_bytes`.
 pub fn decompress(bytes: Vec<u8>, options: &ReadOptions) -> Result<Vec<u8>> {
-    let limit = options.max_bytes.min(u64::from(u32::MAX));
+    let limit = options.limit();
     if !is_gzip(&bytes) {
         if bytes.len() as u64 > limit {
             return Err(Error::new(ErrorKind::TooLarge { limit }));

@@ -18,6 +18,11 @@ pub struct Header {
     pub fields: Vec<(String, String)>,
 }
 
+/// Whether `line` (after the first) is past the header: an object line, or the footer.
+pub(crate) fn ends_header(line: &[u8]) -> bool {
+    !line.starts_with(b"#") || line.starts_with(b"#end\t")
+}
+
 impl Header {
     /// The value of header line `key`, if present.
     pub fn get(&self, key: &str) -> Option<&str> {
@@ -70,7 +75,7 @@ impl Header {
                     return Err(Error::new(ErrorKind::UnsupportedVersion(version.trim().to_owned())).at_line(1));
                 }
                 header.version = version.trim().to_owned();
-            } else if !line.starts_with('#') || line.starts_with("#end\t") {
+            } else if ends_header(line.as_bytes()) {
                 break;
             } else {
                 let (key, value) = line[1..].split_once('\t').unwrap_or((&line[1..], ""));

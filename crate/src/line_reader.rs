@@ -125,14 +125,14 @@ pub(crate) fn read_fast<'d>(
                 }
             };
             let field = &data[start..end];
-            if role != Role::Type {
-                kept.extend([start as u32, end as u32]);
-            }
             if role == Role::Type {
                 f.type_name = field;
                 f.type_escaped = escaped;
-            } else if escaped && matches!(role, Role::Repr | Role::Edge | Role::Site) && !escape::is_valid(field) {
-                return None;
+            } else {
+                if escaped && matches!(role, Role::Repr | Role::Edge | Role::Site) && !escape::is_valid(field) {
+                    return None;
+                }
+                kept.extend([start as u32, end as u32]);
             }
             if last {
                 return (has_size && has_id).then_some(ReadLine { fields: f, end, next: p });

@@ -13,7 +13,7 @@ use crate::columns::{AddressOrder, Addresses, Halves, SmallNumbers, TypeRuns};
 use crate::decode::ReadOptions;
 use crate::error::{Error, ErrorKind, Result};
 use crate::escape;
-use crate::header::Header;
+use crate::header::{ends_header, Header};
 use crate::line_reader::{check_escapes, parse_dec, push_kept_fields, read_checked, read_fast, LineFields, Role};
 use crate::structural::Structural;
 use crate::text_blocks::TextBlocks;
@@ -692,7 +692,7 @@ fn header_extent(data: &[u8]) -> Option<usize> {
         let line = &data[at..at + nl];
         let first = at == 0;
         at += nl + 1;
-        if !first && (!line.starts_with(b"#") || line.starts_with(b"#end\t")) {
+        if !first && ends_header(line) {
             return Some(at);
         }
     }

@@ -268,7 +268,7 @@ fn rank_suspects(snaps: &[&Snapshot], matchings: &[Matching], retained: &[&Retai
         }
         attributions.push(attribution);
     }
-    let siblings = merge_siblings(&snaps, &attributions, &mut tracks);
+    let siblings = merge_siblings(snaps, &attributions, &mut tracks);
     // Garbage in reference cycles is freed at the collector's next run: no leak, unless the
     // process disabled the collector.
     if !newest.header().gc_disabled() {
@@ -306,10 +306,10 @@ fn rank_suspects(snaps: &[&Snapshot], matchings: &[Matching], retained: &[&Retai
                 None => (None, vec![h as usize]),
             };
             suspect(
-                &snaps,
-                &matchings,
+                snaps,
+                matchings,
                 &attributions,
-                &retained,
+                retained,
                 Holders { top: h as usize, members, path },
                 track,
                 score,

@@ -33,7 +33,7 @@ impl<'r> TextBlocks<'r> {
     /// The text of file `bytes`, gzip (any number of members) or plain. Fails when the text is
     /// larger than `options.max_bytes` (for gzip: as soon as it inflates past it).
     pub(crate) fn new(bytes: Vec<u8>, options: &ReadOptions) -> Result<TextBlocks<'r>> {
-        let limit = options.max_bytes.min(u64::from(u32::MAX));
+        let limit = options.limit();
         if !is_gzip(&bytes) {
             if bytes.len() as u64 > limit {
                 return Err(Error::new(ErrorKind::TooLarge { limit }));
@@ -48,7 +48,7 @@ impl<'r> TextBlocks<'r> {
 
     /// The plain text that `reader` gives (about `size` bytes, when known), a window at a time.
     pub(crate) fn from_reader(reader: Box<dyn Read + 'r>, size: Option<u64>, options: &ReadOptions) -> TextBlocks<'r> {
-        let limit = options.max_bytes.min(u64::from(u32::MAX));
+        let limit = options.limit();
         let kept = Vec::with_capacity((size.unwrap_or(0).min(limit) / 2) as usize);
         TextBlocks::windowed(Source::Reader { reader, done: false }, kept, limit)
     }
