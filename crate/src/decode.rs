@@ -1,6 +1,8 @@
 //! Turning file bytes into snapshot text: gzip detection by magic bytes, the members inflated
 //! (all at once, or a window at a time), and a size limit.
 
+use std::io::Read;
+
 use flate2::{Decompress, FlushDecompress, Status};
 
 use crate::error::{Error, ErrorKind, Result};
@@ -65,19 +67,37 @@ pub fn decompress(bytes: Vec<u8>, options: &ReadOptions) -> Result<Vec<u8>> {
     Ok(out)
 }
 
-/// The members of a gzip file, inflated a window at a time, each checked (CRC and size).
-pub(crate) struct GzipStream {
-    bytes: Vec<u8>,
-    /// Where the current member starts in `bytes`.
-    at: usize,
+/// Compressed bytes asked of a reader at a time.
+const INPUT_WINDOW: usize = 256 << 10;
+/// Bytes read before inflating starts: more than the capture's first member header.
+const HEADER_BYTES: usize = 64;
+
+/// The members of a gzip file, inflated a window at a time, each checked (CRC and size). The
+/// compressed bytes are all in memory, or read from a reader a window at a time.
+pub(crate) struct GzipStream<'r> {
+    /// The compressed bytes: the whole file, or (with `reader`) a window of it.
+    input: Vec<u8>,
+    /// Where the next byte to inflate is in `input`.
+    pos: usize,
+    /// Where the rest of the compressed bytes come from (none: `input` is the whole file).
+    reader: Option<Box<dyn Read + 'r>>,
     inflater: Decompress,
     done: bool,
 }
 
-impl GzipStream {
+impl<'r> GzipStream<'r> {
     /// The gzip file `bytes` (the first member starts at once), nothing inflated yet.
-    pub(crate) fn new(bytes: Vec<u8>) -> GzipStream {
-        GzipStream { bytes, at: 0, inflater: Decompress::new_gzip(15), done: false }
+    pub(crate) fn new(bytes: Vec<u8>) -> GzipStream<'r> {
+        GzipStream { input: bytes, pos: 0, reader: None, inflater: Decompress::new_gzip(15), done: false }
+    }
+
+    /// The gzip file that `reader` gives, read a window at a time; the first window is read
+    /// at once (its header says how large the text is: [`GzipStream::size_hint`]).
+    pub(crate) fn from_reader(reader: Box<dyn Read + 'r>) -> Result<GzipStream<'r>> {
+        let input = Vec::with_capacity(INPUT_WINDOW);
+        let mut stream = GzipStream { input, pos: 0, reader: Some(reader), inflater: Decompress::new_gzip(15), done: false };
+        stream.ensure(HEADER_BYTES)?; // (a shorter file is all there)
+        Ok(stream)
     }
 
     /// Whether every member has been inflated and checked.
@@ -85,29 +105,47 @@ impl GzipStream {
         self.done
     }
 
+    /// A capacity guess for the text, as [`size_hint`] makes it; `file_size` is the compressed
+    /// size when known (a reader's bytes are not all at hand).
+    pub(crate) fn size_hint(&self, file_size: Option<u64>, limit: u64) -> usize {
+        if self.reader.is_none() {
+            return size_hint(&self.input, limit);
+        }
+        let compressed = file_size.unwrap_or(self.input.len() as u64);
+        let guess = total_size_field(&self.input).map_or(compressed * 4, |total| total.min(compressed * 16));
+        guess.min(limit).min(1 << 30) as usize
+    }
+
     /// Inflates into the spare capacity of `out` (at least some of it, unless the end comes).
     pub(crate) fn read_into(&mut self, out: &mut Vec<u8>) -> Result<()> {
-        let gzip_error = |what: &str| Error::new(ErrorKind::Gzip(what.to_string()));
         while !self.done && out.len() < out.capacity() {
-            let consumed = self.inflater.total_in() as usize;
-            let before = (consumed, out.len());
+            let before = (self.inflater.total_in(), out.len());
             let status = self
                 .inflater
-                .decompress_vec(&self.bytes[self.at + consumed..], out, FlushDecompress::None)
+                .decompress_vec(&self.input[self.pos..], out, FlushDecompress::None)
                 .map_err(|e| gzip_error(&e.to_string()))?;
+            self.pos += (self.inflater.total_in() - before.0) as usize;
             if status == Status::StreamEnd {
-                self.at += self.inflater.total_in() as usize;
-                if self.at == self.bytes.len() {
-                    self.done = true;
-                } else if !is_gzip(&self.bytes[self.at..]) {
+                // The next member, or the end of the file.
+                if !self.ensure(2)? {
+                    if self.pos == self.input.len() {
+                        self.done = true;
+                        continue;
+                    }
                     return Err(gzip_error("invalid gzip header"));
-                } else {
-                    self.inflater = Decompress::new_gzip(15);
                 }
+                if !is_gzip(&self.input[self.pos..]) {
+                    return Err(gzip_error("invalid gzip header"));
+                }
+                self.inflater = Decompress::new_gzip(15);
                 continue;
             }
-            if (self.inflater.total_in() as usize, out.len()) == before {
-                return Err(gzip_error("unexpected end of file"));
+            if (self.inflater.total_in(), out.len()) == before {
+                // It took all the input it was given and needs more.
+                if !self.refill()? {
+                    return Err(gzip_error("unexpected end of file"));
+                }
+                continue;
             }
             if out.len() > before.1 {
                 return Ok(());
@@ -115,6 +153,39 @@ impl GzipStream {
         }
         Ok(())
     }
+
+    /// Whether at least `n` compressed bytes are at hand (reading more if need be).
+    fn ensure(&mut self, n: usize) -> Result<bool> {
+        while self.input.len() - self.pos < n {
+            if !self.refill()? {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    /// Reads more compressed bytes (dropping those inflated); `false` at the end of the file.
+    fn refill(&mut self) -> Result<bool> {
+        let Some(reader) = self.reader.as_mut() else {
+            return Ok(false);
+        };
+        self.input.drain(..self.pos);
+        self.pos = 0;
+        let before = self.input.len();
+        self.input.resize(INPUT_WINDOW.max(before + 4096), 0);
+        let read = loop {
+            match reader.read(&mut self.input[before..]) {
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                read => break read,
+            }
+        };
+        self.input.truncate(before + *read.as_ref().unwrap_or(&0));
+        read.map(|n| n > 0).map_err(|e| Error::new(ErrorKind::Io(e)))
+    }
+}
+
+fn gzip_error(what: &str) -> Error {
+    Error::new(ErrorKind::Gzip(what.to_string()))
 }
 
 /// A capacity guess: the total size the capture writes in its first member's header (extra
@@ -200,6 +271,22 @@ pub(crate) mod tests {
         let mut lie = member.clone();
         lie[16..24].copy_from_slice(&(1u64 << 40).to_le_bytes());
         assert_eq!(decompress(lie, &ReadOptions::default()).unwrap(), b"ab\n");
+    }
+
+    #[test]
+    fn a_reader_gives_the_total_size_field_too() {
+        let mut member = vec![0x1f, 0x8b, 8, 4, 0, 0, 0, 0, 0, 0xff, 12, 0, b'H', b'S', 8, 0];
+        member.extend(3u64.to_le_bytes());
+        member.extend(&gz(b"ab\n")[10..]);
+        // As Snapshot::read_from gives it: the two magic bytes, then the rest.
+        let reader = Read::chain(&member[..2], &member[2..]);
+        let mut stream = GzipStream::from_reader(Box::new(reader)).unwrap();
+        assert_eq!(stream.size_hint(Some(member.len() as u64), u64::MAX), 3);
+        let mut out = Vec::with_capacity(16);
+        while !stream.done() {
+            stream.read_into(&mut out).unwrap();
+        }
+        assert_eq!(out, b"ab\n");
     }
 
     #[test]

@@ -243,7 +243,8 @@ fn load_all(paths: &[String]) -> Result<Vec<Snapshot>, String> {
     Ok(out)
 }
 
-/// Reads a snapshot file: a plain one a window at a time, so its text is never in memory whole.
+/// Reads a snapshot file a window at a time (plain or gzip): neither the file nor its text is ever
+/// in memory whole.
 fn load(path: &str) -> Result<Snapshot, String> {
     let file = std::fs::File::open(path).map_err(|e| format!("{path}: {e}"))?;
     let size = file.metadata().ok().map(|m| m.len());

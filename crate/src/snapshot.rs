@@ -86,9 +86,9 @@ impl Snapshot {
     }
 
     /// Parses the snapshot that `reader` gives (a file, usually; `size`, its length when known,
-    /// sizes the first allocations). Plain text is read a window at a time, so the whole text
-    /// is never in memory; gzip (found by its magic bytes) is read whole, then inflated a
-    /// window at a time. Read errors are [`ErrorKind::Io`].
+    /// sizes the first allocations). Plain text is read a window at a time, and so is gzip
+    /// (found by its magic bytes), inflated a window at a time: neither the file nor its whole
+    /// text is ever in memory. Read errors are [`ErrorKind::Io`].
     ///
     /// # Example
     /// ```
@@ -101,13 +101,12 @@ impl Snapshot {
         let io = |e: std::io::Error| Error::new(ErrorKind::Io(e)).in_source(name);
         let mut magic = Vec::with_capacity(2);
         (&mut reader).take(2).read_to_end(&mut magic).map_err(io)?;
-        if crate::decode::is_gzip(&magic) {
-            let mut bytes = Vec::with_capacity(size.unwrap_or(0).min(1 << 30) as usize);
-            bytes.extend_from_slice(&magic);
-            reader.read_to_end(&mut bytes).map_err(io)?;
-            return Snapshot::parse_with(name, bytes, options);
-        }
-        let blocks = TextBlocks::from_reader(Box::new(std::io::Read::chain(&magic[..], reader)), size, options);
+        let whole = Box::new(std::io::Read::chain(&magic[..], reader));
+        let blocks = if crate::decode::is_gzip(&magic) {
+            TextBlocks::from_gzip_reader(whole, size, options).map_err(|e| e.in_source(name))?
+        } else {
+            TextBlocks::from_reader(whole, size, options)
+        };
         Snapshot::read(name, blocks, options).map_err(|e| e.in_source(name))
     }
 

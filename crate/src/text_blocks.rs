@@ -8,7 +8,7 @@
 
 use std::io::Read;
 
-use crate::decode::{is_gzip, size_hint, GzipStream, ReadOptions};
+use crate::decode::{is_gzip, GzipStream, ReadOptions};
 use crate::error::{Error, ErrorKind, Result};
 
 /// Inflated bytes asked for at a time: the window stays in the cache while it is parsed.
@@ -41,9 +41,19 @@ impl<'r> TextBlocks<'r> {
             let total = bytes.len() as u64;
             return Ok(TextBlocks { buf: bytes, pos: 0, source: Source::InPlace, kept: Vec::new(), total, limit });
         }
+        Ok(TextBlocks::gzip(GzipStream::new(bytes), None, limit))
+    }
+
+    /// The text of the gzip file that `reader` gives (`size` bytes, when known): neither the
+    /// file nor its text is ever in memory whole.
+    pub(crate) fn from_gzip_reader(reader: Box<dyn Read + 'r>, size: Option<u64>, options: &ReadOptions) -> Result<TextBlocks<'r>> {
+        Ok(TextBlocks::gzip(GzipStream::from_reader(reader)?, size, options.limit()))
+    }
+
+    fn gzip(stream: GzipStream<'r>, size: Option<u64>, limit: u64) -> TextBlocks<'r> {
         // Of a capture's text, about half is kept (the rest are numbers and type names).
-        let kept = Vec::with_capacity(size_hint(&bytes, limit) / 2);
-        Ok(TextBlocks::windowed(Source::Gzip(GzipStream::new(bytes)), kept, limit))
+        let kept = Vec::with_capacity(stream.size_hint(size, limit) / 2);
+        TextBlocks::windowed(Source::Gzip(stream), kept, limit)
     }
 
     /// The plain text that `reader` gives (about `size` bytes, when known), a window at a time.
@@ -168,7 +178,7 @@ impl<'r> TextBlocks<'r> {
 enum Source<'r> {
     /// All of it is in the buffer already.
     InPlace,
-    Gzip(GzipStream),
+    Gzip(GzipStream<'r>),
     Reader { reader: Box<dyn Read + 'r>, done: bool },
 }
 

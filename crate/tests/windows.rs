@@ -45,9 +45,11 @@ fn check(text: &[u8], gz: Vec<u8>) {
     let plain = Snapshot::parse("plain", text.to_vec()).unwrap();
     let streamed = Snapshot::read_from("read", Trickle { data: text, step: 100_003 }, None, &ReadOptions::default()).unwrap();
     let gz_read = Snapshot::read_from("gz-read", Trickle { data: &gz, step: 4096 }, None, &ReadOptions::default()).unwrap();
+    // Seven bytes a call: member headers and trailers cut between reads.
+    let gz_trickle = Snapshot::read_from("gz-trickle", Trickle { data: &gz, step: 7 }, Some(gz.len() as u64), &ReadOptions::default()).unwrap();
     let inflated = Snapshot::parse("gzip", gz).unwrap();
     let written = object_lines(std::str::from_utf8(text).unwrap());
-    for snap in [&plain, &streamed, &gz_read, &inflated] {
+    for snap in [&plain, &streamed, &gz_read, &gz_trickle, &inflated] {
         assert_eq!(snap.len(), written.len(), "{}", snap.name());
         assert_eq!(snap.text_len(), text.len(), "{}", snap.name());
         assert!(snap.was_sorted());
@@ -55,7 +57,7 @@ fn check(text: &[u8], gz: Vec<u8>) {
     for (i, line) in written.iter().enumerate() {
         let p = plain.object(i);
         assert_eq!(p.raw_line(), *line);
-        for snap in [&streamed, &gz_read, &inflated] {
+        for snap in [&streamed, &gz_read, &gz_trickle, &inflated] {
             let o = snap.object(i);
             assert_eq!(o.raw_line(), *line, "{}", snap.name());
             assert_eq!((o.raw_repr(), o.raw_edge(), o.site()), (p.raw_repr(), p.raw_edge(), p.site()));
@@ -80,6 +82,22 @@ fn read_errors_and_limits_are_errors_naming_the_file() {
     assert!(matches!(e.kind(), ErrorKind::TooLarge { .. }), "{e}");
     let e = Snapshot::read_from("cut.hsnap", &text[..text.len() / 2], None, &ReadOptions::default()).unwrap_err();
     assert!(matches!(e.kind(), ErrorKind::Truncated), "{e}");
+    // The same through gzip read from a reader: too large, cut, followed by garbage, failing.
+    let gz = members(&text, &[0.5]);
+    let e = Snapshot::read_from("big.hsnap.gz", &gz[..], None, &ReadOptions { max_bytes: 100_000 }).unwrap_err();
+    assert!(matches!(e.kind(), ErrorKind::TooLarge { .. }), "{e}");
+    for cut in [gz.len() / 2, gz.len() - 3, 2] {
+        let e = Snapshot::read_from("cut.hsnap.gz", Trickle { data: &gz[..cut], step: 7 }, None, &ReadOptions::default()).unwrap_err();
+        assert!(matches!(e.kind(), ErrorKind::Gzip(_)), "{e}");
+        assert!(e.to_string().starts_with("cut.hsnap.gz: "), "{e}");
+    }
+    let mut trailing = gz.clone();
+    trailing.push(b'x');
+    let e = Snapshot::read_from("x.hsnap.gz", &trailing[..], None, &ReadOptions::default()).unwrap_err();
+    assert!(matches!(e.kind(), ErrorKind::Gzip(_)), "{e}");
+    let failing = Read::chain(&gz[..gz.len() / 3], Failing);
+    let e = Snapshot::read_from("f.hsnap.gz", failing, None, &ReadOptions::default()).unwrap_err();
+    assert!(matches!(e.kind(), ErrorKind::Io(_)), "{e}");
 }
 
 #[test]
