@@ -9,6 +9,10 @@ export class AnalyzerClient {
     worker.onmessage = ({ data }) => {
       const call = this.pending.get(data.id);
       if (!call) return;
+      if ('progress' in data) {
+        call.onProgress?.(data.progress);
+        return;
+      }
       this.pending.delete(data.id);
       if (data.ok) call.resolve(data.result);
       else call.reject(new Error(data.error));
@@ -20,17 +24,20 @@ export class AnalyzerClient {
     };
   }
 
-  call(op, args = {}, transfer = []) {
+  call(op, args = {}, transfer = [], onProgress = null) {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
+      this.pending.set(id, { resolve, reject, onProgress });
       this.worker.postMessage({ id, op, ...args }, transfer);
     });
   }
 
-  /** Parses a snapshot file; `buffer` (an ArrayBuffer) is transferred to the worker. */
-  load(key, name, buffer) {
-    return this.call('load', { key, name, buffer }, [buffer]);
+  /**
+   * Parses a snapshot file; `buffer` (an ArrayBuffer) is transferred to the worker.
+   * `onProgress(bytesRead)` is called as a gzip file is read.
+   */
+  load(key, name, buffer, onProgress = null) {
+    return this.call('load', { key, name, buffer }, [buffer], onProgress);
   }
 
   /**

@@ -102,12 +102,13 @@ const isGzip = (buffer) => {
   return head[0] === 0x1f && head[1] === 0x8b;
 };
 
-// The stages of a file, in order, with what the progress bar shows for each.
-const STAGES = { reading: 0, inflating: 1, parsing: 2 };
+// A file's stages, in order: reading, inflating (in a decode worker), parsing.
 
-function setStage(entry, stage, bytes) {
+/** Enters `stage` of `bytes` bytes, `done` of them so far (when known). */
+function setStage(entry, stage, bytes, done = null) {
   entry.stage = stage;
   entry.stageBytes = bytes;
+  entry.stageDone = done;
   renderFiles();
 }
 
@@ -124,10 +125,13 @@ async function loadFile(name, bufferPromise) {
       buffer = (await inflateInWorker(entry, buffer)).buffer;
       if (entry.cancelled) return;
     }
-    setStage(entry, 'parsing', buffer.byteLength);
+    const size = buffer.byteLength;
+    setStage(entry, 'parsing', size, isGzip(buffer) ? 0 : null);
     analyzerLoads += 1;
     try {
-      entry.info = await analyzer.load(entry.key, name, buffer);
+      entry.info = await analyzer.load(entry.key, name, buffer, (done) => {
+        if (entry.state === 'loading' && !entry.cancelled) setStage(entry, 'parsing', size, done);
+      });
     } finally {
       analyzerLoads -= 1;
     }
@@ -186,11 +190,13 @@ function renderFiles() {
     const item = el('li', f.state);
     item.append(el('span', 'name', f.name));
     if (f.state === 'loading') {
+      // The stage's share done when it is known; otherwise the bar only says it is busy.
       const bar = el('progress', 'stage');
-      bar.max = 3;
-      bar.value = STAGES[f.stage] + 0.5;
+      const known = f.stageDone != null && f.stageBytes > 0;
+      if (known) bar.value = f.stageDone / f.stageBytes;
       bar.setAttribute('aria-label', `${f.name}: ${f.stage}`);
-      const size = f.stageBytes ? ` ${fmt.bytes(f.stageBytes)}` : '';
+      const size = !f.stageBytes ? '' : known
+        ? ` ${fmt.bytes(f.stageDone)} of ${fmt.bytes(f.stageBytes)}` : ` ${fmt.bytes(f.stageBytes)}`;
       item.append(bar, el('span', 'meta', `${f.stage}${size}…`));
     }
     if (f.state === 'error') item.append(el('span', 'meta', f.error));

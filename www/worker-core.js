@@ -8,7 +8,8 @@ import { packTypeRows } from './type-rows.js';
  */
 export function serve(workspace, intercept = () => false) {
   const ops = {
-    load: (ws, { key, name, buffer }) => ws.load(key, name, new Uint8Array(buffer)),
+    load: (ws, { id, key, name, buffer }) =>
+      ws.load(key, name, new Uint8Array(buffer), { report: (bytes) => self.postMessage({ id, progress: bytes }) }),
     analyze: (ws, { keys, top, baseline, current }) =>
       ws.analyze(Uint32Array.from(keys), top, baseline ?? undefined, current ?? undefined),
     remove: (ws, { key }) => ws.remove(key),

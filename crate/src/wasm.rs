@@ -7,9 +7,44 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use crate::{
-    analyze_with, decompress, path_or_address, raw_diff, Analysis, ContentGroup, GrowingContainer, RawDiff, RawOptions,
+    analyze_with, decompress, is_gzip, path_or_address, raw_diff, Analysis, ContentGroup, GrowingContainer, RawDiff, RawOptions,
     ReadOptions, Retained, Siblings, Snapshot, SnapshotFacts, Suspect, TypeDelta, TypeGroups, TypeSeries, NO_NODE,
 };
+
+#[wasm_bindgen]
+extern "C" {
+    /// The page's progress callback of a load.
+    pub type LoadProgress;
+
+    /// Told how many of the file's bytes have been read so far.
+    #[wasm_bindgen(method)]
+    fn report(this: &LoadProgress, bytes_read: f64);
+}
+
+/// Reports per file: enough for a smooth bar, few enough to cost nothing.
+const REPORTS: usize = 32;
+
+/// File bytes in memory as a reader that reports how far it has read.
+struct ReportingReader<'a> {
+    bytes: &'a [u8],
+    at: usize,
+    step: usize,
+    reported: usize,
+    progress: &'a LoadProgress,
+}
+
+impl std::io::Read for ReportingReader<'_> {
+    fn read(&mut self, into: &mut [u8]) -> std::io::Result<usize> {
+        let n = into.len().min(self.bytes.len() - self.at);
+        into[..n].copy_from_slice(&self.bytes[self.at..self.at + n]);
+        self.at += n;
+        if self.at - self.reported >= self.step {
+            self.reported = self.at;
+            self.progress.report(self.at as f64);
+        }
+        Ok(n)
+    }
+}
 
 /// The snapshots loaded in this worker, by the page's keys, and the retained sizes computed
 /// for them so far.
@@ -369,9 +404,18 @@ impl Workspace {
     }
 
     /// Parses a snapshot file (plain or gzip) under `key`; returns its header facts.
-    /// Errors name the file and line.
-    pub fn load(&mut self, key: u32, name: &str, bytes: Vec<u8>) -> Result<JsValue, JsError> {
-        let snapshot = Snapshot::parse(name, bytes).map_err(js_error)?;
+    /// `progress`, if given, is told how far a gzip file has been read (plain text is parsed
+    /// where it lies). Errors name the file and line.
+    pub fn load(&mut self, key: u32, name: &str, bytes: Vec<u8>, progress: Option<LoadProgress>) -> Result<JsValue, JsError> {
+        let snapshot = match progress {
+            Some(progress) if is_gzip(&bytes) => {
+                let step = (bytes.len() / REPORTS).max(1);
+                let reader = ReportingReader { bytes: &bytes, at: 0, step, reported: 0, progress: &progress };
+                Snapshot::read_from(name, reader, Some(bytes.len() as u64), &ReadOptions::default())
+            }
+            _ => Snapshot::parse(name, bytes),
+        }
+        .map_err(js_error)?;
         // Every comparison needs the id order: build it now, while another file may still
         // be inflating in a decode worker, rather than when the analysis is asked for.
         snapshot.by_id();

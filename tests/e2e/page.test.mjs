@@ -294,6 +294,28 @@ test('files show their stage while loading; one can be cancelled, a loaded one r
   await page.close();
 });
 
+test('a gzip file being parsed shows how many of its bytes have been read', async () => {
+  const { page, errors } = await openPage();
+  const seen = page.evaluate(() => new Promise((resolve) => {
+    const states = [];
+    new MutationObserver(() => {
+      for (const item of document.querySelectorAll('#file-list li.loading')) {
+        const bar = item.querySelector('progress.stage');
+        states.push([item.querySelector('.meta').textContent, bar.hasAttribute('value') ? bar.value : null]);
+      }
+      if (document.querySelectorAll('#file-list li.ready').length === 2) resolve(states);
+    }).observe(document.getElementById('file-list'), { childList: true, subtree: true });
+  }));
+  await page.setInputFiles('#file-input', [demoFiles[0], demoFiles.at(-1)]);
+  const states = await seen;
+  const counted = states.filter(([text]) => /^parsing [\d.]+ (B|KiB|MiB) of [\d.]+ MiB…$/.test(text));
+  assert.ok(counted.some(([text]) => !text.startsWith('parsing 0 B')), JSON.stringify(states));
+  assert.ok(counted.every(([, value]) => value !== null && value >= 0 && value <= 1), JSON.stringify(states));
+  assert.ok(counted.some(([, value]) => value > 0 && value < 1), 'the bar moves: ' + JSON.stringify(states));
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test('files about to come ready the workers; no worker is left over once they are in', async () => {
   const { page, errors } = await openPage({ cores: 4 });
   const workers = async (n) => {
