@@ -102,9 +102,10 @@ const isGzip = (buffer) => {
   return head[0] === 0x1f && head[1] === 0x8b;
 };
 
-// A file's stages, in order: reading, inflating (in a decode worker), parsing.
-
-/** Enters `stage` of `bytes` bytes, `done` of them so far (when known). */
+/**
+ * Enters `stage` (a file's stages: reading, inflating in a decode worker, parsing) of `bytes`
+ * bytes, `done` of them so far when that is known.
+ */
 function setStage(entry, stage, bytes, done = null) {
   entry.stage = stage;
   entry.stageBytes = bytes;

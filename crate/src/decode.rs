@@ -95,7 +95,8 @@ impl<'r> GzipStream<'r> {
     /// at once (its header says how large the text is: [`GzipStream::size_hint`]).
     pub(crate) fn from_reader(reader: Box<dyn Read + 'r>) -> Result<GzipStream<'r>> {
         let input = Vec::with_capacity(INPUT_WINDOW);
-        let mut stream = GzipStream { input, pos: 0, reader: Some(reader), inflater: Decompress::new_gzip(15), done: false };
+        let mut stream =
+            GzipStream { input, pos: 0, reader: Some(reader), inflater: Decompress::new_gzip(15), done: false };
         stream.ensure(HEADER_BYTES)?; // (a shorter file is all there)
         Ok(stream)
     }

@@ -72,10 +72,10 @@ mod sites;
 mod slots;
 mod snapshot;
 mod structural;
-mod text_blocks;
 mod summary;
 mod suspects;
 pub mod synthetic;
+mod text_blocks;
 
 #[cfg(target_arch = "wasm32")]
 mod wasm;

@@ -417,7 +417,8 @@ mod tests {
         for line in
             [&b"dict\t{'a': 1}\t64\t1\t7f0\t-\t-\n"[..], b"str\t'\\t'\t50\t-\tab\t7f0\t.x\r\n", b"t\t\t1\t2\t3\t4\t\n"]
         {
-            let fast = read_fast(line, 0, ROLES, &mut Structural::new(line, 0), &mut Vec::new()).expect("fast path reads it");
+            let fast =
+                read_fast(line, 0, ROLES, &mut Structural::new(line, 0), &mut Vec::new()).expect("fast path reads it");
             let body = &line[..fast.end];
             let checked = read_checked(body, ROLES).unwrap();
             assert_eq!(fast.next, line.len());

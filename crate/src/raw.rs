@@ -81,7 +81,8 @@ impl Default for RawOptions {
 /// ```
 pub fn raw_diff(before: &Snapshot, after: &Snapshot, type_name: &str, options: &RawOptions) -> RawDiff {
     let (a, b) = (lines_of(before, type_name), lines_of(after, type_name));
-    let (a, b): (Vec<&str>, Vec<&str>) = (a.iter().map(String::as_str).collect(), b.iter().map(String::as_str).collect());
+    let (a, b): (Vec<&str>, Vec<&str>) =
+        (a.iter().map(String::as_str).collect(), b.iter().map(String::as_str).collect());
     let ops = merge(&a, &b);
     let mut diff = RawDiff {
         type_name: type_name.to_owned(),

@@ -97,7 +97,12 @@ impl Snapshot {
     /// assert_eq!(snap.object(0).repr(), "[1]");
     /// # Ok::<(), heapsnap::Error>(())
     /// ```
-    pub fn read_from(name: &str, mut reader: impl std::io::Read, size: Option<u64>, options: &ReadOptions) -> Result<Snapshot> {
+    pub fn read_from(
+        name: &str,
+        mut reader: impl std::io::Read,
+        size: Option<u64>,
+        options: &ReadOptions,
+    ) -> Result<Snapshot> {
         let io = |e: std::io::Error| Error::new(ErrorKind::Io(e)).in_source(name);
         let mut magic = Vec::with_capacity(2);
         (&mut reader).take(2).read_to_end(&mut magic).map_err(io)?;
@@ -167,7 +172,8 @@ impl Snapshot {
 
     fn empty(name: &str, header: Header, roles: Vec<Role>, capacity: usize, whole_lines: bool) -> Snapshot {
         // A record's fields: the text ones, or with whole lines all but the type.
-        let kept = if whole_lines { roles[1..].to_vec() } else { roles.iter().copied().filter(|r| r.is_kept()).collect() };
+        let kept =
+            if whole_lines { roles[1..].to_vec() } else { roles.iter().copied().filter(|r| r.is_kept()).collect() };
         Snapshot {
             name: name.to_owned(),
             header,

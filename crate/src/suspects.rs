@@ -305,15 +305,7 @@ fn rank_suspects(snaps: &[&Snapshot], matchings: &[Matching], retained: &[&Retai
                 Some((path, members)) => (Some(path.clone()), members.iter().map(|&m| m as usize).collect()),
                 None => (None, vec![h as usize]),
             };
-            suspect(
-                snaps,
-                matchings,
-                &attributions,
-                retained,
-                Holders { top: h as usize, members, path },
-                track,
-                score,
-            )
+            suspect(snaps, matchings, &attributions, retained, Holders { top: h as usize, members, path }, track, score)
         })
         .collect()
 }

@@ -46,7 +46,11 @@ impl<'r> TextBlocks<'r> {
 
     /// The text of the gzip file that `reader` gives (`size` bytes, when known): neither the
     /// file nor its text is ever in memory whole.
-    pub(crate) fn from_gzip_reader(reader: Box<dyn Read + 'r>, size: Option<u64>, options: &ReadOptions) -> Result<TextBlocks<'r>> {
+    pub(crate) fn from_gzip_reader(
+        reader: Box<dyn Read + 'r>,
+        size: Option<u64>,
+        options: &ReadOptions,
+    ) -> Result<TextBlocks<'r>> {
         Ok(TextBlocks::gzip(GzipStream::from_reader(reader)?, size, options.limit()))
     }
 
@@ -179,7 +183,10 @@ enum Source<'r> {
     /// All of it is in the buffer already.
     InPlace,
     Gzip(GzipStream<'r>),
-    Reader { reader: Box<dyn Read + 'r>, done: bool },
+    Reader {
+        reader: Box<dyn Read + 'r>,
+        done: bool,
+    },
 }
 
 impl Source<'_> {

@@ -7,8 +7,9 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use crate::{
-    analyze_with, decompress, is_gzip, path_or_address, raw_diff, Analysis, ContentGroup, GrowingContainer, RawDiff, RawOptions,
-    ReadOptions, Retained, Siblings, Snapshot, SnapshotFacts, Suspect, TypeDelta, TypeGroups, TypeSeries, NO_NODE,
+    analyze_with, decompress, is_gzip, path_or_address, raw_diff, Analysis, ContentGroup, GrowingContainer, RawDiff,
+    RawOptions, ReadOptions, Retained, Siblings, Snapshot, SnapshotFacts, Suspect, TypeDelta, TypeGroups, TypeSeries,
+    NO_NODE,
 };
 
 #[wasm_bindgen]
@@ -406,7 +407,13 @@ impl Workspace {
     /// Parses a snapshot file (plain or gzip) under `key`; returns its header facts.
     /// `progress`, if given, is told how far a gzip file has been read (plain text is parsed
     /// where it lies). Errors name the file and line.
-    pub fn load(&mut self, key: u32, name: &str, bytes: Vec<u8>, progress: Option<LoadProgress>) -> Result<JsValue, JsError> {
+    pub fn load(
+        &mut self,
+        key: u32,
+        name: &str,
+        bytes: Vec<u8>,
+        progress: Option<LoadProgress>,
+    ) -> Result<JsValue, JsError> {
         let snapshot = match progress {
             Some(progress) if is_gzip(&bytes) => {
                 let step = (bytes.len() / REPORTS).max(1);

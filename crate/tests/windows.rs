@@ -43,10 +43,18 @@ impl Read for Trickle<'_> {
 
 fn check(text: &[u8], gz: Vec<u8>) {
     let plain = Snapshot::parse("plain", text.to_vec()).unwrap();
-    let streamed = Snapshot::read_from("read", Trickle { data: text, step: 100_003 }, None, &ReadOptions::default()).unwrap();
-    let gz_read = Snapshot::read_from("gz-read", Trickle { data: &gz, step: 4096 }, None, &ReadOptions::default()).unwrap();
+    let streamed =
+        Snapshot::read_from("read", Trickle { data: text, step: 100_003 }, None, &ReadOptions::default()).unwrap();
+    let gz_read =
+        Snapshot::read_from("gz-read", Trickle { data: &gz, step: 4096 }, None, &ReadOptions::default()).unwrap();
     // Seven bytes a call: member headers and trailers cut between reads.
-    let gz_trickle = Snapshot::read_from("gz-trickle", Trickle { data: &gz, step: 7 }, Some(gz.len() as u64), &ReadOptions::default()).unwrap();
+    let gz_trickle = Snapshot::read_from(
+        "gz-trickle",
+        Trickle { data: &gz, step: 7 },
+        Some(gz.len() as u64),
+        &ReadOptions::default(),
+    )
+    .unwrap();
     let inflated = Snapshot::parse("gzip", gz).unwrap();
     let written = object_lines(std::str::from_utf8(text).unwrap());
     for snap in [&plain, &streamed, &gz_read, &gz_trickle, &inflated] {
@@ -87,7 +95,9 @@ fn read_errors_and_limits_are_errors_naming_the_file() {
     let e = Snapshot::read_from("big.hsnap.gz", &gz[..], None, &ReadOptions { max_bytes: 100_000 }).unwrap_err();
     assert!(matches!(e.kind(), ErrorKind::TooLarge { .. }), "{e}");
     for cut in [gz.len() / 2, gz.len() - 3, 2] {
-        let e = Snapshot::read_from("cut.hsnap.gz", Trickle { data: &gz[..cut], step: 7 }, None, &ReadOptions::default()).unwrap_err();
+        let e =
+            Snapshot::read_from("cut.hsnap.gz", Trickle { data: &gz[..cut], step: 7 }, None, &ReadOptions::default())
+                .unwrap_err();
         assert!(matches!(e.kind(), ErrorKind::Gzip(_)), "{e}");
         assert!(e.to_string().starts_with("cut.hsnap.gz: "), "{e}");
     }
@@ -110,7 +120,8 @@ fn a_big_capture_reads_the_same_through_windows_and_members() {
 #[test]
 fn lines_longer_than_the_window_and_crlf_line_ends_read_the_same() {
     let long = "x".repeat(700_000);
-    let mut lines: Vec<String> = (0..3000).map(|i| format!("str\t'{i:05}'\t56\t5\t{:x}\t-\t-\t-", 0x1000 + 16 * i)).collect();
+    let mut lines: Vec<String> =
+        (0..3000).map(|i| format!("str\t'{i:05}'\t56\t5\t{:x}\t-\t-\t-", 0x1000 + 16 * i)).collect();
     lines.push(format!("str\t'{long}'\t700049\t700000\t{:x}\t-\t-\tsite.py:3", 0x9000_0000u64));
     lines.sort();
     let text = format!(
