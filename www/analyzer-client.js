@@ -87,9 +87,12 @@ export class AnalyzerClient {
     return this.call('remove', { key });
   }
 
-  /** The snapshot text of gzip (or plain) file bytes, as a Uint8Array; `buffer` is transferred. */
-  inflate(name, buffer) {
-    return this.call('inflate', { name, buffer }, [buffer]);
+  /**
+   * The snapshot text of gzip (or plain) file bytes, as a Uint8Array; `buffer` is transferred.
+   * `onProgress(bytesRead)` is called as the file is read.
+   */
+  inflate(name, buffer, onProgress = null) {
+    return this.call('inflate', { name, buffer }, [buffer], onProgress);
   }
 
   /** Stops the worker; calls still pending fail with `reason`. */

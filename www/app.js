@@ -88,7 +88,10 @@ async function inflateInWorker(entry, buffer) {
   const decoder = takeDecoder();
   entry.cancel = () => decoder.terminate('cancelled');
   try {
-    return await decoder.inflate(entry.name, buffer);
+    const size = buffer.byteLength;
+    return await decoder.inflate(entry.name, buffer, (done) => {
+      if (entry.state === 'loading' && !entry.cancelled) setStage(entry, 'inflating', size, done);
+    });
   } finally {
     decoder.terminate();
     entry.cancel = null;
@@ -122,7 +125,7 @@ async function loadFile(name, bufferPromise) {
     if (entry.cancelled) return;
     // While the analysis worker is busy with another file, this one inflates alongside.
     if (isGzip(buffer) && analyzerLoads > 0 && decodeSlots > 0) {
-      setStage(entry, 'inflating', buffer.byteLength);
+      setStage(entry, 'inflating', buffer.byteLength, 0);
       buffer = (await inflateInWorker(entry, buffer)).buffer;
       if (entry.cancelled) return;
     }

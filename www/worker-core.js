@@ -7,9 +7,10 @@ import { packTypeRows } from './type-rows.js';
  * resolves. `intercept(data)` may claim a message first (returns true when it did).
  */
 export function serve(workspace, intercept = () => false) {
+  // Tells the page how many of the file's bytes call `id` has read so far.
+  const progressOf = (id) => ({ report: (bytes) => self.postMessage({ id, progress: bytes }) });
   const ops = {
-    load: (ws, { id, key, name, buffer }) =>
-      ws.load(key, name, new Uint8Array(buffer), { report: (bytes) => self.postMessage({ id, progress: bytes }) }),
+    load: (ws, { id, key, name, buffer }) => ws.load(key, name, new Uint8Array(buffer), progressOf(id)),
     analyze: (ws, { keys, top, baseline, current }) =>
       ws.analyze(Uint32Array.from(keys), top, baseline ?? undefined, current ?? undefined),
     remove: (ws, { key }) => ws.remove(key),
@@ -19,7 +20,7 @@ export function serve(workspace, intercept = () => false) {
     dominated: (ws, { key, index, limit }) => ws.dominated(key, index ?? undefined, limit),
     retainers: (ws, { key, index, limit }) => ws.retainers(key, index, limit),
     raw: (ws, { before, after, typeName, all }) => ws.raw(before, after, typeName, all),
-    inflate: (ws, { name, buffer }) => ws.inflate(name, new Uint8Array(buffer)),
+    inflate: (ws, { id, name, buffer }) => ws.inflate(name, new Uint8Array(buffer), progressOf(id)),
   };
   self.onmessage = async ({ data }) => {
     if (intercept(data)) return;

@@ -46,8 +46,34 @@ pub fn decompress(bytes: Vec<u8>, options: &ReadOptions) -> Result<Vec<u8>> {
         }
         return Ok(bytes);
     }
-    let mut out = Vec::with_capacity(size_hint(&bytes, limit));
-    let mut stream = GzipStream::new(bytes);
+    let hint = size_hint(&bytes, limit);
+    inflate_all(GzipStream::new(bytes), hint, limit)
+}
+
+/// [`decompress`] of the file that `reader` gives (`size` bytes, when known), read a window at
+/// a time: only the text is ever in memory whole. Read errors are [`ErrorKind::Io`].
+pub fn decompress_from(mut reader: impl Read, size: Option<u64>, options: &ReadOptions) -> Result<Vec<u8>> {
+    let limit = options.limit();
+    let io = |e: std::io::Error| Error::new(ErrorKind::Io(e));
+    let mut magic = Vec::with_capacity(2);
+    (&mut reader).take(2).read_to_end(&mut magic).map_err(io)?;
+    let whole = Read::chain(&magic[..], reader);
+    if !is_gzip(&magic) {
+        let mut out = Vec::new();
+        whole.take(limit + 1).read_to_end(&mut out).map_err(io)?;
+        if out.len() as u64 > limit {
+            return Err(Error::new(ErrorKind::TooLarge { limit }));
+        }
+        return Ok(out);
+    }
+    let stream = GzipStream::from_reader(Box::new(whole))?;
+    let hint = stream.size_hint(size, limit);
+    inflate_all(stream, hint, limit)
+}
+
+/// All the text of `stream`, in one buffer (`hint` bytes to start with), at most `limit`.
+fn inflate_all(mut stream: GzipStream<'_>, hint: usize, limit: u64) -> Result<Vec<u8>> {
+    let mut out = Vec::with_capacity(hint);
     while !stream.done() {
         if out.len() == out.capacity() {
             if out.len() as u64 > limit {
@@ -172,17 +198,35 @@ impl<'r> GzipStream<'r> {
         };
         self.input.drain(..self.pos);
         self.pos = 0;
-        let before = self.input.len();
-        self.input.resize(INPUT_WINDOW.max(before + 4096), 0);
-        let read = loop {
-            match reader.read(&mut self.input[before..]) {
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                read => break read,
-            }
-        };
-        self.input.truncate(before + *read.as_ref().unwrap_or(&0));
-        read.map(|n| n > 0).map_err(|e| Error::new(ErrorKind::Io(e)))
+        let room = INPUT_WINDOW.max(self.input.len() + 4096);
+        let n = read_more(reader.as_mut(), &mut self.input, room, INPUT_WINDOW / 2)
+            .map_err(|e| Error::new(ErrorKind::Io(e)))?;
+        Ok(n > 0)
     }
+}
+
+/// Appends what `reader` gives to `buf`, up to `room` bytes in all: reads until `want` bytes
+/// came, the room is full or the end is reached; returns how many came (0: the end). The room
+/// is zeroed once per call, however little each read gives (a pipe, a slow reader).
+pub(crate) fn read_more(reader: &mut dyn Read, buf: &mut Vec<u8>, room: usize, want: usize) -> std::io::Result<usize> {
+    let before = buf.len();
+    buf.resize(room.max(before + 1), 0);
+    let mut filled = before;
+    let result = loop {
+        match reader.read(&mut buf[filled..]) {
+            Ok(0) => break Ok(()),
+            Ok(n) => {
+                filled += n;
+                if filled - before >= want || filled == buf.len() {
+                    break Ok(());
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => break Err(e),
+        }
+    };
+    buf.truncate(filled);
+    result.map(|()| filled - before)
 }
 
 fn gzip_error(what: &str) -> Error {
@@ -288,6 +332,24 @@ pub(crate) mod tests {
             stream.read_into(&mut out).unwrap();
         }
         assert_eq!(out, b"ab\n");
+    }
+
+    #[test]
+    fn decompressing_from_a_reader_gives_the_same_text_and_errors() {
+        let mut two = gz(b"a\nb\n");
+        two.extend(gz(b"c\n"));
+        let options = ReadOptions::default();
+        assert_eq!(decompress_from(&two[..], None, &options).unwrap(), b"a\nb\nc\n");
+        assert_eq!(decompress_from(&b"plain\n"[..], Some(6), &options).unwrap(), b"plain\n");
+        let bomb = gz(&vec![b'x'; 1 << 20]);
+        let small = ReadOptions { max_bytes: 1000 };
+        assert!(matches!(decompress_from(&bomb[..], None, &small).unwrap_err().kind(), ErrorKind::TooLarge { .. }));
+        assert!(matches!(
+            decompress_from(&[b'x'; 2000][..], None, &small).unwrap_err().kind(),
+            ErrorKind::TooLarge { .. }
+        ));
+        let cut = &two[..two.len() - 5];
+        assert!(matches!(decompress_from(cut, None, &options).unwrap_err().kind(), ErrorKind::Gzip(_)));
     }
 
     #[test]

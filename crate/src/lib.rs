@@ -81,7 +81,7 @@ mod text_blocks;
 mod wasm;
 
 pub use compare::{Comparison, SortKey, TypeDelta};
-pub use decode::{decompress, is_gzip, ReadOptions};
+pub use decode::{decompress, decompress_from, is_gzip, ReadOptions};
 pub use dominators::{dominators, Dominators, NO_NODE};
 pub use error::{Error, ErrorKind, Result};
 pub use graph::RefGraph;

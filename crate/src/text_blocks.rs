@@ -8,7 +8,7 @@
 
 use std::io::Read;
 
-use crate::decode::{is_gzip, GzipStream, ReadOptions};
+use crate::decode::{is_gzip, read_more, GzipStream, ReadOptions};
 use crate::error::{Error, ErrorKind, Result};
 
 /// Inflated bytes asked for at a time: the window stays in the cache while it is parsed.
@@ -109,18 +109,8 @@ impl<'r> TextBlocks<'r> {
             Source::Gzip(gzip) => gzip.read_into(&mut self.buf)?,
             Source::Reader { reader, done } => {
                 let room = self.buf.capacity();
-                self.buf.resize(room, 0);
-                let read = loop {
-                    match reader.read(&mut self.buf[before..]) {
-                        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                        read => break read,
-                    }
-                };
-                let n = read.map_err(|e| {
-                    self.buf.truncate(before);
-                    Error::new(ErrorKind::Io(e))
-                })?;
-                self.buf.truncate(before + n);
+                let n = read_more(reader.as_mut(), &mut self.buf, room, WINDOW / 2)
+                    .map_err(|e| Error::new(ErrorKind::Io(e)))?;
                 *done = n == 0;
             }
         }

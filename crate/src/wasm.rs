@@ -7,9 +7,9 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use crate::{
-    analyze_with, decompress, is_gzip, path_or_address, raw_diff, Analysis, ContentGroup, GrowingContainer, RawDiff,
-    RawOptions, ReadOptions, Retained, Siblings, Snapshot, SnapshotFacts, Suspect, TypeDelta, TypeGroups, TypeSeries,
-    NO_NODE,
+    analyze_with, decompress, decompress_from, is_gzip, path_or_address, raw_diff, Analysis, ContentGroup,
+    GrowingContainer, RawDiff, RawOptions, ReadOptions, Retained, Siblings, Snapshot, SnapshotFacts, Suspect,
+    TypeDelta, TypeGroups, TypeSeries, NO_NODE,
 };
 
 #[wasm_bindgen]
@@ -32,6 +32,12 @@ struct ReportingReader<'a> {
     step: usize,
     reported: usize,
     progress: &'a LoadProgress,
+}
+
+impl<'a> ReportingReader<'a> {
+    fn new(bytes: &'a [u8], progress: &'a LoadProgress) -> ReportingReader<'a> {
+        ReportingReader { bytes, at: 0, step: (bytes.len() / REPORTS).max(1), reported: 0, progress }
+    }
 }
 
 impl std::io::Read for ReportingReader<'_> {
@@ -415,11 +421,12 @@ impl Workspace {
         progress: Option<LoadProgress>,
     ) -> Result<JsValue, JsError> {
         let snapshot = match progress {
-            Some(progress) if is_gzip(&bytes) => {
-                let step = (bytes.len() / REPORTS).max(1);
-                let reader = ReportingReader { bytes: &bytes, at: 0, step, reported: 0, progress: &progress };
-                Snapshot::read_from(name, reader, Some(bytes.len() as u64), &ReadOptions::default())
-            }
+            Some(progress) if is_gzip(&bytes) => Snapshot::read_from(
+                name,
+                ReportingReader::new(&bytes, &progress),
+                Some(bytes.len() as u64),
+                &ReadOptions::default(),
+            ),
             _ => Snapshot::parse(name, bytes),
         }
         .map_err(js_error)?;
@@ -434,9 +441,17 @@ impl Workspace {
 
     /// The snapshot text in `bytes` (inflated when gzip, as it is otherwise), keeping nothing.
     /// The page's decode workers call this so that files inflate in parallel before the
-    /// analysis worker parses them. Errors name the file.
-    pub fn inflate(&self, name: &str, bytes: Vec<u8>) -> Result<Vec<u8>, JsError> {
-        decompress(bytes, &ReadOptions::default()).map_err(|e| js_error(e.in_source(name)))
+    /// analysis worker parses them; `progress`, if given, is told how far the file has been
+    /// read. Errors name the file.
+    pub fn inflate(&self, name: &str, bytes: Vec<u8>, progress: Option<LoadProgress>) -> Result<Vec<u8>, JsError> {
+        let options = ReadOptions::default();
+        match progress {
+            Some(progress) => {
+                decompress_from(ReportingReader::new(&bytes, &progress), Some(bytes.len() as u64), &options)
+            }
+            None => decompress(bytes, &options),
+        }
+        .map_err(|e| js_error(e.in_source(name)))
     }
 
     /// The raw lines of `type_name` in the snapshots under `before` and `after`, side by side:

@@ -261,11 +261,21 @@ test('files show their stage while loading; one can be cancelled, a loaded one r
   // Three gzip files at once: the first parses in the analysis worker, the others inflate in
   // decode workers meanwhile (four cores); a damaged one fails there with a message naming it.
   const broken = { name: 'cut.hsnap.gz', bytes: readFileSync(demoFiles[1]).subarray(0, 2000) };
+  const seen = page.evaluate(() => new Promise((resolve) => {
+    const texts = new Set();
+    new MutationObserver(() => {
+      for (const meta of document.querySelectorAll('#file-list li.loading .meta')) texts.add(meta.textContent);
+      if (document.querySelectorAll('#file-list li.ready').length === 3) resolve([...texts]);
+    }).observe(document.getElementById('file-list'), { childList: true, subtree: true });
+  }));
   await dropFiles(page, [good(0), good(1), broken, good(2)]);
   const stages = await page.locator('#file-list progress.stage').count();
   assert.ok(stages >= 1, 'a loading file shows a progress bar');
   await page.waitForFunction(() => document.querySelectorAll('#file-list li.ready').length === 3, null, { timeout: 20000 });
   assert.match(await page.locator('#file-list li.error').textContent(), /cut\.hsnap\.gz.*gzip/);
+  // A decode worker says how far it has read too.
+  const texts = await seen;
+  assert.ok(texts.some((t) => /^inflating [\d.]+ (KiB|MiB) of [\d.]+ MiB…$/.test(t)), JSON.stringify(texts));
   assert.equal(await topRowType(page), 'dict');
 
   await page.getByRole('button', { name: `Remove ${manifest.files[1]}` }).click();
