@@ -106,8 +106,8 @@ const isGzip = (buffer) => {
 };
 
 /**
- * Enters `stage` (a file's stages: reading, inflating in a decode worker, parsing) of `bytes`
- * bytes, `done` of them so far when that is known.
+ * Enters `stage` of `bytes` bytes, `done` of them so far when that is known. A file's stages:
+ * reading, inflating (in a decode worker), waiting (for the analysis worker), parsing.
  */
 function setStage(entry, stage, bytes, done = null) {
   entry.stage = stage;
@@ -130,7 +130,10 @@ async function loadFile(name, bufferPromise) {
       if (entry.cancelled) return;
     }
     const size = buffer.byteLength;
-    setStage(entry, 'parsing', size, isGzip(buffer) ? 0 : null);
+    // A gzip file waits until the worker reports that its turn has come (the worker may be busy
+    // with another file, or readying its memory); plain text says 'parsing' all along.
+    const gzip = isGzip(buffer);
+    setStage(entry, gzip ? 'waiting' : 'parsing', size, gzip ? 0 : null);
     analyzerLoads += 1;
     try {
       entry.info = await analyzer.load(entry.key, name, buffer, (done) => {
@@ -197,11 +200,13 @@ function renderFiles() {
       // The stage's share done when it is known; otherwise the bar only says it is busy.
       const bar = el('progress', 'stage');
       const known = f.stageDone != null && f.stageBytes > 0;
-      if (known) bar.value = f.stageDone / f.stageBytes;
+      if (known && f.stage !== 'waiting') bar.value = f.stageDone / f.stageBytes;
       bar.setAttribute('aria-label', `${f.name}: ${f.stage}`);
-      const size = !f.stageBytes ? '' : known
-        ? ` ${fmt.bytes(f.stageDone)} of ${fmt.bytes(f.stageBytes)}` : ` ${fmt.bytes(f.stageBytes)}`;
-      item.append(bar, el('span', 'meta', `${f.stage}${size}…`));
+      let text;
+      if (f.stage === 'waiting') text = `waiting for the worker (${fmt.bytes(f.stageBytes)})…`;
+      else if (known) text = `${f.stage} ${fmt.bytes(f.stageDone)} of ${fmt.bytes(f.stageBytes)}…`;
+      else text = `${f.stage}${f.stageBytes ? ` ${fmt.bytes(f.stageBytes)}` : ''}…`;
+      item.append(bar, el('span', 'meta', text));
     }
     if (f.state === 'error') item.append(el('span', 'meta', f.error));
     if (f.state === 'ready') {

@@ -1,5 +1,5 @@
 //! Turning file bytes into snapshot text: gzip detection by magic bytes, the members inflated
-//! (all at once, or a window at a time), and a size limit.
+//! (all at once, or a window at a time) from bytes in memory or from a reader, and a size limit.
 
 use std::io::Read;
 

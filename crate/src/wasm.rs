@@ -35,7 +35,9 @@ struct ReportingReader<'a> {
 }
 
 impl<'a> ReportingReader<'a> {
+    /// Reports 0 at once: the page learns that this file's turn has come.
     fn new(bytes: &'a [u8], progress: &'a LoadProgress) -> ReportingReader<'a> {
+        progress.report(0.0);
         ReportingReader { bytes, at: 0, step: (bytes.len() / REPORTS).max(1), reported: 0, progress }
     }
 }
