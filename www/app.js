@@ -88,10 +88,7 @@ async function inflateInWorker(entry, buffer) {
   const decoder = takeDecoder();
   entry.cancel = () => decoder.terminate('cancelled');
   try {
-    const size = buffer.byteLength;
-    return await decoder.inflate(entry.name, buffer, (done) => {
-      if (entry.state === 'loading' && !entry.cancelled) setStage(entry, 'inflating', size, done);
-    });
+    return await decoder.inflate(entry.name, buffer, progressOf(entry, 'inflating', buffer.byteLength));
   } finally {
     decoder.terminate();
     entry.cancel = null;
@@ -116,6 +113,11 @@ function setStage(entry, stage, bytes, done = null) {
   renderFiles();
 }
 
+/** A worker's progress callback for `entry` in `stage` (of `bytes` bytes), while it loads. */
+const progressOf = (entry, stage, bytes) => (done) => {
+  if (entry.state === 'loading' && !entry.cancelled) setStage(entry, stage, bytes, done);
+};
+
 async function loadFile(name, bufferPromise) {
   const entry = { key: nextKey++, name, state: 'loading', stage: 'reading' };
   files.push(entry);
@@ -136,9 +138,7 @@ async function loadFile(name, bufferPromise) {
     setStage(entry, gzip ? 'waiting' : 'parsing', size, gzip ? 0 : null);
     analyzerLoads += 1;
     try {
-      entry.info = await analyzer.load(entry.key, name, buffer, (done) => {
-        if (entry.state === 'loading' && !entry.cancelled) setStage(entry, 'parsing', size, done);
-      });
+      entry.info = await analyzer.load(entry.key, name, buffer, progressOf(entry, 'parsing', size));
     } finally {
       analyzerLoads -= 1;
     }

@@ -46,19 +46,16 @@ pub fn decompress(bytes: Vec<u8>, options: &ReadOptions) -> Result<Vec<u8>> {
         }
         return Ok(bytes);
     }
-    let hint = size_hint(&bytes, limit);
-    inflate_all(GzipStream::new(bytes), hint, limit)
+    inflate_all(GzipStream::new(bytes), None, limit)
 }
 
 /// [`decompress`] of the file that `reader` gives (`size` bytes, when known), read a window at
 /// a time: only the text is ever in memory whole. Read errors are [`ErrorKind::Io`].
-pub fn decompress_from(mut reader: impl Read, size: Option<u64>, options: &ReadOptions) -> Result<Vec<u8>> {
+pub fn decompress_from(reader: impl Read, size: Option<u64>, options: &ReadOptions) -> Result<Vec<u8>> {
     let limit = options.limit();
     let io = |e: std::io::Error| Error::new(ErrorKind::Io(e));
-    let mut magic = Vec::with_capacity(2);
-    (&mut reader).take(2).read_to_end(&mut magic).map_err(io)?;
-    let whole = Read::chain(&magic[..], reader);
-    if !is_gzip(&magic) {
+    let (gzip, whole) = sniff(reader).map_err(io)?;
+    if !gzip {
         let mut out = Vec::new();
         whole.take(limit + 1).read_to_end(&mut out).map_err(io)?;
         if out.len() as u64 > limit {
@@ -66,14 +63,24 @@ pub fn decompress_from(mut reader: impl Read, size: Option<u64>, options: &ReadO
         }
         return Ok(out);
     }
-    let stream = GzipStream::from_reader(Box::new(whole))?;
-    let hint = stream.size_hint(size, limit);
-    inflate_all(stream, hint, limit)
+    inflate_all(GzipStream::from_reader(Box::new(whole))?, size, limit)
 }
 
-/// All the text of `stream`, in one buffer (`hint` bytes to start with), at most `limit`.
-fn inflate_all(mut stream: GzipStream<'_>, hint: usize, limit: u64) -> Result<Vec<u8>> {
-    let mut out = Vec::with_capacity(hint);
+/// All that a sniffed reader gives: its first bytes again, then the rest.
+pub(crate) type Sniffed<R> = std::io::Chain<std::io::Cursor<Vec<u8>>, R>;
+
+/// Whether what `reader` gives starts like gzip, found from its first two bytes, and all it
+/// gives, those two bytes included.
+pub(crate) fn sniff<R: Read>(mut reader: R) -> std::io::Result<(bool, Sniffed<R>)> {
+    let mut magic = Vec::with_capacity(2);
+    (&mut reader).take(2).read_to_end(&mut magic)?;
+    Ok((is_gzip(&magic), std::io::Cursor::new(magic).chain(reader)))
+}
+
+/// All the text of `stream` (a file of `file_size` bytes, when known), in one buffer, at most
+/// `limit` bytes.
+fn inflate_all(mut stream: GzipStream<'_>, file_size: Option<u64>, limit: u64) -> Result<Vec<u8>> {
+    let mut out = Vec::with_capacity(stream.size_hint(file_size, limit));
     while !stream.done() {
         if out.len() == out.capacity() {
             if out.len() as u64 > limit {
@@ -132,14 +139,24 @@ impl<'r> GzipStream<'r> {
         self.done
     }
 
-    /// A capacity guess for the text, as [`size_hint`] makes it; `file_size` is the compressed
-    /// size when known (a reader's bytes are not all at hand).
+    /// A capacity guess for the text: the total size the capture writes in its first member's
+    /// header (extra subfield `HS`), else the gzip trailer's (uncompressed size mod 2^32 of the
+    /// last member, when the whole file is at hand), else 4x the compressed size. `file_size` is
+    /// the compressed size, when known (a reader's bytes are not all at hand).
     pub(crate) fn size_hint(&self, file_size: Option<u64>, limit: u64) -> usize {
-        if self.reader.is_none() {
-            return size_hint(&self.input, limit);
-        }
-        let compressed = file_size.unwrap_or(self.input.len() as u64);
-        let guess = total_size_field(&self.input).map_or(compressed * 4, |total| total.min(compressed * 16));
+        let whole = self.reader.is_none();
+        let compressed = if whole { self.input.len() as u64 } else { file_size.unwrap_or(self.input.len() as u64) };
+        let trailer = match self.input.len().checked_sub(4) {
+            Some(at) if whole => Some(u64::from(u32::from_le_bytes(self.input[at..].try_into().expect("4 bytes")))),
+            _ => None,
+        };
+        let guess = match (total_size_field(&self.input), trailer) {
+            // Trusted only as far as snapshot text compresses (about 7x): a lie costs nothing.
+            (Some(total), _) => total.min(compressed * 16),
+            // A trailer claiming less than the compressed size is from a multi-member or odd stream.
+            (None, Some(isize)) if isize >= compressed => isize,
+            _ => compressed * 4,
+        };
         guess.min(limit).min(1 << 30) as usize
     }
 
@@ -231,22 +248,6 @@ pub(crate) fn read_more(reader: &mut dyn Read, buf: &mut Vec<u8>, room: usize, w
 
 fn gzip_error(what: &str) -> Error {
     Error::new(ErrorKind::Gzip(what.to_string()))
-}
-
-/// A capacity guess: the total size the capture writes in its first member's header (extra
-/// subfield `HS`), else the gzip trailer's (uncompressed size mod 2^32 of the last member).
-pub(crate) fn size_hint(bytes: &[u8], limit: u64) -> usize {
-    if let Some(total) = total_size_field(bytes) {
-        // Trusted only as far as snapshot text compresses (about 7x): a lie costs nothing.
-        return total.min(limit).min(bytes.len() as u64 * 16).min(1 << 30) as usize;
-    }
-    let Some(tail) = bytes.len().checked_sub(4).map(|at| &bytes[at..]) else {
-        return 0;
-    };
-    let isize = u32::from_le_bytes([tail[0], tail[1], tail[2], tail[3]]) as u64;
-    // A trailer claiming less than the compressed size is from a multi-member or odd stream.
-    let guess = if isize < bytes.len() as u64 { bytes.len() as u64 * 4 } else { isize };
-    guess.min(limit).min(1 << 30) as usize
 }
 
 /// The `HS` subfield of the first gzip member's extra field (FORMAT.md): the total

@@ -2,7 +2,6 @@
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
-use std::io::Read as _;
 use std::ops::Range;
 use std::sync::OnceLock;
 
@@ -10,7 +9,7 @@ use memchr::{memchr, memrchr};
 use rustc_hash::FxHashMap;
 
 use crate::columns::{AddressOrder, Addresses, Halves, SmallNumbers, TypeRuns};
-use crate::decode::ReadOptions;
+use crate::decode::{sniff, ReadOptions};
 use crate::error::{Error, ErrorKind, Result};
 use crate::escape;
 use crate::header::{ends_header, Header};
@@ -99,15 +98,14 @@ impl Snapshot {
     /// ```
     pub fn read_from(
         name: &str,
-        mut reader: impl std::io::Read,
+        reader: impl std::io::Read,
         size: Option<u64>,
         options: &ReadOptions,
     ) -> Result<Snapshot> {
         let io = |e: std::io::Error| Error::new(ErrorKind::Io(e)).in_source(name);
-        let mut magic = Vec::with_capacity(2);
-        (&mut reader).take(2).read_to_end(&mut magic).map_err(io)?;
-        let whole = Box::new(std::io::Read::chain(&magic[..], reader));
-        let blocks = if crate::decode::is_gzip(&magic) {
+        let (gzip, whole) = sniff(reader).map_err(io)?;
+        let whole = Box::new(whole);
+        let blocks = if gzip {
             TextBlocks::from_gzip_reader(whole, size, options).map_err(|e| e.in_source(name))?
         } else {
             TextBlocks::from_reader(whole, size, options)
