@@ -154,15 +154,26 @@ impl Snapshot {
         }
         // The format requires byte order; a file that breaks it (edited, concatenated) is
         // sorted here so every later step can rely on it.
-        let mut lines: Vec<String> = snap.objects().map(|o| o.raw_line()).collect();
-        lines.sort_unstable();
+        // The lines are written one after the other into one string and their places sorted:
+        // no allocation per line.
+        let mut lines = String::with_capacity(snap.text_len());
+        let mut places: Vec<Range<usize>> = Vec::with_capacity(snap.len());
+        for o in snap.objects() {
+            let start = lines.len();
+            o.write_raw_line(&mut lines);
+            places.push(start..lines.len());
+        }
+        drop(snap);
+        let bytes = lines.as_bytes();
+        places.sort_unstable_by(|a, b| bytes[a.clone()].cmp(&bytes[b.clone()]));
         let mut text = head_text;
-        for line in &lines {
-            text.push_str(line);
+        text.reserve(lines.len() + places.len() + 32);
+        for place in &places {
+            text.push_str(&lines[place.clone()]);
             text.push('\n');
         }
-        let _ = writeln!(text, "#end\t{}", lines.len());
-        drop((lines, snap));
+        let _ = writeln!(text, "#end\t{}", places.len());
+        drop((lines, places));
         let mut snap = Snapshot::read(name, TextBlocks::new(text.into_bytes(), options)?, options)?;
         snap.was_sorted = false;
         Ok(snap)
@@ -644,13 +655,20 @@ impl<'a> ObjectRef<'a> {
     /// fields and the numbers; numbers are written as the capture writes them (decimal sizes
     /// and lengths, lowercase hex ids, `-` for none).
     pub fn raw_line(&self) -> String {
+        let mut line = String::new();
+        self.write_raw_line(&mut line);
+        line
+    }
+
+    /// Appends [`ObjectRef::raw_line`] to `line`.
+    pub(crate) fn write_raw_line(&self, line: &mut String) {
         let snap = self.snap;
         if snap.whole_lines {
-            return snap.span(self.index).to_owned();
+            line.push_str(snap.span(self.index));
+            return;
         }
         let record = snap.record(self.index);
         let mut kept = record.split('\t');
-        let mut line = String::with_capacity(record.len() + 64);
         for (col, role) in snap.roles.iter().enumerate() {
             if col > 0 {
                 line.push('\t');
@@ -670,7 +688,6 @@ impl<'a> ObjectRef<'a> {
                 _ => write!(line, "{}", kept.next().unwrap_or("")),
             };
         }
-        line
     }
 }
 

@@ -92,6 +92,39 @@ fn unsorted_input_is_sorted_and_reported() {
     assert_eq!(snap.object(0).id(), 0x30);
 }
 
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(24))]
+
+    /// Object lines in any order read as the sorted snapshot, whether the text is kept as it
+    /// is (plain bytes) or as records (read through a reader), and are reported unsorted.
+    #[test]
+    fn lines_in_any_order_read_as_the_sorted_snapshot(seed in proptest::prelude::any::<u64>()) {
+        let [text, _] = heapsnap::synthetic::leaking_pair(200, true);
+        let text = String::from_utf8(text).unwrap();
+        let (mut objects, mut rest): (Vec<&str>, Vec<&str>) = text.lines().partition(|l| !l.starts_with('#'));
+        let footer = rest.pop().unwrap();
+        // A shuffle driven by the seed (xorshift), so a failure replays.
+        let mut state = seed | 1;
+        for i in (1..objects.len()).rev() {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            objects.swap(i, (state % (i as u64 + 1)) as usize);
+        }
+        let shuffled: String = rest.iter().chain(&objects).chain([&footer]).map(|l| format!("{l}\n")).collect();
+        let sorted = Snapshot::parse("sorted", text.clone().into_bytes()).unwrap();
+        let lines = |s: &Snapshot| s.objects().map(|o| o.raw_line()).collect::<Vec<_>>();
+        for snap in [
+            Snapshot::parse("shuffled", shuffled.clone().into_bytes()).unwrap(),
+            Snapshot::read_from("shuffled", shuffled.as_bytes(), None, &ReadOptions::default()).unwrap(),
+        ] {
+            proptest::prop_assert!(!snap.was_sorted());
+            proptest::prop_assert_eq!(lines(&snap), lines(&sorted));
+            proptest::prop_assert_eq!(snap.header().fields.clone(), sorted.header().fields.clone());
+        }
+    }
+}
+
 #[test]
 fn unknown_columns_are_ignored() {
     let snap = parse("extra-column.hsnap").unwrap();
