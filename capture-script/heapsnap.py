@@ -178,7 +178,7 @@ _chain = chain.from_iterable
 _gt, _le, _is, _not, _floordiv = operator.gt, operator.le, operator.is_, operator.not_, operator.floordiv
 _add = operator.add
 _FLIP = bytes.maketrans(b"\0\1", b"\1\0")
-_STR_ID, _INT_ID, _FLOAT_ID = id(str), id(int), id(float)
+_STR_ID, _INT_ID, _FLOAT_ID, _BOOL_ID, _NONE_ID = id(str), id(int), id(float), id(bool), id(type(None))
 _INLINE_VALUES = sys.version_info >= (3, 13)  # an instance's referents are its values even once its __dict__ exists
 _FRAME_ATTRS = ("f_code", "f_globals", "f_back")  # what a frame refers to besides its locals
 
@@ -348,6 +348,7 @@ class _Capture:
         self.key_labels = {}  # str dict key -> its escaped edge label
         self.keys_met = set()  # ids of the str keys labelled so far (see key_labels_of)
         self.templates = {}  # (keys, attrs) -> the template of a container body with those keys
+        self.class_texts = {}  # id(class) -> (the class, its text as a value: <class module.Name>)
         self.masked_names = set()  # the names found secret-looking (kept when key_verdicts is emptied)
         pattern = options.secret_keys.pattern
         self.lower_keys = re.compile(pattern) if pattern == pattern.lower() else None
@@ -431,6 +432,7 @@ class _Capture:
         """Drops what only the walk needs (the biggest: the ids met), before the merge."""
         self.seen = self.types = self.expandable = self.redacted = self.attribute_dicts = self.dtype_names = None
         self.key_labels = self.key_verdicts = self.templates = self.masked_names = self.keys_met = None
+        self.class_texts = None
 
     def exclude(self, *objects):
         """Marks the capture's own objects seen, so they are never written."""
@@ -1123,16 +1125,34 @@ class _Capture:
             return [self.format(o, depth) for o in objs]
         if tid == _FLOAT_ID:
             return list(map(float.__repr__, objs))
+        if tid == _NONE_ID:
+            return ["None"] * len(objs)
+        if tid == _BOOL_ID:
+            return list(map(bool.__repr__, objs))
         info = self.info(type(objs[0]))
+        if info.kind == "type":
+            return list(map(self.class_text, objs))
         if len(objs) >= _FEW:
-            if info.bulk == "container" and self.options.max_items:
+            # (Any dict, list or tuple subclass: its text shows its items only.)
+            if info.kind in _BULK_CONTAINER_KINDS and self.options.max_items:
                 return self.container_texts(info, objs, depth)
             if info.bulk == "instance":
                 return self.instance_texts(info, objs, depth)
         return [self.format(o, depth) for o in objs]
 
+    def class_text(self, cls):
+        """``<class module.Name>``, made once per class (it is kept with its text, so that its
+        id stays its own until the capture ends)."""
+        known = self.class_texts.get(id(cls))
+        if known is None:
+            known = self.class_texts[id(cls)] = (cls, "<class %s>" % _type_name(cls))
+        return known[1]
+
     def container_texts(self, info, objs, depth):
-        """``format(o, depth)`` of plain dicts, lists or tuples ``objs`` (all of type ``info``)."""
+        """``format(o, depth)`` of plain dicts, lists or tuples ``objs`` (all of type ``info``).
+
+        Items are formatted together, by type; a container whose body is past the room
+        (``max_repr``) is cut from those same texts, as :meth:`format_container` cuts it."""
         kind = info.kind
         base = _KIND_BASE[kind]
         open_, close = _BRACKETS[kind]
@@ -1143,7 +1163,14 @@ class _Capture:
             return [prefix + ("%s…%d%s" % (open_, n, close) if n else open_ + close) + suffix for n in lens]
         template = prefix.replace("%", "%%") + open_ + "%s" + close + suffix
         m = self.options.max_items
-        slow = lambda o: self.format(o, depth)  # noqa: E731  (past the room: item by item)
+        tuple_of_one = "," if kind == "tuple" else ""
+
+        def cut(i, parts):  # a body past the room: the parts that fit, then how many more
+            n = lens[i]
+            shown = _within_room(parts, self.max_repr)
+            more = ", …%d" % (n - len(shown)) if n > len(shown) else ""
+            return template % (", ".join(shown) + (tuple_of_one if n == 1 else "") + more)
+
         if kind == "dict":
             # One C call reads the keys and the values (up to m + 1 of each) of every dict.
             views = _chain(zip(map(dict.keys, objs), map(dict.values, objs)))
@@ -1152,7 +1179,7 @@ class _Capture:
             del heads, views
             if (lens == list(map(len, shapes)) and max(lens) <= m
                     and all(_exact_str(_chain(shapes)))):
-                return self.wrapped(template, self.shaped_bodies(shapes, rows, depth, False), slow, objs)
+                return self.wrapped(template, self.shaped_bodies(shapes, rows, depth, False), cut)
             texts = [None] * len(objs)
             shaped = [i for i, (n, k, plain) in enumerate(zip(lens, map(len, shapes), _all_str(shapes)))
                       if plain and n == k <= m]
@@ -1160,12 +1187,11 @@ class _Capture:
                 bodies = self.shaped_bodies(list(map(shapes.__getitem__, shaped)),
                                             list(map(rows.__getitem__, shaped)), depth, False)
                 collections.deque(map(texts.__setitem__, shaped, self.wrapped(
-                    template, bodies, slow, list(map(objs.__getitem__, shaped)))), 0)
+                    template, bodies, lambda j, parts: cut(shaped[j], parts))), 0)
             del shapes, rows
             rest = [i for i, text in enumerate(texts) if text is None]
-            objs = list(map(objs.__getitem__, rest))
-            lens = list(map(lens.__getitem__, rest))
-            heads = list(map(list, map(islice, map(_chain, map(dict.items, objs)), repeat(2 * m))))
+            heads = list(map(list, map(islice, map(_chain, map(dict.items, map(objs.__getitem__, rest))),
+                                       repeat(2 * m))))
             flat = list(_chain(heads))
             counts = list(map(_floordiv, map(len, heads), repeat(2)))
             del heads
@@ -1185,35 +1211,40 @@ class _Capture:
             del heads
             parts = self.item_texts(flat, depth + 1)
         del flat
-        bodies = _joined_runs(", ", parts, counts)
-        if lens == counts and (kind != "tuple" or 1 not in lens):
-            out = self.wrapped(template, bodies, slow, objs)  # all shown
-        else:
-            out = []
-            for o, body, k, n in zip(objs, bodies, counts, lens):
-                if len(body) > self.max_repr:
-                    out.append(slow(o))
-                    continue
-                if n > k:
-                    body += ", …%d" % (n - k)
-                elif n == 1 and kind == "tuple":
-                    body += ","
-                out.append(template % body)
+        bodies = _joined_or_parts(parts, counts, self.max_repr)
+        del parts
+        if rest is None and lens == counts and (kind != "tuple" or 1 not in lens):
+            return self.wrapped(template, bodies, cut)  # all shown, unless past the room
+        positions = range(len(bodies)) if rest is None else rest
+        out = []
+        for i, body, k in zip(positions, bodies, counts):
+            if type(body) is not str:
+                out.append(cut(i, body))
+                continue
+            n = lens[i]
+            if n > k:
+                body += ", …%d" % (n - k)
+            elif n == 1 and kind == "tuple":
+                body += ","
+            out.append(template % body)
         if rest is None:
             return out
         collections.deque(map(texts.__setitem__, rest, out), 0)
         return texts
 
-    def wrapped(self, template, bodies, slow, objs):
-        """``template % body`` for each of ``bodies``, or ``slow(o)`` for the object whose body
-        is past the room (``max_repr``)."""
-        limit = self.max_repr
-        if max(map(len, bodies), default=0) <= limit:
+    def wrapped(self, template, bodies, cut):
+        """``template % body`` for each of ``bodies`` (see :meth:`shaped_bodies`); a body past
+        the room, given as its parts, is ``cut(index, parts)``."""
+        if all(map(_is, map(type, bodies), repeat(str))):
             return list(map(template.__mod__, bodies))
-        return [template % body if len(body) <= limit else slow(o) for o, body in zip(objs, bodies)]
+        return [template % body if type(body) is str else cut(i, body) for i, body in enumerate(bodies)]
 
     def instance_texts(self, info, objs, depth):
-        """``format(o, depth)`` of instances ``objs`` of one class (``info``), not in a secret."""
+        """``format(o, depth)`` of instances ``objs`` of one class (``info``), not in a secret.
+
+        Attribute values are formatted together, by type; an instance whose body is past the
+        room (``max_repr``) or that has more than ``max_items`` attributes is cut from those
+        same texts, as :meth:`format_instance` cuts it."""
         name = info.name.rpartition(".")[2]
         if depth >= self.options.max_depth:
             return ["%s(…)" % name] * len(objs)
@@ -1244,35 +1275,54 @@ class _Capture:
             return ["%s()" % name] * n
         slots = len(info.attributes)
         template = name.replace("%", "%%") + "(%s)"
-        slow = lambda o: self.format_instance(o, info, depth)  # noqa: E731  (past the room: one by one)
+
+        def cut(i, parts):  # the attributes that fit the room, "…" if any is left out, the slots
+            attributes = parts[:len(parts) - slots]
+            shown = _within_room(attributes[:m], self.max_repr)
+            if len(shown) < len(attributes):
+                shown.append("…")
+            return template % ", ".join(shown + parts[len(parts) - slots:])
+
         if max(map(len, shapes)) - slots <= m and all(_exact_str(_chain(shapes))):
-            return self.wrapped(template, self.shaped_bodies(shapes, rows, depth, True), slow, objs)
+            return self.wrapped(template, self.shaped_bodies(shapes, rows, depth, True), cut)
         texts = [None] * n
-        shaped = [i for i, (k, plain) in enumerate(zip(map(len, shapes), _all_str(shapes))) if plain and k - slots <= m]
-        if shaped:
-            bodies = self.shaped_bodies(list(map(shapes.__getitem__, shaped)), list(map(rows.__getitem__, shaped)),
-                                        depth, True)
-            collections.deque(map(texts.__setitem__, shaped, self.wrapped(
-                template, bodies, slow, list(map(objs.__getitem__, shaped)))), 0)
-        return [slow(o) if text is None else text for o, text in zip(objs, texts)]
+        named = list(_all_str(shapes))
+        # Those with at most max_items attributes, by shape; those with more, cut together.
+        for few in (True, False):
+            at = [i for i, (k, plain) in enumerate(zip(map(len, shapes), named)) if plain and (k - slots <= m) == few]
+            if not at:
+                continue
+            group = list(map(shapes.__getitem__, at)), list(map(rows.__getitem__, at))
+            bodies = self.shaped_bodies(*group, depth, True) if few else self.loose_bodies(*group, depth, True, -1)
+            collections.deque(map(texts.__setitem__, at, self.wrapped(
+                template, bodies, lambda j, parts: cut(at[j], parts))), 0)
+        # A key that is not an exact str (put in the __dict__ by hand): one by one.
+        return [self.format_instance(o, info, depth) if text is None else text for o, text in zip(objs, texts)]
 
     def shaped_bodies(self, shapes, rows, depth, attrs):
         """The bodies of containers shown whole, ``k: v, …`` (``attrs``: ``k=v, …``), given
         their key tuples ``shapes`` (exact str) and value tuples ``rows``. The containers of a
         shape that repeats share one template, each column of values formatted in bulk; the
-        others are formatted together, key by key."""
+        others are formatted together, key by key. A body past the room (``max_repr``) is
+        given as its list of parts, for the caller to cut."""
         bodies = [None] * len(rows)
         loose = []
+        limit = self.max_repr
         for shape, at in _positions_by(shapes).items():
             if len(at) == 1:
                 loose += at
                 continue
-            template, columns = self.template(shape, attrs)
-            if columns:
+            template, heads, secret = self.template(shape, attrs)
+            if heads:
                 table = list(zip(*map(rows.__getitem__, at)))
-                texts = [self.item_texts(list(table[j]), depth + 1) for j in columns]
+                texts = [self.secret_texts(list(column), depth + 1) if j in secret
+                         else self.item_texts(list(column), depth + 1) for j, column in enumerate(table)]
                 del table
                 out = list(map(template.__mod__, zip(*texts)))
+                if max(map(len, out)) > limit:
+                    for k, body in enumerate(out):
+                        if len(body) > limit:
+                            out[k] = list(map(_add, heads, [column[k] for column in texts]))
                 del texts
             else:
                 out = [template] * len(at)
@@ -1283,9 +1333,10 @@ class _Capture:
             collections.deque(map(bodies.__setitem__, loose, out), 0)
         return bodies
 
-    def loose_bodies(self, shapes, rows, depth, attrs):
+    def loose_bodies(self, shapes, rows, depth, attrs, limit=None):
         """:meth:`shaped_bodies` of containers whose shapes do not repeat: no template, the keys
-        and the values of all formatted together."""
+        and the values of all formatted together. A body past ``limit`` (``max_repr``; -1: all)
+        is given as its list of parts."""
         keys = list(_chain(shapes))
         row_values = list(_chain(rows))
         values = self.item_texts(row_values, depth + 1)
@@ -1301,31 +1352,34 @@ class _Capture:
                                    self.nested_repr + 64, False)
             parts = list(map("%s: %s".__mod__, zip(names, values)))
         del keys, values
-        return _joined_runs(", ", parts, list(map(len, shapes)))
+        return _joined_or_parts(parts, list(map(len, shapes)), self.max_repr if limit is None else limit)
+
+    def secret_texts(self, values, depth):
+        """The texts of ``values`` held under a secret-looking name: ``<redacted>``, but for
+        code and definitions (see :meth:`masks`), formatted."""
+        out = [_REDACTED] * len(values)
+        shown = [i for i, v in enumerate(values) if not self.masks(v)]
+        if shown:
+            collections.deque(map(out.__setitem__, shown, self.item_texts(list(map(values.__getitem__, shown)), depth)), 0)
+        return out
 
     def template(self, shape, attrs):
         """The %-template of the body of a container with keys ``shape`` (exact str, a shape
-        that repeats: the template is kept), and the indexes of the values it shows: values
-        under secret-looking keys are masked."""
+        that repeats: the template is kept), one ``%s`` a value; each value's head (``k: ``,
+        ``k=``); and the positions of the values under secret-looking names (see
+        :meth:`secret_texts`)."""
         found = self.templates.get((shape, attrs))
         if found is None:
             names = list(shape)
-            secret = set(self.secret_positions(names)) if self.redact else ()
+            secret = frozenset(self.secret_positions(names)) if self.redact else frozenset()
             if attrs:
                 shown, between = names, "="
             else:
                 shown = self.str_reprs(names, list(map(len, names)), self.nested_repr, self.nested_repr,
                                        self.nested_repr + 64, False)
                 between = ": "
-            parts, columns = [], []
-            for j, text in enumerate(shown):
-                text = text.replace("%", "%%") + between
-                if j in secret:
-                    parts.append(text + _REDACTED)
-                else:
-                    parts.append(text + "%s")
-                    columns.append(j)
-            found = (", ".join(parts), columns)
+            heads = [text + between for text in shown]
+            found = (", ".join([head.replace("%", "%%") + "%s" for head in heads]), heads, secret)
             if len(self.templates) < _KEY_CACHE:
                 self.templates[(shape, attrs)] = found
         return found
@@ -1583,7 +1637,7 @@ class _Capture:
             d = _module_dict(o)
             return "<module %s>" % self.format(dict.get(d, "__name__"), 1) if type(d) is dict else "<module>"
         if kind == "type":
-            return "<class %s>" % _type_name(o)
+            return self.class_text(o)
         if kind == "function":
             code = _func_code(o)
             return "<function %s at %s:%d>" % (_func_qualname(o), code.co_filename, code.co_firstlineno)
@@ -2155,6 +2209,7 @@ _GZIP_SIZE_AT = len(_GZIP_HEAD) - 8
 _KIND_BASE = {"dict": dict, "list": list, "tuple": tuple, "set": set, "frozenset": frozenset,
               "deque": collections.deque, "str": str, "bytes": bytes, "bytearray": bytearray}
 _CONTAINER_KINDS = ("dict", "list", "tuple", "set", "frozenset", "deque")
+_BULK_CONTAINER_KINDS = ("dict", "list", "tuple")  # formatted together (_Capture.container_texts)
 _SEQUENCE_KINDS = ("list", "tuple", "deque")  # items labelled by index
 _BRACKETS = {"dict": ("{", "}"), "list": ("[", "]"), "tuple": ("(", ")"), "set": ("{", "}"),
              "frozenset": ("{", "}"), "deque": ("[", "]")}
@@ -2545,6 +2600,30 @@ def _joined_runs(separator, parts, counts):
     """``parts`` cut into consecutive runs of ``counts`` items, each run joined by ``separator``."""
     bounds = list(accumulate(counts, initial=0))
     return list(map(separator.join, map(parts.__getitem__, map(slice, bounds, bounds[1:]))))
+
+
+def _joined_or_parts(parts, counts, limit):
+    """``parts`` cut into consecutive runs of ``counts`` items, each run joined by ``", "``;
+    a run whose text is longer than ``limit`` is given as its list of parts instead."""
+    bodies = _joined_runs(", ", parts, counts)
+    if max(map(len, bodies), default=0) > limit:
+        bounds = list(accumulate(counts, initial=0))
+        for i, body in enumerate(bodies):
+            if len(body) > limit:
+                bodies[i] = parts[bounds[i]:bounds[i + 1]]
+    return bodies
+
+
+def _within_room(parts, room):
+    """The first of ``parts`` shown in a container's text of ``room`` characters: each while
+    room is left, the last one possibly past it (as :meth:`_Capture.format_container` does)."""
+    shown = []
+    for part in parts:
+        if room <= 0:
+            break
+        room -= len(part) + 2
+        shown.append(part)
+    return shown
 
 
 def _esc_all(texts):
