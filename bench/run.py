@@ -3,7 +3,9 @@
 
 1. Capture: the same synthetic heap (bench/heap_app.py), built in fresh processes, captured
    by the seed method and by heapsnap, alternating; medians of wall time and peak extra RSS.
-   Then attach by PID, and the capture under tracemalloc (with and without line tables).
+   Then attach by PID, the capture under tracemalloc (with and without line tables), and both
+   methods on the heap of a process using django, sqlalchemy, pandas and numpy
+   (bench/library_heap.py, in a virtual environment made under target/ on first use).
 2. Analyzer: two real captures of a ~1M-object heap (gzip) compared by `heapsnap diff`,
    against GNU diff and `sort | comm` on the same files decompressed (the seed's workflow);
    the page on the same files; the parsed model's memory; then ~5M objects: time and memory.
@@ -102,6 +104,45 @@ def capture_bench(tmp, runs, scale):
                                       capture_output=True, text=True).stdout)
     print("  floor: formatting %s lines with one %%-format each, nothing else, takes %.2f s = %.2fx the seed method" % (
         "{:,}".format(floor["objects"]), floor["seconds"], floor["seconds"] / med["seed"][0]))
+
+
+# The library heap's packages, pinned: their objects are what is measured.
+LIBRARIES = ["django==5.2.19", "sqlalchemy==2.1.9", "pandas==3.1.1", "numpy==2.4.6", "requests==2.32.5",
+             "pympler"]
+BENCH_VENV = os.path.join(ROOT, "target", "bench-venv")
+
+
+def library_python():
+    """The Python of a virtual environment holding LIBRARIES (made on first use)."""
+    python = os.path.join(BENCH_VENV, "bin", "python")
+    stamp = os.path.join(BENCH_VENV, "libraries.txt")
+    wanted = "\n".join(LIBRARIES)
+    if not os.path.exists(stamp) or open(stamp).read() != wanted:
+        subprocess.run([sys.executable, "-m", "venv", "--clear", BENCH_VENV], check=True)
+        subprocess.run([python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check"] + LIBRARIES,
+                       check=True)
+        with open(stamp, "w") as f:
+            f.write(wanted)
+    return python
+
+
+def library_bench(tmp, runs):
+    """The same two methods on the heap of a process using django, sqlalchemy, pandas, numpy."""
+    print("== capture of a library-heavy heap (bench/library_heap.py: django, sqlalchemy, pandas, numpy)")
+    python = library_python()
+    results = {"seed": [], "heapsnap": []}
+    for i in range(runs):
+        for method in ("seed", "heapsnap"):
+            out = os.path.join(tmp, "lib-%s-%d.%s" % (method, i, "txt" if method == "seed" else "hsnap.gz"))
+            cmd = [python, os.path.join(HERE, "library_heap.py"), method, out]
+            r = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
+            results[method].append(r)
+            print("  run %d %-8s %6.2f s  +%6.1f MiB  %9s objects  %6.1f MiB file" % (
+                i + 1, method, r["seconds"], r["extra_rss_mib"], r["objects"] or "all", r["out_bytes"] / 2**20))
+    med = {m: (statistics.median(r["seconds"] for r in rs), statistics.median(r["extra_rss_mib"] for r in rs))
+           for m, rs in results.items()}
+    print("  median seed %.2f s +%.1f MiB, heapsnap %.2f s +%.1f MiB: time %.2fx, extra memory %.2fx" % (
+        med["seed"] + med["heapsnap"] + (med["heapsnap"][0] / med["seed"][0], med["heapsnap"][1] / med["seed"][1])))
 
 
 def traced_bench(tmp, scale):
@@ -281,7 +322,7 @@ def main():
     parser.add_argument("--analyzer-scale", type=float, default=0.55, help="heap scale of the ~1M-object comparison")
     parser.add_argument("--big-scale", type=float, default=2.8, help="heap scale of the ~5M-object run (0 skips it)")
     parser.add_argument("--traced-scale", type=float, default=0.3, help="heap scale of the tracemalloc capture run")
-    parser.add_argument("--only", choices=["capture", "analyzer", "edges"])
+    parser.add_argument("--only", choices=["capture", "library", "analyzer", "edges"])
     args = parser.parse_args()
     ensure_pympler()
     with tempfile.TemporaryDirectory(prefix="heapsnap-bench-") as tmp:
@@ -289,6 +330,8 @@ def main():
             capture_bench(tmp, args.runs, args.scale)
             attach_bench(tmp, args.scale)
             traced_bench(tmp, args.traced_scale)
+        if args.only in (None, "capture", "library"):
+            library_bench(tmp, args.runs)
         if args.only in (None, "analyzer"):
             analyzer_bench(tmp, args.runs, args.analyzer_scale)
             if args.big_scale > 0:
