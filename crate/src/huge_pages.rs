@@ -10,7 +10,8 @@ use std::alloc::{GlobalAlloc, Layout, System};
 
 /// Smallest block advised: below this, huge pages would mostly be partly used.
 const LARGE: usize = 4 << 20;
-const HUGE_PAGE: usize = 2 << 20;
+/// The base page size on the targets that have transparent huge pages (x86-64, most arm64).
+const PAGE: usize = 4 << 10;
 
 /// [`System`], advising huge pages for large blocks.
 pub struct HugePages;
@@ -19,13 +20,15 @@ fn advise(ptr: *mut u8, size: usize) {
     if ptr.is_null() || size < LARGE {
         return;
     }
-    let start = (ptr as usize).next_multiple_of(HUGE_PAGE);
-    let end = (ptr as usize + size) & !(HUGE_PAGE - 1);
-    if end > start {
-        // SAFETY: the range lies inside a block just allocated; the advice changes no contents.
-        unsafe {
-            libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_HUGEPAGE);
-        }
+    // The whole pages the block touches, not only its aligned huge pages: a large block is a
+    // mapping of its own, and advising part of it splits the mapping in three, which makes
+    // every later `realloc` of it copy (mremap cannot move a range that spans mappings).
+    let start = ptr as usize & !(PAGE - 1);
+    let end = (ptr as usize + size).next_multiple_of(PAGE);
+    // SAFETY: the pages hold the block just allocated (and at most the allocator's header of
+    // it before); the advice changes no contents.
+    unsafe {
+        libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_HUGEPAGE);
     }
 }
 

@@ -290,6 +290,7 @@ impl Snapshot {
             }
             if !self.whole_lines {
                 // The kept fields, copied once the block is read.
+                blocks.fit_kept(block_len);
                 self.keep_records(blocks, &fields, per_line);
             }
             if let Some((line, footer_line, footer_start, after)) = footer {

@@ -26,8 +26,14 @@ pub(crate) struct TextBlocks<'r> {
     kept: Vec<u8>,
     /// Text bytes seen so far (all of them, for plain input).
     total: u64,
+    /// About how many bytes of text there are (0: unknown), for sizing `kept`.
+    expected: usize,
     limit: u64,
 }
+
+/// The share of a capture's text that is kept, first guessed: the rest are numbers and type
+/// names (about half of a synthetic heap's text, 63% of a library-heavy one's).
+const KEPT_GUESS: (usize, usize) = (7, 10);
 
 impl<'r> TextBlocks<'r> {
     /// The text of file `bytes`, gzip (any number of members) or plain. Fails when the text is
@@ -39,7 +45,8 @@ impl<'r> TextBlocks<'r> {
                 return Err(Error::new(ErrorKind::TooLarge { limit }));
             }
             let total = bytes.len() as u64;
-            return Ok(TextBlocks { buf: bytes, pos: 0, source: Source::InPlace, kept: Vec::new(), total, limit });
+            let source = Source::InPlace;
+            return Ok(TextBlocks { buf: bytes, pos: 0, source, kept: Vec::new(), total, expected: 0, limit });
         }
         Ok(TextBlocks::gzip(GzipStream::new(bytes), None, limit))
     }
@@ -55,20 +62,19 @@ impl<'r> TextBlocks<'r> {
     }
 
     fn gzip(stream: GzipStream<'r>, size: Option<u64>, limit: u64) -> TextBlocks<'r> {
-        // Of a capture's text, about half is kept (the rest are numbers and type names).
-        let kept = Vec::with_capacity(stream.size_hint(size, limit) / 2);
-        TextBlocks::windowed(Source::Gzip(stream), kept, limit)
+        let expected = stream.size_hint(size, limit);
+        TextBlocks::windowed(Source::Gzip(stream), expected, limit)
     }
 
     /// The plain text that `reader` gives (about `size` bytes, when known), a window at a time.
     pub(crate) fn from_reader(reader: Box<dyn Read + 'r>, size: Option<u64>, options: &ReadOptions) -> TextBlocks<'r> {
         let limit = options.limit();
-        let kept = Vec::with_capacity((size.unwrap_or(0).min(limit) / 2) as usize);
-        TextBlocks::windowed(Source::Reader { reader, done: false }, kept, limit)
+        TextBlocks::windowed(Source::Reader { reader, done: false }, size.unwrap_or(0).min(limit) as usize, limit)
     }
 
-    fn windowed(source: Source<'r>, kept: Vec<u8>, limit: u64) -> TextBlocks<'r> {
-        TextBlocks { buf: Vec::with_capacity(WINDOW), pos: 0, source, kept, total: 0, limit }
+    fn windowed(source: Source<'r>, expected: usize, limit: u64) -> TextBlocks<'r> {
+        let kept = Vec::with_capacity(expected / KEPT_GUESS.1 * KEPT_GUESS.0);
+        TextBlocks { buf: Vec::with_capacity(WINDOW), pos: 0, source, kept, total: 0, expected, limit }
     }
 
     /// The buffer that positions refer to (`pos()..` is the text not read yet).
@@ -133,7 +139,7 @@ impl<'r> TextBlocks<'r> {
         if self.in_place() {
             self.buf.len()
         } else {
-            self.kept.capacity() * 2
+            self.expected
         }
     }
 
@@ -147,6 +153,21 @@ impl<'r> TextBlocks<'r> {
     pub(crate) fn keep(&mut self, start: usize, end: usize) {
         debug_assert!(!self.in_place());
         self.kept.extend_from_slice(&self.buf[start..end]);
+    }
+
+    /// Room for what is left to keep, once the kept text is about to fill its buffer: the share
+    /// kept of the text read so far, applied to the whole text, and a little more. Growing by
+    /// doubling instead copies as much and leaves a block twice the need (in WebAssembly the
+    /// freed one stays in the worker's memory).
+    pub(crate) fn fit_kept(&mut self, next: usize) {
+        let room = self.kept.capacity() - self.kept.len();
+        let read = self.total as usize - self.available().len();
+        if room >= next || self.expected == 0 || read == 0 {
+            return;
+        }
+        let projected = (self.kept.len() as u128 * self.expected.max(read) as u128 / read as u128) as usize;
+        let want = (projected + projected / 32 + next).max(self.kept.len() + next);
+        self.kept.reserve_exact(want - self.kept.len());
     }
 
     /// Makes the last byte kept a newline (it was the separator after a record's last field).
