@@ -31,9 +31,10 @@ pub(crate) struct TextBlocks<'r> {
     limit: u64,
 }
 
-/// The share of a capture's text that is kept, first guessed: the rest are numbers and type
-/// names (about half of a synthetic heap's text, 63% of a library-heavy one's).
-const KEPT_GUESS: (usize, usize) = (7, 10);
+/// Bytes of a line that are not kept, at least, in practice: its type, size, length, id and
+/// parent fields and their tabs (34 on average in a synthetic heap's capture, 40 in a
+/// library-heavy one's).
+const UNKEPT_PER_LINE: usize = 32;
 
 impl<'r> TextBlocks<'r> {
     /// The text of file `bytes`, gzip (any number of members) or plain. Fails when the text is
@@ -73,8 +74,20 @@ impl<'r> TextBlocks<'r> {
     }
 
     fn windowed(source: Source<'r>, expected: usize, limit: u64) -> TextBlocks<'r> {
-        let kept = Vec::with_capacity(expected / KEPT_GUESS.1 * KEPT_GUESS.0);
-        TextBlocks { buf: Vec::with_capacity(WINDOW), pos: 0, source, kept, total: 0, expected, limit }
+        TextBlocks { buf: Vec::with_capacity(WINDOW), pos: 0, source, kept: Vec::new(), total: 0, expected, limit }
+    }
+
+    /// Sizes the kept text before the first record, for `objects` lines (the header's count):
+    /// the text less what a line keeps in columns; half the text when the count is unknown.
+    /// (Half was the guess for every file before; a library-heavy capture keeps 63%, and its
+    /// buffer then doubled, by a copy.) [`TextBlocks::fit_kept`] corrects it on the way.
+    pub(crate) fn plan_kept(&mut self, objects: Option<u64>) {
+        if self.in_place() || !self.kept.is_empty() {
+            return;
+        }
+        let columns = objects.map(|n| (n as usize).saturating_mul(UNKEPT_PER_LINE));
+        let planned = columns.map_or(self.expected / 2, |c| self.expected.saturating_sub(c).max(self.expected / 4));
+        self.kept.reserve_exact(planned);
     }
 
     /// The buffer that positions refer to (`pos()..` is the text not read yet).
