@@ -79,8 +79,7 @@ impl<'r> TextBlocks<'r> {
 
     /// Sizes the kept text before the first record, for `objects` lines (the header's count):
     /// the text less what a line keeps in columns; half the text when the count is unknown.
-    /// (Half was the guess for every file before; a library-heavy capture keeps 63%, and its
-    /// buffer then doubled, by a copy.) [`TextBlocks::fit_kept`] corrects it on the way.
+    /// [`TextBlocks::fit_kept`] corrects it on the way.
     pub(crate) fn plan_kept(&mut self, objects: Option<u64>) {
         if self.in_place() || !self.kept.is_empty() {
             return;
@@ -178,9 +177,16 @@ impl<'r> TextBlocks<'r> {
         if room >= next || self.expected == 0 || read == 0 {
             return;
         }
-        let projected = (self.kept.len() as u128 * self.expected.max(read) as u128 / read as u128) as usize;
-        let want = (projected + projected / 32 + next).max(self.kept.len() + next);
-        self.kept.reserve_exact(want - self.kept.len());
+        let len = self.kept.len();
+        let want = if read < self.expected {
+            let projected = (len as u128 * self.expected as u128 / read as u128) as usize;
+            // At least an eighth more, so that a share growing late costs a few copies at most.
+            (projected + projected / 32).max(len + len / 8) + next
+        } else {
+            // More text than expected: the estimate was wrong; double, as a Vec does.
+            2 * len + next
+        };
+        self.kept.reserve_exact(want - len);
     }
 
     /// Makes the last byte kept a newline (it was the separator after a record's last field).
@@ -286,5 +292,36 @@ mod tests {
         let plain = TextBlocks::new(b"aaX\n".to_vec(), &ReadOptions::default()).unwrap();
         assert!(plain.in_place());
         assert_eq!(plain.into_kept(), b"aaX\n");
+    }
+
+    /// Keeps every other byte of `text`, read through a window with `size` as its size hint;
+    /// returns how often the kept buffer was resized.
+    fn resizes_keeping_half(text: &[u8], size: u64, objects: Option<u64>) -> usize {
+        let mut blocks = TextBlocks::from_reader(Box::new(text), Some(size), &ReadOptions::default());
+        blocks.plan_kept(objects);
+        let (mut resizes, mut capacity) = (0, blocks.kept.capacity());
+        while blocks.more().unwrap() {
+            let (start, end) = (blocks.pos(), blocks.data().len());
+            blocks.fit_kept(end - start);
+            for at in (start..end).step_by(2) {
+                blocks.keep(at, at + 1);
+            }
+            blocks.consume(end - start);
+            resizes += usize::from(blocks.kept.capacity() != capacity);
+            capacity = blocks.kept.capacity();
+        }
+        assert_eq!(blocks.kept_len(), text.len() / 2);
+        resizes
+    }
+
+    #[test]
+    fn the_kept_text_is_sized_once_or_grows_geometrically() {
+        let text = vec![b'x'; 8 << 20];
+        // The size and the count known: the text less 32 bytes a line leaves room enough.
+        assert_eq!(resizes_keeping_half(&text, text.len() as u64, Some(text.len() as u64 / 80)), 0);
+        // A count that leaves too little room: resized once, from the share kept so far.
+        assert_eq!(resizes_keeping_half(&text, text.len() as u64, Some(text.len() as u64 / 40)), 1);
+        // A size hint 1000x too small: doublings, not one resize per window.
+        assert!(resizes_keeping_half(&text, text.len() as u64 / 1000, None) <= 14);
     }
 }
