@@ -1,14 +1,16 @@
 #!/usr/bin/env python3
 """The heap of a process that uses common libraries, then one capture method, measured.
 
-    target/bench-venv/bin/python bench/library_heap.py METHOD OUT
+    target/bench-venv/bin/python bench/library_heap.py METHOD OUT [--then OUT2]
 
 Django (models, templates), SQLAlchemy (20,000 rows loaded through a session), pandas and
 numpy (a 200,000-row DataFrame and what groupby and describe make), requests, and 100,000 JSON
 records: about 1.3M objects, with the shared references, many-attribute instances, classes,
 functions and code objects of a real service, which the synthetic heap of heap_app.py lacks.
-METHOD and the printed JSON are those of heap_app.py. run.py makes the virtual environment
-(pinned versions, see LIBRARIES there).
+METHOD and the printed JSON are those of heap_app.py. With --then, 5,000 more rows are kept in
+a list and 10,000 more records in another, and heapsnap captures again to OUT2: a pair from one
+process for the analyzer. run.py makes the virtual environment (pinned versions, see
+LIBRARIES there).
 """
 
 import gc
@@ -60,11 +62,22 @@ def build():
     page = Template("{% for u in users %}{{ u.username }}{% endfor %}").render(Context({"users": users[:100]}))
     client = requests.Session()
     records = [json.loads('{"id": %d, "tags": ["a", "b"], "v": %d.5}' % (i, i)) for i in range(100000)]
-    return [db, orders, frames, users, page, client, records]
+    return [db, orders, frames, users, page, client, records, Order]
+
+
+def grow(heap):
+    """More rows, kept (the session's identity map holds them weakly), and more records."""
+    db, Order = heap[0], heap[-1]
+    rows = [Order(user="late%d" % i, total=i * 2.5) for i in range(5000)]
+    db.add_all(rows)
+    db.flush()
+    heap.append(rows)
+    heap.append([json.loads('{"id": %d, "late": true}' % i) for i in range(10000)])
 
 
 def main():
     method, out = sys.argv[1], sys.argv[2]
+    then = sys.argv[4] if sys.argv[3:4] == ["--then"] else None
     import heapsnap  # noqa: F401  (imported before measuring, as a service would have it)
     if method == "seed":
         from pympler import muppy  # noqa: F401
@@ -79,6 +92,9 @@ def main():
     peak = rss_kib("VmHWM")
     print(json.dumps({"method": method, "objects": objects, "seconds": round(seconds, 3),
                       "extra_rss_mib": round((peak - before) / 1024, 1), "out_bytes": os.path.getsize(out)}))
+    if then:
+        grow(heap)
+        heapsnap_method(then)
     del heap
 
 

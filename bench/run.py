@@ -143,6 +143,21 @@ def library_bench(tmp, runs):
            for m, rs in results.items()}
     print("  median seed %.2f s +%.1f MiB, heapsnap %.2f s +%.1f MiB: time %.2fx, extra memory %.2fx" % (
         med["seed"] + med["heapsnap"] + (med["heapsnap"][0] / med["seed"][0], med["heapsnap"][1] / med["seed"][1])))
+    # The analyzer on a pair of such captures: more text per object, more types, ORM rows.
+    a, b = os.path.join(tmp, "lib-a.hsnap.gz"), os.path.join(tmp, "lib-b.hsnap.gz")
+    subprocess.run([python, os.path.join(HERE, "library_heap.py"), "heapsnap", a, "--then", b], check=True,
+                   stdout=subprocess.DEVNULL)
+    plain = []
+    for path in (a, b):
+        with gzip.open(path, "rb") as src, open(path[:-3], "wb") as dst:
+            shutil.copyfileobj(src, dst, 1 << 20)
+        plain.append(path[:-3])
+    ours, gnu = timed_alternating([[CLI, "diff", a, b], ["diff", plain[0], plain[1]]], max(runs, 5))
+    page = page_run([a, b])
+    print("  analyzer on a pair of them (%.0f MiB of text each): heapsnap diff %.2f s, peak RSS %.0f MiB; GNU diff "
+          "%.2f s (%.1fx); the page %.2f s to the first suspect (%.1fx the native diff), worker %.0f MiB" % (
+              os.path.getsize(plain[0]) / 2**20, ours, peak_rss_mib([CLI, "diff", a, b]), gnu, gnu / ours,
+              page["seconds"], page["seconds"] / ours, page["workerBytes"] / 2**20))
 
 
 def traced_bench(tmp, scale):
