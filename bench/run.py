@@ -129,7 +129,11 @@ def library_python():
 def library_bench(tmp, runs):
     """The same two methods on the heap of a process using django, sqlalchemy, pandas, numpy."""
     print("== capture of a library-heavy heap (bench/library_heap.py: django, sqlalchemy, pandas, numpy)")
-    python = library_python()
+    try:
+        python = library_python()
+    except subprocess.CalledProcessError as e:
+        print("  skipped: could not make its virtual environment (%s)" % e)
+        return
     results = {"seed": [], "heapsnap": []}
     for i in range(runs):
         for method in ("seed", "heapsnap"):
