@@ -36,7 +36,7 @@ import gc
 import gzip
 import io
 import operator
-from itertools import accumulate, chain, compress, filterfalse, islice, repeat
+from itertools import accumulate, chain, compress, filterfalse, islice, repeat, starmap
 import os
 import platform
 import queue
@@ -1278,9 +1278,7 @@ class _Capture:
 
         def cut(i, parts):  # the attributes that fit the room, "…" if any is left out, the slots
             attributes = parts[:len(parts) - slots]
-            shown = _within_room(attributes[:m], self.max_repr)
-            if len(shown) < len(attributes):
-                shown.append("…")
+            shown = _attributes_within_room(attributes[:m], len(attributes), self.max_repr)
             return template % ", ".join(shown + parts[len(parts) - slots:])
 
         if max(map(len, shapes)) - slots <= m and all(_exact_str(_chain(shapes))):
@@ -1753,34 +1751,26 @@ class _Capture:
         elif depth >= opts.max_depth:
             text = "%s…%d%s" % (open_, n, close)
         else:
-            parts = []
-            room = opts.max_repr
             max_items = opts.max_items
             item = self.format_item
             inner = depth + 1
             if kind == "dict":
                 verdicts = self.key_verdicts
-                # (Taken by one C call, as below: formatting an item runs Python code, where
-                # another thread may resize the dict.)
-                for k, v in list(islice(dict.items(o), max_items)):
-                    if len(parts) >= max_items or room <= 0:
-                        break
+
+                def part(k, v):
                     if (self.redact and type(k) is str and (verdicts[k] if k in verdicts else self.is_secret_key(k))
                             and self.masks(v)):
-                        part = item(k, inner) + ": " + _REDACTED
-                    else:
-                        part = item(k, inner) + ": " + item(v, inner)
-                    room -= len(part) + 2
-                    parts.append(part)
+                        return item(k, inner) + ": " + _REDACTED
+                    return item(k, inner) + ": " + item(v, inner)
+
+                # (Taken by one C call, as below: formatting an item runs Python code, where
+                # another thread may resize the dict.)
+                parts = _within_room(starmap(part, list(islice(dict.items(o), max_items))), opts.max_repr)
             else:
                 # (Taken by one C call: a deque or set changed by another thread while its
                 # items are formatted would stop an iterator.)
-                for v in list(islice(info.iterate(o), max_items)):
-                    if len(parts) >= max_items or room <= 0:
-                        break
-                    part = item(v, inner)
-                    room -= len(part) + 2
-                    parts.append(part)
+                parts = _within_room(map(item, list(islice(info.iterate(o), max_items)), repeat(inner)),
+                                     opts.max_repr)
                 if kind in ("set", "frozenset") and n <= max_items:
                     parts.sort()
             more = ", …%d" % (n - len(parts)) if n > len(parts) else ""
@@ -1828,15 +1818,16 @@ class _Capture:
         else:
             parts = []
             d = self.instance_dict(o, info)
-        room = self.options.max_repr
         if type(d) is dict:
-            for k, v in list(islice(dict.items(d), self.options.max_items + 1)):  # (one C call)
-                if len(parts) >= self.options.max_items or room <= 0:
-                    parts.append("…")
-                    break
-                part = "%s=%s" % (k if type(k) is str else self.format(k, depth + 1), self.attribute_value(k, v, depth))
-                room -= len(part) + 2
-                parts.append(part)
+            # The attributes that fit the room, within max_items parts (an exception's args
+            # count), then "…" if any is left out.
+            most = max(self.options.max_items - len(parts), 0)
+            items = list(islice(dict.items(d), most + 1))  # (one C call)
+
+            def part(k, v):
+                return "%s=%s" % (k if type(k) is str else self.format(k, depth + 1), self.attribute_value(k, v, depth))
+
+            parts += _attributes_within_room(starmap(part, items[:most]), len(items), self.options.max_repr)
         for slot, getter in info.attributes:
             try:
                 v = getter(o)
@@ -2333,7 +2324,7 @@ class _TypeInfo:
         # Exceptions show their args (then, of a user class, its attributes) and are read one by one.
         self.exception = kind == "exception" or kind == "instance" and issubclass(t, BaseException)
         # How a group of these objects is formatted together: None formats one by one.
-        self.bulk = ("container" if self.plain and kind in ("dict", "list", "tuple")
+        self.bulk = ("container" if self.plain and kind in _BULK_CONTAINER_KINDS
                      else "instance" if kind == "instance" and not self.exception else None)
         # How the capture reads what one of these refers to; None: item by item (expand_one).
         self.walk = (("dict" if kind == "dict" else "items" if kind in _SEQUENCE_KINDS else "set") if self.plain
@@ -2615,15 +2606,25 @@ def _joined_or_parts(parts, counts, limit):
 
 
 def _within_room(parts, room):
-    """The first of ``parts`` shown in a container's text of ``room`` characters: each while
-    room is left, the last one possibly past it (as :meth:`_Capture.format_container` does)."""
+    """The first of ``parts`` (texts, or an iterator making them) shown in a container's text of
+    ``room`` characters: each while room is left, the last one possibly past it. An iterator is
+    not advanced once the room is full, so what is not shown is not formatted."""
     shown = []
-    for part in parts:
-        if room <= 0:
+    parts = iter(parts)
+    while room > 0:
+        part = next(parts, None)
+        if part is None:
             break
         room -= len(part) + 2
         shown.append(part)
     return shown
+
+
+def _attributes_within_room(parts, available, room):
+    """The attribute ``parts`` (of ``available`` attributes) that fit ``room`` (see
+    :func:`_within_room`), then ``…`` if any attribute is left out."""
+    shown = _within_room(parts, room)
+    return shown + ["…"] if len(shown) < available else shown
 
 
 def _esc_all(texts):
