@@ -127,6 +127,21 @@ def serve_as_target(heap):
     del heap
 
 
+def measure(method, out, capture):
+    """Runs `capture()` (it writes `out` and returns the objects it saw, or None) on the heap
+    built; prints the JSON line: wall time, and peak RSS above the RSS before (VmHWM, reset)."""
+    gc.collect()
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")
+    before = rss_kib("VmRSS")
+    t0 = time.perf_counter()
+    objects = capture()
+    seconds = time.perf_counter() - t0
+    peak = rss_kib("VmHWM")
+    print(json.dumps({"method": method, "objects": objects, "seconds": round(seconds, 3),
+                      "extra_rss_mib": round((peak - before) / 1024, 1), "out_bytes": os.path.getsize(out)}))
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("method", choices=["heapsnap", "heapsnap-edges", "heapsnap-traced",
@@ -146,20 +161,10 @@ def main():
     if args.method == "seed":
         from pympler import muppy  # noqa: F401
     heap = build(args.scale)
-    gc.collect()
-    with open("/proc/self/clear_refs", "w") as f:
-        f.write("5")
-    before = rss_kib("VmRSS")
-    t0 = time.perf_counter()
     if args.method == "seed":
-        objects = seed_method(args.out)
+        measure(args.method, args.out, lambda: seed_method(args.out))
     else:
-        objects = heapsnap_method(args.out, edges=args.method == "heapsnap-edges")
-    seconds = time.perf_counter() - t0
-    peak = rss_kib("VmHWM")
-    print(json.dumps({"method": args.method, "objects": objects, "seconds": round(seconds, 3),
-                      "extra_rss_mib": round((peak - before) / 1024, 1),
-                      "out_bytes": os.path.getsize(args.out)}))
+        measure(args.method, args.out, lambda: heapsnap_method(args.out, edges=args.method == "heapsnap-edges"))
     if args.then:
         grow(args.scale)
         heapsnap_method(args.then, edges=args.method == "heapsnap-edges")

@@ -13,17 +13,15 @@ process for the analyzer. run.py makes the virtual environment (pinned versions,
 LIBRARIES there).
 """
 
-import gc
 import json
 import os
 import sys
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "capture-script"))
 
-from heap_app import heapsnap_method, rss_kib, seed_method  # noqa: E402
+from heap_app import heapsnap_method, measure, seed_method  # noqa: E402
 
 
 def build():
@@ -82,16 +80,7 @@ def main():
     if method == "seed":
         from pympler import muppy  # noqa: F401
     heap = build()
-    gc.collect()
-    with open("/proc/self/clear_refs", "w") as f:
-        f.write("5")
-    before = rss_kib("VmRSS")
-    t0 = time.perf_counter()
-    objects = seed_method(out) if method == "seed" else heapsnap_method(out)
-    seconds = time.perf_counter() - t0
-    peak = rss_kib("VmHWM")
-    print(json.dumps({"method": method, "objects": objects, "seconds": round(seconds, 3),
-                      "extra_rss_mib": round((peak - before) / 1024, 1), "out_bytes": os.path.getsize(out)}))
+    measure(method, out, lambda: seed_method(out) if method == "seed" else heapsnap_method(out))
     if then:
         grow(heap)
         heapsnap_method(then)

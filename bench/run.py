@@ -83,18 +83,26 @@ def peak_rss_mib(cmd):
     return int(out) / 1024
 
 
-def capture_bench(tmp, runs, scale):
-    print("== capture: seed method (pympler muppy + str() + sort + write) vs heapsnap.capture")
+def seed_against_heapsnap(tmp, runs, tag, run_one):
+    """Both capture methods, taking turns `runs` times: `run_one(method, out)` runs one in a fresh
+    process and returns its JSON. Prints each run; returns every result and the medians of wall
+    time and extra memory, by method."""
     results = {"seed": [], "heapsnap": []}
     for i in range(runs):
         for method in ("seed", "heapsnap"):
-            out = os.path.join(tmp, "%s-%d.%s" % (method, i, "txt" if method == "seed" else "hsnap.gz"))
-            r = app(method, out, scale)
+            out = os.path.join(tmp, "%s%s-%d.%s" % (tag, method, i, "txt" if method == "seed" else "hsnap.gz"))
+            r = run_one(method, out)
             results[method].append(r)
             print("  run %d %-8s %6.2f s  +%6.1f MiB  %9s objects  %6.1f MiB file" % (
                 i + 1, method, r["seconds"], r["extra_rss_mib"], r["objects"] or "all", r["out_bytes"] / 2**20))
     med = {m: (statistics.median(r["seconds"] for r in rs), statistics.median(r["extra_rss_mib"] for r in rs))
            for m, rs in results.items()}
+    return results, med
+
+
+def capture_bench(tmp, runs, scale):
+    print("== capture: seed method (pympler muppy + str() + sort + write) vs heapsnap.capture")
+    results, med = seed_against_heapsnap(tmp, runs, "", lambda method, out: app(method, out, scale))
     print("  median seed     %6.2f s  +%6.1f MiB" % med["seed"])
     print("  median heapsnap %6.2f s  +%6.1f MiB" % med["heapsnap"])
     print("  ratio heapsnap/seed: time %.2fx (target <= 1.0), extra memory %.2fx (target <= 0.5)" % (
@@ -134,28 +142,15 @@ def library_bench(tmp, runs):
     except subprocess.CalledProcessError as e:
         print("  skipped: could not make its virtual environment (%s)" % e)
         return
-    results = {"seed": [], "heapsnap": []}
-    for i in range(runs):
-        for method in ("seed", "heapsnap"):
-            out = os.path.join(tmp, "lib-%s-%d.%s" % (method, i, "txt" if method == "seed" else "hsnap.gz"))
-            cmd = [python, os.path.join(HERE, "library_heap.py"), method, out]
-            r = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
-            results[method].append(r)
-            print("  run %d %-8s %6.2f s  +%6.1f MiB  %9s objects  %6.1f MiB file" % (
-                i + 1, method, r["seconds"], r["extra_rss_mib"], r["objects"] or "all", r["out_bytes"] / 2**20))
-    med = {m: (statistics.median(r["seconds"] for r in rs), statistics.median(r["extra_rss_mib"] for r in rs))
-           for m, rs in results.items()}
+    script = os.path.join(HERE, "library_heap.py")
+    _, med = seed_against_heapsnap(tmp, runs, "lib-", lambda method, out: json.loads(subprocess.run(
+        [python, script, method, out], check=True, capture_output=True, text=True).stdout))
     print("  median seed %.2f s +%.1f MiB, heapsnap %.2f s +%.1f MiB: time %.2fx, extra memory %.2fx" % (
         med["seed"] + med["heapsnap"] + (med["heapsnap"][0] / med["seed"][0], med["heapsnap"][1] / med["seed"][1])))
     # The analyzer on a pair of such captures: more text per object, more types, ORM rows.
     a, b = os.path.join(tmp, "lib-a.hsnap.gz"), os.path.join(tmp, "lib-b.hsnap.gz")
-    subprocess.run([python, os.path.join(HERE, "library_heap.py"), "heapsnap", a, "--then", b], check=True,
-                   stdout=subprocess.DEVNULL)
-    plain = []
-    for path in (a, b):
-        with gzip.open(path, "rb") as src, open(path[:-3], "wb") as dst:
-            shutil.copyfileobj(src, dst, 1 << 20)
-        plain.append(path[:-3])
+    subprocess.run([python, script, "heapsnap", a, "--then", b], check=True, stdout=subprocess.DEVNULL)
+    plain = plain_copies([a, b])
     ours, gnu = timed_alternating([[CLI, "diff", a, b], ["diff", plain[0], plain[1]]], max(runs, 5))
     page = page_run([a, b])
     print("  analyzer on a pair of them (%.0f MiB of text each): heapsnap diff %.2f s, peak RSS %.0f MiB; GNU diff "
@@ -265,12 +260,15 @@ def two_snapshots(tmp, tag, scale):
     """Two captures of one process by the real capture script, gzip and plain; object count."""
     a, b = os.path.join(tmp, tag + "-a.hsnap.gz"), os.path.join(tmp, tag + "-b.hsnap.gz")
     app("heapsnap", a, scale, then=b)
-    plain = []
-    for path in (a, b):
+    return a, b, plain_copies([a, b]), int(header_of(a)["objects"])
+
+
+def plain_copies(paths):
+    """Each gzip file of `paths` decompressed next to it (`.gz` dropped); the new paths."""
+    for path in paths:
         with gzip.open(path, "rb") as src, open(path[:-3], "wb") as dst:
             shutil.copyfileobj(src, dst, 1 << 20)
-        plain.append(path[:-3])
-    return a, b, plain, int(header_of(a)["objects"])
+    return [path[:-3] for path in paths]
 
 
 def page_run(args):
