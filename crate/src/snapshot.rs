@@ -142,8 +142,9 @@ impl Snapshot {
         }
         // Never trust the header's count for a capacity beyond what the text can hold.
         let most = blocks.size_estimate() as u64 / 16;
-        let capacity = header.objects().unwrap_or(0).min(most) as usize;
-        blocks.plan_kept(header.objects().map(|n| n.min(most)));
+        let objects = header.objects().map(|n| n.min(most));
+        blocks.plan_kept(objects);
+        let capacity = objects.unwrap_or(0) as usize;
         let mut snap = Snapshot::empty(name, header, roles, capacity, blocks.in_place());
         let sorted = snap.read_body(&mut blocks, header_lines)?;
         snap.text_bytes = blocks.total();
