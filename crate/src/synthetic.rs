@@ -5,17 +5,12 @@
 //! it has run a while; a function running once over a whole file (the parser, the analysis)
 //! never gets the optimized code during that call. The page's analysis worker therefore
 //! analyzes this pair at start ([`analysis_of_leaking_pair`]), so the reader's files meet
-//! optimized code. The pair is read as gzip, as most files are: inflating and reading text a
-//! window at a time are other functions than parsing text already in memory.
+//! optimized code.
 
 use std::fmt::Write;
 
-use std::io::Write as _;
-
-use flate2::{write::GzEncoder, Compression};
-
 use crate::suspects::{analyze, Analysis};
-use crate::{ReadOptions, Snapshot};
+use crate::Snapshot;
 
 /// Two snapshot texts (plain, valid, sorted) of one process: a module whose `CACHE` dict holds
 /// `entries` records, then half as many more; a static list of strings beside. With `edges`,
@@ -34,17 +29,11 @@ pub fn leaking_pair(entries: usize, edges: bool) -> [Vec<u8>; 2] {
 }
 
 /// The analysis of [`leaking_pair`] (with retained sizes when `edges`), as the page shows it:
-/// what its worker runs to warm up. Each snapshot is gzipped, then read from the gzip bytes.
+/// what its worker runs to warm up.
 pub fn analysis_of_leaking_pair(entries: usize, edges: bool) -> Analysis {
     let [a, b] = leaking_pair(entries, edges);
-    let read = |name: &str, text: Vec<u8>| {
-        let mut gzip = GzEncoder::new(Vec::with_capacity(text.len() / 4), Compression::fast());
-        gzip.write_all(&text).expect("writing to memory");
-        let gzip = gzip.finish().expect("writing to memory");
-        Snapshot::read_from(name, &gzip[..], Some(gzip.len() as u64), &ReadOptions::default())
-            .expect("the synthetic pair is valid")
-    };
-    let (a, b) = (read("synthetic-a", a), read("synthetic-b", b));
+    let a = Snapshot::parse("synthetic-a", a).expect("the synthetic pair is valid");
+    let b = Snapshot::parse("synthetic-b", b).expect("the synthetic pair is valid");
     analyze(&[&a, &b], 20)
 }
 
