@@ -12,7 +12,7 @@ const browser = await launch();
 try {
   const page = await browser.context.newPage();
   await page.goto(`http://127.0.0.1:${server.address().port}/bench/retained-page.html`);
-  await page.waitForTimeout(1000); // let the worker compile the wasm and warm up first
+  await page.waitForSelector('html[data-warmed-up]', { state: 'attached', timeout: 30000 }); // warmed up first (see browser.mjs)
   await page.setInputFiles('#file', process.argv[2]);
   console.log(JSON.stringify(await page.evaluate(() => window.timed)));
 } finally {

@@ -25,7 +25,9 @@ try {
       Number(cores.slice('--cores='.length)));
   }
   await page.goto(`http://127.0.0.1:${server.address().port}/`);
-  await page.waitForTimeout(500); // let the worker compile the wasm first, as a reader would
+  // Files come once the worker has compiled the wasm and warmed up (about 0.6 s after the page
+  // opens here), as they do from a reader, who needs longer than that to pick or drag them.
+  await page.waitForSelector('html[data-warmed-up]', { state: 'attached', timeout: 30000 });
   const shown = page.evaluate((selector) => new Promise((resolve) => {
     let t0 = 0;
     document.getElementById('file-input').addEventListener('change', () => { t0 = performance.now(); }, { capture: true });
