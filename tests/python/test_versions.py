@@ -128,3 +128,19 @@ def test_sites_under_tracemalloc_on(version, python, tmp_path):
         [line] = [l for l in out.splitlines() if l.endswith(", in walk_unreached")]
         number = int(line.split(", line ")[1].split(",")[0])
         assert "self.walk_roots(" in source[number - 1], line
+
+
+FORMATTING_AGREES = """import sys, pathlib; sys.path[:0] = [sys.argv[1], sys.argv[2]]
+import test_formatting as t
+t.test_an_object_reads_the_same_formatted_in_bulk_or_on_its_own(pathlib.Path(sys.argv[3]))
+t.test_code_under_a_secret_looking_name_is_shown_in_bulk_too(pathlib.Path(sys.argv[3]))
+"""
+
+
+@pytest.mark.parametrize("version,python", interpreters())
+def test_bulk_and_single_formatting_agree_on(version, python, tmp_path):
+    """test_formatting, run by each version: how instance dicts, slots and inline attribute
+    values are read differs from one to the next."""
+    out = subprocess.run([python, "-c", FORMATTING_AGREES, CAPTURE_DIR, HERE, str(tmp_path)],
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
