@@ -7,6 +7,7 @@
 
 use crate::error::ErrorKind;
 use crate::escape;
+use crate::snapshot::NO_PARENT;
 use crate::structural::Structural;
 
 /// What the reader does with each declared column.
@@ -148,6 +149,8 @@ pub(crate) fn read_fast<'d>(
             if role == Role::Id {
                 f.id = v;
                 has_id = true;
+            } else if v == NO_PARENT {
+                return None; // `-` spells no parent
             } else {
                 f.parent = v;
             }
@@ -202,7 +205,9 @@ pub(crate) fn read_checked<'d>(line: &'d [u8], roles: &[Role]) -> Result<LineFie
             }
             Some(Role::Id) => f.id = parse_hex(field).ok_or(ErrorKind::BadNumber { column: "id" })?,
             Some(Role::Parent) if field != b"-" => {
-                f.parent = parse_hex(field).ok_or(ErrorKind::BadNumber { column: "parent" })?;
+                f.parent = parse_hex(field)
+                    .filter(|&v| v != NO_PARENT)
+                    .ok_or(ErrorKind::BadNumber { column: "parent" })?;
             }
             _ => {}
         }
@@ -226,7 +231,7 @@ pub(crate) fn check_escapes(field: &[u8]) -> Result<(), ErrorKind> {
     }
 }
 
-/// The decimal number at `data[p..]` (1 to 20 digits) and where it ends.
+/// The decimal number at `data[p..]` (1 to 20 digits, no leading zero) and where it ends.
 #[inline]
 fn dec_at(data: &[u8], p: usize) -> Option<(u64, usize)> {
     let mut v: u64 = 0;
@@ -241,7 +246,7 @@ fn dec_at(data: &[u8], p: usize) -> Option<(u64, usize)> {
         v = if q - p < 19 { v * 10 + u64::from(d) } else { v.checked_mul(10)?.checked_add(u64::from(d))? };
         q += 1;
     }
-    (q > p && q - p <= 20).then_some((v, q))
+    (q > p && q - p <= 20 && (data[p] != b'0' || q - p == 1)).then_some((v, q))
 }
 
 /// Value of each byte as a hexadecimal digit, or `0xFF`.
@@ -260,21 +265,33 @@ const HEX_VALUE: [u8; 256] = {
     table
 };
 
-/// The hexadecimal number at `data[p..]` (1 to 16 digits) and where it ends.
+/// Value of each byte as a lowercase hexadecimal digit, or `0xFF`.
+const LOWER_HEX_VALUE: [u8; 256] = {
+    let mut table = HEX_VALUE;
+    let mut b = b'A';
+    while b <= b'F' {
+        table[b as usize] = 0xFF;
+        b += 1;
+    }
+    table
+};
+
+/// The id at `data[p..]`, as the capture writes ids (1 to 16 lowercase hexadecimal digits, no
+/// leading zero), and where it ends. A digit that breaks that form ends the number early.
 #[inline]
 fn hex_at(data: &[u8], p: usize) -> Option<(u64, usize)> {
     let digits = data.get(p..)?;
     let mut v: u64 = 0;
     let mut n = 0;
     while n < digits.len() {
-        let d = HEX_VALUE[usize::from(digits[n])];
+        let d = LOWER_HEX_VALUE[usize::from(digits[n])];
         if d == 0xFF {
             break;
         }
         v = (v << 4) | u64::from(d);
         n += 1;
     }
-    (n > 0 && n <= 16).then_some((v, p + n))
+    (n > 0 && n <= 16 && (digits[0] != b'0' || n == 1)).then_some((v, p + n))
 }
 
 /// How many of the 16 bytes at `data[p..]` are hex digits before the first that is not, and
@@ -299,12 +316,14 @@ fn hex_prefix16(data: &[u8], p: usize) -> (usize, u64) {
     (digits, value)
 }
 
-/// A whole field as a decimal number.
+/// A whole field as a decimal number (no leading zero: each number has one spelling, so a
+/// line rebuilt from the numbers is the line of the file).
 pub(crate) fn parse_dec(field: &[u8]) -> Option<u64> {
     dec_at(field, 0).filter(|&(_, end)| end == field.len()).map(|(v, _)| v)
 }
 
-/// A whole field as a hexadecimal number.
+/// A whole field as an id: lowercase hexadecimal without a leading zero (one spelling, as
+/// for [`parse_dec`]).
 pub(crate) fn parse_hex(field: &[u8]) -> Option<u64> {
     hex_at(field, 0).filter(|&(_, end)| end == field.len()).map(|(v, _)| v)
 }
@@ -406,7 +425,12 @@ mod tests {
         assert_eq!(parse_dec(b"000000000000000000001"), None);
         assert_eq!(parse_dec(b"1x"), None);
         assert_eq!(parse_dec(b""), None);
-        assert_eq!(parse_hex(b"7fA0"), Some(0x7fa0));
+        assert_eq!(parse_dec(b"08"), None, "one spelling per number");
+        assert_eq!(parse_dec(b"00"), None);
+        assert_eq!(parse_hex(b"7fa0"), Some(0x7fa0));
+        assert_eq!(parse_hex(b"7fA0"), None, "ids are lowercase");
+        assert_eq!(parse_hex(b"07fa0"), None, "and have no leading zero");
+        assert_eq!(parse_hex(b"0"), Some(0));
         assert_eq!(parse_hex(b"ffffffffffffffff"), Some(u64::MAX));
         assert_eq!(parse_hex(b"1ffffffffffffffff"), None);
         assert_eq!(parse_hex(b"g"), None);
@@ -450,15 +474,17 @@ mod tests {
         #[test]
         fn decimal_numbers_read_like_std(digits in "[0-9]{1,22}", tail in "[\t\n x]?") {
             let data = format!("{digits}{tail}");
-            let expected = if digits.len() <= 20 { digits.parse::<u64>().ok().map(|v| (v, digits.len())) } else { None };
+            let canonical = digits.len() <= 20 && (!digits.starts_with('0') || digits.len() == 1);
+            let expected = if canonical { digits.parse::<u64>().ok().map(|v| (v, digits.len())) } else { None };
             prop_assert_eq!(dec_at(data.as_bytes(), 0), expected);
         }
 
         #[test]
         fn hex_numbers_read_like_a_naive_reader(data in "[0-9a-fA-F]{0,20}[\t\n g-]?[0-9a-f]{0,20}", at in 0usize..24) {
             let (bytes, p) = (data.as_bytes(), at.min(data.len()));
-            let run = bytes[p..].iter().take_while(|b| b.is_ascii_hexdigit()).count();
-            let expected = naive_hex(&bytes[p..p + run]).map(|v| (v, p + run));
+            let run = bytes[p..].iter().take_while(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')).count();
+            let leading_zero = run > 1 && bytes[p] == b'0';
+            let expected = naive_hex(&bytes[p..p + run]).filter(|_| !leading_zero).map(|v| (v, p + run));
             prop_assert_eq!(hex_at(bytes, p), expected);
         }
 

@@ -655,8 +655,9 @@ impl<'a> ObjectRef<'a> {
     }
 
     /// The whole line as written in the file (without its line end), rebuilt from the kept
-    /// fields and the numbers; numbers are written as the capture writes them (decimal sizes
-    /// and lengths, lowercase hex ids, `-` for none).
+    /// fields and the numbers when the file was read through a window. The format gives each
+    /// number one spelling (decimal sizes and lengths, lowercase hex ids, no leading zeros,
+    /// `-` for none), so the rebuilt line is the file's.
     pub fn raw_line(&self) -> String {
         let mut line = String::new();
         self.write_raw_line(&mut line);

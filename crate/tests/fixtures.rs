@@ -71,6 +71,10 @@ fn each_damage_is_named_with_its_line() {
         ("future-version.hsnap", 1, |k| matches!(k, ErrorKind::UnsupportedVersion(v) if v == "9")),
         ("not-utf8.hsnap", 5, |k| matches!(k, ErrorKind::NotUtf8)),
         ("bad-number.hsnap", 5, |k| matches!(k, ErrorKind::BadNumber { column: "size" })),
+        // One spelling per number, so that a line rebuilt from its numbers is the file's line.
+        ("padded-number.hsnap", 5, |k| matches!(k, ErrorKind::BadNumber { column: "size" })),
+        ("uppercase-id.hsnap", 5, |k| matches!(k, ErrorKind::BadNumber { column: "id" })),
+        ("zero-parent.hsnap", 5, |k| matches!(k, ErrorKind::BadNumber { column: "parent" })),
         ("count-mismatch.hsnap", 6, |k| matches!(k, ErrorKind::CountMismatch { footer: 2, found: 1 })),
     ];
     for &(name, line, is_kind) in cases {
