@@ -210,7 +210,9 @@ impl Snapshot {
     /// fields as its record. Returns whether the lines were in byte order.
     fn read_body(&mut self, blocks: &mut TextBlocks<'_>, header_lines: u64) -> Result<bool> {
         let mut types: FxHashMap<Box<[u8]>, u32> = FxHashMap::default();
-        let mut last_type: (Vec<u8>, u32) = (Vec::new(), u32::MAX);
+        // The type of the line before, and its index: at first a field no line has (a tab
+        // separates fields), as an empty type field is one a line may have.
+        let mut last_type: (Vec<u8>, u32) = (b"\t".to_vec(), u32::MAX);
         let mut prev_line: Vec<u8> = Vec::new();
         let mut sorted = true;
         let mut line_no = header_lines;

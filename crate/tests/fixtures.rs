@@ -130,6 +130,19 @@ proptest::proptest! {
 }
 
 #[test]
+fn an_empty_type_field_is_a_type_of_its_own() {
+    let (name, bytes) = fixture("empty-type.hsnap");
+    let streamed = Snapshot::read_from(&name, &bytes[..], None, &ReadOptions::default()).unwrap();
+    for snap in [parse("empty-type.hsnap").unwrap(), streamed] {
+        let types: Vec<_> = snap.objects().map(|o| o.type_name()).collect();
+        assert_eq!(types, ["", "str"]);
+        assert_eq!(snap.object(0).raw_line(), "\t-\t50\t-\t20");
+        assert_eq!(Summary::of(&snap).types.len(), 2);
+        assert!(heapsnap::analyze(&[&snap, &snap], 5).suspects.is_empty());
+    }
+}
+
+#[test]
 fn unknown_columns_are_ignored() {
     let snap = parse("extra-column.hsnap").unwrap();
     assert_eq!(snap.object(0).repr(), "1");
