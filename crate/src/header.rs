@@ -81,6 +81,12 @@ impl Header {
                 let (key, value) = line[1..].split_once('\t').unwrap_or((&line[1..], ""));
                 if key == "columns" {
                     header.columns = value.split('\t').map(str::to_owned).collect();
+                    let mut names: Vec<&str> = value.split('\t').collect();
+                    names.sort_unstable();
+                    if let Some(twice) = names.windows(2).find(|pair| pair[0] == pair[1]) {
+                        let problem = format!("column {:?} declared twice", twice[0]);
+                        return Err(Error::new(ErrorKind::BadHeader(problem)).at_line(line_no));
+                    }
                 } else {
                     header.fields.push((key.to_owned(), value.to_owned()));
                 }

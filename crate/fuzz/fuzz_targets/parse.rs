@@ -1,4 +1,5 @@
-//! Fuzz target: any bytes through the parser and the analysis, never a panic; and read from a
+//! Fuzz target: any bytes through the parser and everything the CLI and the page compute from
+//! a snapshot (analysis, summary, retained sizes, raw view), never a panic; and read from a
 //! reader a few bytes at a time, the same verdict and the same objects.
 #![no_main]
 
@@ -26,6 +27,18 @@ fuzz_target!(|data: &[u8]| {
             assert_eq!(o.raw_line(), p.raw_line());
             let _ = (o.repr(), o.edge(), o.site(), heapsnap::holder_path(snap, o.index()));
         }
-        let _ = heapsnap::analyze(&[snap, snap], 5);
+        let _ = heapsnap::Summary::of(snap);
+        match heapsnap::Retained::of(snap) {
+            Some(retained) => {
+                let _ = heapsnap::top_retainers(snap, &retained, 5);
+                let _ = heapsnap::analyze_with(&[snap, other], 5, Some((1, 0)), Some(&[&retained, &retained]));
+            }
+            None => {
+                let _ = heapsnap::analyze(&[snap, other], 5);
+            }
+        }
+        for name in snap.type_names().iter().take(4) {
+            let _ = heapsnap::raw_diff(snap, other, name, &heapsnap::RawOptions::default());
+        }
     }
 });
