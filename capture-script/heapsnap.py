@@ -1316,12 +1316,13 @@ class _Capture:
                 texts = [self.secret_texts(list(column), depth + 1) if j in secret
                          else self.item_texts(list(column), depth + 1) for j, column in enumerate(table)]
                 del table
-                out = list(map(template.__mod__, zip(*texts)))
-                if max(map(len, out)) > limit:
-                    for k, body in enumerate(out):
-                        if len(body) > limit:
-                            out[k] = list(map(_add, heads, [column[k] for column in texts]))
+                values = list(zip(*texts))  # each container's value texts
                 del texts
+                out = list(map(template.__mod__, values))
+                if max(map(len, out)) > limit:
+                    for k in list(compress(range(len(out)), map(limit.__lt__, map(len, out)))):
+                        out[k] = list(map(_add, heads, values[k]))
+                del values
             else:
                 out = [template] * len(at)
             collections.deque(map(bodies.__setitem__, at, out), 0)
