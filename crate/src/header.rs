@@ -81,7 +81,7 @@ impl Header {
                 let (key, value) = line[1..].split_once('\t').unwrap_or((&line[1..], ""));
                 if key == "columns" {
                     header.columns = value.split('\t').map(str::to_owned).collect();
-                    let mut names: Vec<&str> = value.split('\t').collect();
+                    let mut names: Vec<&str> = header.columns.iter().map(String::as_str).collect();
                     names.sort_unstable();
                     if let Some(twice) = names.windows(2).find(|pair| pair[0] == pair[1]) {
                         let problem = format!("column {:?} declared twice", twice[0]);
