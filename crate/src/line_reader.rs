@@ -205,9 +205,8 @@ pub(crate) fn read_checked<'d>(line: &'d [u8], roles: &[Role]) -> Result<LineFie
             }
             Some(Role::Id) => f.id = parse_hex(field).ok_or(ErrorKind::BadNumber { column: "id" })?,
             Some(Role::Parent) if field != b"-" => {
-                f.parent = parse_hex(field)
-                    .filter(|&v| v != NO_PARENT)
-                    .ok_or(ErrorKind::BadNumber { column: "parent" })?;
+                f.parent =
+                    parse_hex(field).filter(|&v| v != NO_PARENT).ok_or(ErrorKind::BadNumber { column: "parent" })?;
             }
             _ => {}
         }

@@ -75,7 +75,11 @@ fn each_damage_is_named_with_its_line() {
         ("padded-number.hsnap", 5, |k| matches!(k, ErrorKind::BadNumber { column: "size" })),
         ("uppercase-id.hsnap", 5, |k| matches!(k, ErrorKind::BadNumber { column: "id" })),
         ("zero-parent.hsnap", 5, |k| matches!(k, ErrorKind::BadNumber { column: "parent" })),
-        ("duplicate-column.hsnap", 2, |k| matches!(k, ErrorKind::BadHeader(p) if p == "column \"type\" declared twice")),
+        (
+            "duplicate-column.hsnap",
+            2,
+            |k| matches!(k, ErrorKind::BadHeader(p) if p == "column \"type\" declared twice"),
+        ),
         ("count-mismatch.hsnap", 6, |k| matches!(k, ErrorKind::CountMismatch { footer: 2, found: 1 })),
     ];
     for &(name, line, is_kind) in cases {
