@@ -126,6 +126,13 @@ _ARRAY = "array.array"
 _NDARRAY = "numpy.ndarray"
 _NDARRAY_FIELDS = ("dtype", "shape", "base")
 _DEQUE_MAXLEN = collections.deque.__dict__["maxlen"].__get__
+# C value types written as their values, by name (the modules are never imported for this):
+# their own C __repr__, except that a datetime's or time's tzinfo is named, not repr'd, unless it
+# is a C timezone (its repr could run user code); a Decimal's text is made from its as_tuple()
+# (its repr reads, and would create, the thread's decimal context).
+_VALUE_TYPES = ("complex", "range", "datetime.date", "datetime.datetime", "datetime.time", "datetime.timedelta",
+                "datetime.timezone", "decimal.Decimal")
+_TIMEZONE = "datetime.timezone"
 # threading.local: per thread, a namespace dict, in a dict beside the object (keyed by weak
 # references to, or from 3.13 by, a dummy object each thread keeps).
 _THREAD_LOCAL = _thread._local
@@ -159,7 +166,7 @@ _MASKED_KEY_LABEL = "[%s]" % _REDACTED  # a dict value's edge under a secret-loo
 # does not mask their reprs, which name code; what they hold (closures, defaults) it does.
 _NEVER_MASKED_KINDS = ("type", "function", "builtin", "code", "module", "property", "staticmethod", "classmethod")
 # Under a secret-looking name, data: masked wherever it appears in a repr.
-_MASKED_KINDS = ("str", "bytes", "bytearray", "array")
+_MASKED_KINDS = ("str", "bytes", "bytearray", "array", "value")
 _CHANGED = "<changed while read>"
 _BEING_BUILT = "<being built: %d of %d items set>"  # a tuple C code is still filling: see _tuples_being_built
 _MIN_SECRET = 15  # no credential shape matches a shorter string
@@ -1685,6 +1692,8 @@ class _Capture:
         if kind == "thread_local":
             n = len(self.per_thread_dict(o))
             return "<%s, %d thread%s>" % (name, n, "" if n == 1 else "s")
+        if kind == "value":
+            return self.format_value(o, info)
         if kind == "cell":
             try:
                 inner = _CellType.__dict__["cell_contents"].__get__(o)
@@ -1692,6 +1701,22 @@ class _Capture:
                 return "<cell empty>"
             return "<cell %s>" % self.format(inner, depth + 1) if depth < opts.max_depth else "<cell …>"
         return "<%s>" % name
+
+    def format_value(self, o, info):
+        """A C value type's own repr (see _VALUE_TYPES): ``datetime.datetime(2026, 12, 3, 21, 2, 7)``,
+        ``Decimal('19.99')``, ``(1+2j)``; a tzinfo other than a C timezone named by its class."""
+        show, tzinfo_of, replace = info.accessors
+        if show is None:
+            text = "Decimal('%s')" % _decimal_text(replace(o))
+        else:
+            tz = None if tzinfo_of is None else tzinfo_of(o)
+            if tz is None or self.info(type(tz)).name == _TIMEZONE and _made_in_c(type(tz)):
+                text = show(o)
+            else:
+                text = show(replace(o, tzinfo=None))[:-1] + ", tzinfo=<%s>)" % self.info(type(tz)).name
+        if type(text) is not str:
+            return "<%s>" % info.name
+        return text if len(text) <= self.max_repr else text[:self.max_repr] + "…"
 
     def dtype_name(self, dtype):
         """The name of numpy dtype ``dtype``, or ``?``, read once per dtype (arrays share a few)."""
@@ -2286,6 +2311,10 @@ class _TypeInfo:
                 if all(type(g) is _getset_descriptor for g in getters):
                     kind = "ndarray"
                     self.accessors = tuple(g.__get__ for g in getters)
+        if kind == "opaque" and name in _VALUE_TYPES and _made_in_c(t):
+            self.accessors = _value_accessors(t, name)
+            if self.accessors is not None:
+                kind = "value"
         self.kind = kind
         self.sizeof = _sizeof_for(t)
         base = _KIND_BASE.get(kind, array_type)
@@ -2492,6 +2521,44 @@ def _dtype_name_getter(t):
 def _c_class_named(t, name):
     """The class named ``name`` (module-qualified) among ``t``'s MRO that C code made, or None."""
     return next((k for k in _type_mro(t) if _type_name(k) == name and _made_in_c(k)), None)
+
+
+def _value_accessors(t, name):
+    """What :meth:`_Capture.format_value` reads values of C type ``t`` (named ``name``) with:
+    ``(repr, tzinfo getter or None, replace or None)``, or ``(None, None, as_tuple)`` for a
+    Decimal; None when ``t``'s own dict does not hold C descriptors for them."""
+    own = _referent_dict(t) or {}
+    if name == "decimal.Decimal":
+        as_tuple = dict.get(own, "as_tuple")
+        return (None, None, as_tuple) if type(as_tuple) is types.MethodDescriptorType else None
+    show = dict.get(own, "__repr__")
+    if type(show) is not types.WrapperDescriptorType:
+        return None
+    if name not in ("datetime.datetime", "datetime.time"):
+        return show, None, None
+    tzinfo, replace = dict.get(own, "tzinfo"), dict.get(own, "replace")
+    if type(tzinfo) is not _getset_descriptor or type(replace) is not types.MethodDescriptorType:
+        return None
+    return show, tzinfo.__get__, replace
+
+
+def _decimal_text(parts):
+    """A Decimal's str (the spec's to-scientific-string, as ``Decimal.__str__`` writes it) from
+    its ``as_tuple()``: ``(sign, digits, exponent)``."""
+    sign = "-" if tuple.__getitem__(parts, 0) else ""
+    digits = "".join(map(int.__repr__, tuple.__getitem__(parts, 1)))
+    exponent = tuple.__getitem__(parts, 2)
+    if type(exponent) is str:
+        return sign + {"F": "Infinity", "n": "NaN", "N": "sNaN"}.get(exponent, "?") + (digits if exponent != "F" else "")
+    left = exponent + len(digits)
+    dot = left if exponent <= 0 and left > -6 else 1
+    if dot <= 0:
+        number = "0." + "0" * -dot + digits
+    elif dot >= len(digits):
+        number = digits + "0" * (dot - len(digits))
+    else:
+        number = digits[:dot] + "." + digits[dot:]
+    return sign + number + ("" if left == dot else "E%+d" % (left - dot))
 
 
 def _made_in_c(t):

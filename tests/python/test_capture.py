@@ -3,6 +3,8 @@
 import array
 import collections
 import contextvars
+import datetime
+import decimal
 import functools
 import gc
 import importlib.util
@@ -369,6 +371,44 @@ def test_deques_and_arrays_show_their_length_and_first_items(snap_path):
     [samples] = snap.find("array.array", "'d', [0.5")
     assert samples["len"] == "30" and samples["repr"].endswith(", …22])")
     assert snap.find("array.array", "array('b', [])")
+
+
+class UserZone(datetime.tzinfo):
+    """A tzinfo whose every hook records the call and raises."""
+    calls = []
+
+    def _hook(self, *args):
+        UserZone.calls.append(args)
+        raise RuntimeError
+
+    utcoffset = tzname = dst = __repr__ = __str__ = _hook
+
+
+def test_dates_decimals_and_other_c_values_show_their_values(tmp_path):
+    values = dict(
+        naive=datetime.datetime(2026, 12, 3, 21, 2, 7, 123456),
+        utc=datetime.datetime(2026, 1, 2, tzinfo=datetime.timezone.utc),
+        zoned=datetime.datetime(2026, 1, 2, 3, 4, 5, fold=1, tzinfo=UserZone()),
+        opening=datetime.time(9, 30, tzinfo=UserZone()), day=datetime.date(2020, 2, 29),
+        ttl=datetime.timedelta(minutes=5), price=decimal.Decimal("19.99"), tiny=decimal.Decimal("-1.2E-10"),
+        thousand=decimal.Decimal("1E+3"), nan=decimal.Decimal("sNaN12"), z=complex(1, -2.5), steps=range(0, 10, 3),
+        password=datetime.date(1999, 1, 1))
+    context = contextvars.Context()
+    # (In a context of its own: a Decimal's repr would set the decimal context in it.)
+    snap = context.run(captured_with_module, str(tmp_path / "v.hsnap"), "values_3c1d", **values)
+    assert UserZone.calls == [] and len(context) == 0
+    paths = {"values_3c1d." + name: name for name in values}
+    shown = {paths[snap.path_of(o)]: o["repr"] for o in snap.objects if snap.path_of(o) in paths}
+    assert shown == {
+        "naive": "datetime.datetime(2026, 12, 3, 21, 2, 7, 123456)",
+        "utc": "datetime.datetime(2026, 1, 2, 0, 0, tzinfo=datetime.timezone.utc)",
+        "zoned": "datetime.datetime(2026, 1, 2, 3, 4, 5, fold=1, tzinfo=<test_capture.UserZone>)",
+        "opening": "datetime.time(9, 30, tzinfo=<test_capture.UserZone>)",
+        "day": "datetime.date(2020, 2, 29)", "ttl": "datetime.timedelta(seconds=300)",
+        "price": "Decimal('19.99')", "tiny": "Decimal('-1.2E-10')", "thousand": "Decimal('1E+3')",
+        "nan": "Decimal('sNaN12')", "z": "(1-2.5j)", "steps": "range(0, 10, 3)", "password": "<redacted>"}
+    for text in ("0", "-0", "0E-7", "123.4500", "0.000001", "1E-7", "-Infinity", "NaN", "12345678901234567890.5"):
+        assert heapsnap._decimal_text(decimal.Decimal(text).as_tuple()) == str(decimal.Decimal(text))
 
 
 NUMPY_HEAP = """import heapsnap, numpy as np, sys

@@ -5,6 +5,8 @@ replaced between two captures. Random nested values (dicts, lists, tuples, subcl
 attributes, instances with a dict, slots or both, long strings, secret-looking names holding
 data or code, more items than shown) under several option sets, from fixed seeds."""
 
+import datetime
+import decimal
 import random
 import sys
 
@@ -32,12 +34,20 @@ class ListWithAttributes(list):
     pass
 
 
+class Zone(datetime.tzinfo):
+    pass
+
+
+ZONES = [None, datetime.timezone.utc, Zone()]
 KEYS = ["id", "name", "user", "password", "token", "x" * 40, "k%d", "session", "a", "b", "100%", "api_key"]
 ATOMS = [
     lambda r: r.randint(-5, 5), lambda r: r.randint(-10 ** 30, 10 ** 30), lambda r: r.random(),
     lambda r: "s" * r.randint(0, 80), lambda r: "tok" + "x" * r.randint(0, 300), lambda r: None,
     lambda r: True, lambda r: "password", lambda r: b"bytes", lambda r: len, lambda r: Record,
     lambda r: random, lambda r: sys, lambda r: frozenset({1, 2}), lambda r: {3, 1, 2},
+    lambda r: datetime.datetime(2000 + r.randint(0, 30), 1, 1, r.randint(0, 23), tzinfo=r.choice(ZONES)),
+    lambda r: datetime.date(2000, 1, r.randint(1, 31)), lambda r: decimal.Decimal(r.randint(-10 ** 6, 10 ** 6)).scaleb(-2),
+    lambda r: complex(r.random(), 1),
 ]
 OPTIONS = [dict(redact=True), dict(redact=False), dict(max_items=0), dict(max_items=1, max_repr=20),
            dict(max_items=3, max_repr=60, max_depth=3), dict(max_depth=1)]
