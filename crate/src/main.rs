@@ -366,17 +366,18 @@ fn print_analysis(out: &mut String, a: &Analysis, top: Option<usize>) {
     if !a.new_groups.is_empty() {
         put!(out, "");
         put!(out, "New objects by shape:");
-        for t in a.new_groups.iter().take(3) {
-            for g in t.groups.iter().take(3) {
-                put!(
-                    out,
-                    "  {:>9} × {:<16} {:>10}  {}",
-                    thousands(g.count as i64),
-                    fit(&g.type_name, 16),
-                    bytes(g.bytes as i64),
-                    fit(&g.shape, 57)
-                );
-            }
+        let shown = || a.new_groups.iter().take(3).flat_map(|t| t.groups.iter().take(3));
+        // The type column is as wide as the longest type shown (16 to 32); the shape takes the rest of 100.
+        let width = shown().map(|g| g.type_name.chars().count()).max().unwrap_or(0).clamp(16, 32);
+        for g in shown() {
+            put!(
+                out,
+                "  {:>9} × {:<width$} {:>10}  {}",
+                thousands(g.count as i64),
+                fit(&g.type_name, width),
+                bytes(g.bytes as i64),
+                fit(&g.shape, 73 - width)
+            );
         }
     }
     put!(out, "");
