@@ -133,6 +133,7 @@ _DEQUE_MAXLEN = collections.deque.__dict__["maxlen"].__get__
 _VALUE_TYPES = ("complex", "range", "datetime.date", "datetime.datetime", "datetime.time", "datetime.timedelta",
                 "datetime.timezone", "decimal.Decimal")
 _TIMEZONE = "datetime.timezone"
+_ENUM_METACLASSES = ("enum.EnumType", "enum.EnumMeta")  # EnumMeta before 3.11
 # threading.local: per thread, a namespace dict, in a dict beside the object (keyed by weak
 # references to, or from 3.13 by, a dummy object each thread keeps).
 _THREAD_LOCAL = _thread._local
@@ -1620,6 +1621,10 @@ class _Capture:
         info = self.info(t)
         kind = info.kind
         name = info.name
+        if info.enum:
+            member = self.format_enum_member(o, info, depth)
+            if member is not None:
+                return member
         if kind == "str":
             return "%s(%s)" % (name, self.format(str.__getitem__(o, slice(0, opts.max_repr)), depth + 1))
         if kind in ("bytes", "bytearray"):
@@ -1861,6 +1866,20 @@ class _Capture:
                 continue
             parts.append("%s=%s" % (slot, self.attribute_value(slot, v, depth)))
         return "%s(%s)" % (name, ", ".join(parts))
+
+    def format_enum_member(self, o, info, depth):
+        """An Enum member as Python shows it, ``<Color.RED: 1>`` (``<Perm: 6>``, a combination of
+        flags before 3.11), from the ``_name_`` and ``_value_`` of its instance dict; None if
+        they are not there."""
+        d = self.instance_dict(o, info) if info.dict_desc is not None else None
+        if type(d) is not dict or "_name_" not in d or "_value_" not in d:
+            return None
+        member, value = dict.__getitem__(d, "_name_"), dict.__getitem__(d, "_value_")
+        if member is not None and type(member) is not str:
+            return None
+        value = self.format(value, depth + 1) if depth < self.options.max_depth else "…"
+        name = info.name.rpartition(".")[2]
+        return "<%s: %s>" % (name if member is None else name + "." + member, value)
 
     # --- allocation sites ---------------------------------------------------
 
@@ -2247,7 +2266,7 @@ class _TypeInfo:
     """
 
     __slots__ = ("type", "name", "kind", "sizeof", "length", "iterate", "attributes", "dict_desc", "expandable",
-                 "plain", "bulk", "walk", "exception", "future", "accessors", "preheader")
+                 "plain", "bulk", "walk", "exception", "future", "accessors", "preheader", "enum")
 
     def __init__(self, t):
         self.type = t
@@ -2353,9 +2372,11 @@ class _TypeInfo:
         self.plain = kind in _CONTAINER_KINDS and self.dict_desc is None and not self.attributes
         # Exceptions show their args (then, of a user class, its attributes) and are read one by one.
         self.exception = kind == "exception" or kind == "instance" and issubclass(t, BaseException)
+        # A member of an Enum class (its metaclass is enum's, found by name): `<Color.RED: 1>`.
+        self.enum = heap and kind != "type" and any(_type_name(k) in _ENUM_METACLASSES for k in _type_mro(type(t)))
         # How a group of these objects is formatted together: None formats one by one.
         self.bulk = ("container" if self.plain and kind in _BULK_CONTAINER_KINDS
-                     else "instance" if kind == "instance" and not self.exception else None)
+                     else "instance" if kind == "instance" and not self.exception and not self.enum else None)
         # How the capture reads what one of these refers to; None: item by item (expand_one).
         self.walk = (("dict" if kind == "dict" else "items" if kind in _SEQUENCE_KINDS else "set") if self.plain
                      else "instance" if kind == "instance" and not self.exception else None)

@@ -5,6 +5,7 @@ import collections
 import contextvars
 import datetime
 import decimal
+import enum
 import functools
 import gc
 import importlib.util
@@ -409,6 +410,30 @@ def test_dates_decimals_and_other_c_values_show_their_values(tmp_path):
         "nan": "Decimal('sNaN12')", "z": "(1-2.5j)", "steps": "range(0, 10, 3)", "password": "<redacted>"}
     for text in ("0", "-0", "0E-7", "123.4500", "0.000001", "1E-7", "-Infinity", "NaN", "12345678901234567890.5"):
         assert heapsnap._decimal_text(decimal.Decimal(text).as_tuple()) == str(decimal.Decimal(text))
+
+
+class Colour(enum.Enum):
+    RED = 1
+    PAIR = (1, [2, 3])
+
+
+class Perm(enum.IntFlag):
+    R = 4
+    W = 2
+
+
+class Level(str, enum.Enum):
+    HIGH = "high"
+
+
+def test_enum_members_show_as_python_shows_them(snap_path):
+    snap = captured_with_module(snap_path, "enums_8e2a", red=Colour.RED, pair=Colour.PAIR, rw=Perm.R | Perm.W,
+                                high=Level.HIGH, record={"level": Level.HIGH, "api_token": Colour.RED})
+    shown = {snap.path_of(o): o["repr"] for o in snap.objects if snap.path_of(o).startswith("enums_8e2a.")}
+    rw = "<Perm.R|W: 6>" if sys.version_info >= (3, 11) else "<Perm: 6>"  # (no name for a combination before)
+    assert (shown["enums_8e2a.red"], shown["enums_8e2a.pair"], shown["enums_8e2a.rw"], shown["enums_8e2a.high"]) == (
+        "<Colour.RED: 1>", "<Colour.PAIR: (1, […2])>", rw, "<Level.HIGH: 'high'>")
+    assert shown["enums_8e2a.record"] == "{'level': <Level.HIGH: 'high'>, 'api_token': <redacted>}"
 
 
 NUMPY_HEAP = """import heapsnap, numpy as np, sys

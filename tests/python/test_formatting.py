@@ -7,6 +7,7 @@ data or code, more items than shown) under several option sets, from fixed seeds
 
 import datetime
 import decimal
+import enum
 import random
 import sys
 
@@ -38,6 +39,11 @@ class Zone(datetime.tzinfo):
     pass
 
 
+class Shade(enum.Flag):
+    DARK = 1
+    LIGHT = 2
+
+
 ZONES = [None, datetime.timezone.utc, Zone()]
 KEYS = ["id", "name", "user", "password", "token", "x" * 40, "k%d", "session", "a", "b", "100%", "api_key"]
 ATOMS = [
@@ -47,7 +53,7 @@ ATOMS = [
     lambda r: random, lambda r: sys, lambda r: frozenset({1, 2}), lambda r: {3, 1, 2},
     lambda r: datetime.datetime(2000 + r.randint(0, 30), 1, 1, r.randint(0, 23), tzinfo=r.choice(ZONES)),
     lambda r: datetime.date(2000, 1, r.randint(1, 31)), lambda r: decimal.Decimal(r.randint(-10 ** 6, 10 ** 6)).scaleb(-2),
-    lambda r: complex(r.random(), 1),
+    lambda r: complex(r.random(), 1), lambda r: r.choice(list(Shade)), lambda r: Shade.DARK | Shade.LIGHT,
 ]
 OPTIONS = [dict(redact=True), dict(redact=False), dict(max_items=0), dict(max_items=1, max_repr=20),
            dict(max_items=3, max_repr=60, max_depth=3), dict(max_depth=1)]
