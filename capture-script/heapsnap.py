@@ -134,6 +134,7 @@ _VALUE_TYPES = ("complex", "range", "datetime.date", "datetime.datetime", "datet
                 "datetime.timezone", "decimal.Decimal")
 _TIMEZONE = "datetime.timezone"
 _ENUM_METACLASSES = ("enum.EnumType", "enum.EnumMeta")  # EnumMeta before 3.11
+_UUID = "uuid.UUID"  # its 128-bit number is its first slot, `int`
 # threading.local: per thread, a namespace dict, in a dict beside the object (keyed by weak
 # references to, or from 3.13 by, a dummy object each thread keeps).
 _THREAD_LOCAL = _thread._local
@@ -1621,10 +1622,10 @@ class _Capture:
         info = self.info(t)
         kind = info.kind
         name = info.name
-        if info.enum:
-            member = self.format_enum_member(o, info, depth)
-            if member is not None:
-                return member
+        if info.shown_as is not None:
+            text = self.format_enum_member(o, info, depth) if info.shown_as == "enum" else self.format_uuid(o, info)
+            if text is not None:
+                return text
         if kind == "str":
             return "%s(%s)" % (name, self.format(str.__getitem__(o, slice(0, opts.max_repr)), depth + 1))
         if kind in ("bytes", "bytearray"):
@@ -1866,6 +1867,20 @@ class _Capture:
                 continue
             parts.append("%s=%s" % (slot, self.attribute_value(slot, v, depth)))
         return "%s(%s)" % (name, ", ".join(parts))
+
+    def format_uuid(self, o, info):
+        """A ``uuid.UUID`` as Python shows it, ``UUID('12345678-1234-5678-1234-567812345678')``,
+        from its ``int`` slot; None if that is not a 128-bit int."""
+        if self.masking:
+            return "UUID(%s)" % _REDACTED
+        try:
+            number = info.attributes[0][1](o)
+        except AttributeError:
+            return None
+        if type(number) is not int or not 0 <= number < 1 << 128:
+            return None
+        h = "%032x" % number
+        return "UUID('%s-%s-%s-%s-%s')" % (h[:8], h[8:12], h[12:16], h[16:20], h[20:])
 
     def format_enum_member(self, o, info, depth):
         """An Enum member as Python shows it, ``<Color.RED: 1>`` (``<Perm: 6>``, a combination of
@@ -2266,7 +2281,7 @@ class _TypeInfo:
     """
 
     __slots__ = ("type", "name", "kind", "sizeof", "length", "iterate", "attributes", "dict_desc", "expandable",
-                 "plain", "bulk", "walk", "exception", "future", "accessors", "preheader", "enum")
+                 "plain", "bulk", "walk", "exception", "future", "accessors", "preheader", "shown_as")
 
     def __init__(self, t):
         self.type = t
@@ -2372,11 +2387,17 @@ class _TypeInfo:
         self.plain = kind in _CONTAINER_KINDS and self.dict_desc is None and not self.attributes
         # Exceptions show their args (then, of a user class, its attributes) and are read one by one.
         self.exception = kind == "exception" or kind == "instance" and issubclass(t, BaseException)
-        # A member of an Enum class (its metaclass is enum's, found by name): `<Color.RED: 1>`.
-        self.enum = heap and kind != "type" and any(_type_name(k) in _ENUM_METACLASSES for k in _type_mro(type(t)))
+        # Shown as Python shows them, not by their attributes: a member of an Enum class (its
+        # metaclass is enum's, found by name), `<Color.RED: 1>`; a uuid.UUID, `UUID('…')`.
+        self.shown_as = None
+        if heap and kind != "type" and any(_type_name(k) in _ENUM_METACLASSES for k in _type_mro(type(t))):
+            self.shown_as = "enum"
+        elif name == _UUID and kind == "instance" and self.attributes[:1] and self.attributes[0][0] == "int":
+            self.shown_as = "uuid"
         # How a group of these objects is formatted together: None formats one by one.
         self.bulk = ("container" if self.plain and kind in _BULK_CONTAINER_KINDS
-                     else "instance" if kind == "instance" and not self.exception and not self.enum else None)
+                     else "instance" if kind == "instance" and not self.exception and self.shown_as is None
+                     else None)
         # How the capture reads what one of these refers to; None: item by item (expand_one).
         self.walk = (("dict" if kind == "dict" else "items" if kind in _SEQUENCE_KINDS else "set") if self.plain
                      else "instance" if kind == "instance" and not self.exception else None)

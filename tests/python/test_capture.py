@@ -14,6 +14,7 @@ import stat
 import sys
 import threading
 import types
+import uuid
 import weakref
 
 import pytest
@@ -434,6 +435,15 @@ def test_enum_members_show_as_python_shows_them(snap_path):
     assert (shown["enums_8e2a.red"], shown["enums_8e2a.pair"], shown["enums_8e2a.rw"], shown["enums_8e2a.high"]) == (
         "<Colour.RED: 1>", "<Colour.PAIR: (1, […2])>", rw, "<Level.HIGH: 'high'>")
     assert shown["enums_8e2a.record"] == "{'level': <Level.HIGH: 'high'>, 'api_token': <redacted>}"
+
+
+def test_uuids_show_as_python_shows_them(snap_path):
+    snap = captured_with_module(snap_path, "uuids_41d0", request_id=uuid.UUID("12345678-1234-5678-1234-567812345678"),
+                                session_id=uuid.UUID(int=7), records=[{"id": uuid.UUID(int=1)}])
+    shown = {snap.path_of(o): o["repr"] for o in snap.objects if snap.path_of(o).startswith("uuids_41d0.")}
+    assert shown["uuids_41d0.request_id"] == "UUID('12345678-1234-5678-1234-567812345678')"
+    assert shown["uuids_41d0.session_id"] == "UUID(<redacted>)"
+    assert shown["uuids_41d0.records[0]"] == "{'id': UUID('00000000-0000-0000-0000-000000000001')}"
 
 
 NUMPY_HEAP = """import heapsnap, numpy as np, sys

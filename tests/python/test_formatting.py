@@ -10,6 +10,7 @@ import decimal
 import enum
 import random
 import sys
+import uuid
 
 import heapsnap
 
@@ -54,6 +55,7 @@ ATOMS = [
     lambda r: datetime.datetime(2000 + r.randint(0, 30), 1, 1, r.randint(0, 23), tzinfo=r.choice(ZONES)),
     lambda r: datetime.date(2000, 1, r.randint(1, 31)), lambda r: decimal.Decimal(r.randint(-10 ** 6, 10 ** 6)).scaleb(-2),
     lambda r: complex(r.random(), 1), lambda r: r.choice(list(Shade)), lambda r: Shade.DARK | Shade.LIGHT,
+    lambda r: uuid.UUID(int=r.getrandbits(128)),
 ]
 OPTIONS = [dict(redact=True), dict(redact=False), dict(max_items=0), dict(max_items=1, max_repr=20),
            dict(max_items=3, max_repr=60, max_depth=3), dict(max_depth=1)]
