@@ -1,7 +1,8 @@
 //! The "shape" of an object's contents: what objects made by the same code have in common.
 //!
 //! Dicts are shaped by their keys (`{id, user, ts}`); anything else by its contents with
-//! runs of digits masked (`'user#'`), so records that differ only in their numbers group.
+//! runs of digits and long hex ids masked (`'user#'`, `UUID('#-#-#-#-#')`), so records that
+//! differ only in their numbers group.
 
 use std::ops::Range;
 
@@ -106,18 +107,44 @@ fn find_top_level(s: &str, target: char) -> Option<usize> {
     None
 }
 
+/// Masks runs of digits as `#`, and whole hex words of 8 or more characters that hold a digit
+/// (a hash, a UUID's first part) with the hex words joined to them by `-` (the UUID's other
+/// parts), so that ids made by one line of code share a shape. Short words keep their letters:
+/// `cb20` is `cb#`.
 fn mask_digits(s: &str) -> String {
+    let bytes = s.as_bytes();
     let mut out = String::with_capacity(s.len());
-    let mut in_digits = false;
-    for c in s.chars() {
-        if c.is_ascii_digit() {
-            if !in_digits {
-                out.push('#');
-            }
-            in_digits = true;
+    let mut i = 0;
+    let mut hex_chain = false; // the word before was masked whole, and a `-` follows it so far
+    while i < bytes.len() {
+        // (Every byte of a multi-byte character is >= 0x80, never alphanumeric: runs split at characters.)
+        let start = i;
+        let word = bytes[i].is_ascii_alphanumeric();
+        let (mut hex, mut digit) = (true, false);
+        while i < bytes.len() && bytes[i].is_ascii_alphanumeric() == word {
+            hex &= bytes[i].is_ascii_hexdigit();
+            digit |= bytes[i].is_ascii_digit();
+            i += 1;
+        }
+        if !word {
+            hex_chain = hex_chain && &s[start..i] == "-";
+            out.push_str(&s[start..i]);
+        } else if hex && (hex_chain || digit && i - start >= 8) {
+            out.push('#');
+            hex_chain = true;
         } else {
-            in_digits = false;
-            out.push(c);
+            hex_chain = false;
+            let mut in_digits = false;
+            for &b in &bytes[start..i] {
+                if b.is_ascii_digit() {
+                    if !in_digits {
+                        out.push('#');
+                    }
+                } else {
+                    out.push(char::from(b));
+                }
+                in_digits = b.is_ascii_digit();
+            }
         }
     }
     out
@@ -142,5 +169,12 @@ mod tests {
         assert_eq!(shape_of("<coroutine w at /srv/v2/a.py:40 suspended>"), "<coroutine w at /srv/v2/a.py:# suspended>");
         assert_eq!(shape_of("<module 'plugin_2_10'>"), "<module 'plugin_#_#'>");
         assert_eq!(shape_of("'/api/orders/123'"), "'/api/orders/#'");
+        assert_eq!(shape_of("UUID('2b5180f4-bfd7-4b22-93ac-879049c947e9')"), "UUID('#-#-#-#-#')");
+        assert_eq!(
+            shape_of("'sha 9f86d081884c7d65 face user7a x1f cb20 abc-d1'"),
+            "'sha # face user#a x#f cb# abc-d#'"
+        );
+        assert_eq!(shape_of("'run-0a1b2c3d-e4f5-ab-7 e'"), "'run-#-#-#-# e'");
+        assert_eq!(shape_of("'naïve 12 ü3'"), "'naïve # ü#'");
     }
 }
