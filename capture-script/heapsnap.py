@@ -88,6 +88,9 @@ def _type_mro(t):
 _module_dict = types.ModuleType.__dict__["__dict__"].__get__
 _func_qualname = types.FunctionType.__dict__["__qualname__"].__get__
 _func_code = types.FunctionType.__dict__["__code__"].__get__
+_code_name = types.CodeType.__dict__["co_name"].__get__
+_code_file = types.CodeType.__dict__["co_filename"].__get__
+_code_line = types.CodeType.__dict__["co_firstlineno"].__get__
 _getset_descriptor = type(types.FunctionType.__dict__["__code__"])
 _member_descriptor = type(types.FunctionType.__dict__["__globals__"])
 _C_METHOD_TYPES = (type(object.__sizeof__), type(object.__init__), type(len))
@@ -1141,6 +1144,8 @@ class _Capture:
         info = self.info(type(objs[0]))
         if info.kind == "type":
             return list(map(self.class_text, objs))
+        if info.bulk == "code":
+            return self.code_texts(info, objs)
         if len(objs) >= _FEW:
             # (Any dict, list or tuple subclass: its text shows its items only.)
             if info.kind in _BULK_CONTAINER_KINDS and self.options.max_items:
@@ -1148,6 +1153,17 @@ class _Capture:
             if info.bulk == "instance":
                 return self.instance_texts(info, objs, depth)
         return [self.format(o, depth) for o in objs]
+
+    def code_texts(self, info, objs):
+        """``format(o)`` of functions or code objects ``objs`` (``info``): ``<function qualname
+        at file:line>``, ``<code name at file:line>``, read by C descriptors, together."""
+        if info.kind == "function":
+            codes = list(map(_func_code, objs))
+            names = map(_func_qualname, objs)
+        else:
+            codes, names = objs, map(_code_name, objs)
+        template = "<function %s at %s:%d>" if info.kind == "function" else "<code %s at %s:%d>"
+        return list(map(template.__mod__, zip(names, map(_code_file, codes), map(_code_line, codes))))
 
     def class_text(self, cls):
         """``<class module.Name>``, made once per class (it is kept with its text, so that its
@@ -1652,9 +1668,9 @@ class _Capture:
             return self.class_text(o)
         if kind == "function":
             code = _func_code(o)
-            return "<function %s at %s:%d>" % (_func_qualname(o), code.co_filename, code.co_firstlineno)
+            return "<function %s at %s:%d>" % (_func_qualname(o), _code_file(code), _code_line(code))
         if kind == "code":
-            return "<code %s at %s:%d>" % (o.co_name, o.co_filename, o.co_firstlineno)
+            return "<code %s at %s:%d>" % (_code_name(o), _code_file(o), _code_line(o))
         if kind == "frame":
             code = o.f_code
             return "<frame %s at %s:%s>" % (code.co_name, code.co_filename, o.f_lineno)
@@ -2397,7 +2413,7 @@ class _TypeInfo:
         # How a group of these objects is formatted together: None formats one by one.
         self.bulk = ("container" if self.plain and kind in _BULK_CONTAINER_KINDS
                      else "instance" if kind == "instance" and not self.exception and self.shown_as is None
-                     else None)
+                     else "code" if kind in ("code", "function") else None)
         # How the capture reads what one of these refers to; None: item by item (expand_one).
         self.walk = (("dict" if kind == "dict" else "items" if kind in _SEQUENCE_KINDS else "set") if self.plain
                      else "instance" if kind == "instance" and not self.exception else None)

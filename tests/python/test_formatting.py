@@ -45,6 +45,7 @@ class Shade(enum.Flag):
     LIGHT = 2
 
 
+FUNCTIONS = [lambda: 0, Record.__init__, (lambda: lambda: 1)()]
 ZONES = [None, datetime.timezone.utc, Zone()]
 KEYS = ["id", "name", "user", "password", "token", "x" * 40, "k%d", "session", "a", "b", "100%", "api_key"]
 ATOMS = [
@@ -56,6 +57,7 @@ ATOMS = [
     lambda r: datetime.date(2000, 1, r.randint(1, 31)), lambda r: decimal.Decimal(r.randint(-10 ** 6, 10 ** 6)).scaleb(-2),
     lambda r: complex(r.random(), 1), lambda r: r.choice(list(Shade)), lambda r: Shade.DARK | Shade.LIGHT,
     lambda r: uuid.UUID(int=r.getrandbits(128)),
+    lambda r: r.choice(FUNCTIONS), lambda r: r.choice(FUNCTIONS).__code__,
 ]
 OPTIONS = [dict(redact=True), dict(redact=False), dict(max_items=0), dict(max_items=1, max_repr=20),
            dict(max_items=3, max_repr=60, max_depth=3), dict(max_depth=1)]
